@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .unsafeFlags(["-warnings-as-errors"], .when(configuration: .debug))
+]
+
+let package = Package(
+    name: "drainctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Drain", targets: ["Drain"]),
+        .library(name: "DrainControl", targets: ["DrainControl"]),
+        .executable(name: "drainctl", targets: ["drainctl"]),
+        .executable(name: "drain-demo", targets: ["drain-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "Drain",
+            dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DrainControl",
+            dependencies: [
+                "Drain",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .systemLibrary(
+            name: "CNcurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(
+            name: "DrainDashboard",
+            dependencies: ["DrainControl", "CNcurses"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "drainctl",
+            dependencies: [
+                "DrainDashboard",
+                "DrainControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "drain-demo",
+            dependencies: [
+                "Drain",
+                "DrainControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "demo",
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DrainTests", dependencies: ["Drain"]),
+        .testTarget(name: "DrainControlTests", dependencies: ["DrainControl"]),
+        .testTarget(name: "DrainDashboardTests", dependencies: ["DrainDashboard"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["DrainControl"]
+        ),
+    ]
+)

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The jobs in flight, kept so that a snapshot costs the same with 10 or 100,000 of them.
+///
+/// Start order is an append-only array read from a moving head; removed ids become tombstones that are
+/// skipped and compacted away, so "the N oldest" touches about N entries. Predictions use per-kind counts
+/// bucketed by start second, whose size is bounded by elapsed time, not by the number of jobs.
+struct InFlightIndex {
+    struct Entry {
+        var job: Job
+        var started: Duration
+        var startedAt: Date
+        var cancel: @Sendable () -> Void
+        /// The handler returned and its outcome is being written: no longer abandonable.
+        var finishing = false
+    }
+
+    private(set) var entries: [JobID: Entry] = [:]
+    private var order: [JobID] = []
+    private var head = 0
+    private(set) var countByKind: [String: Int] = [:]
+    /// kind → start second → jobs of that kind started in that second and still in flight.
+    private var startBuckets: [String: [Int64: Int]] = [:]
+
+    var count: Int { entries.count }
+
+    mutating func insert(_ entry: Entry) {
+        entries[entry.job.id] = entry
+        order.append(entry.job.id)
+        countByKind[entry.job.kind, default: 0] += 1
+        startBuckets[entry.job.kind, default: [:]][Self.bucket(entry.started), default: 0] += 1
+    }
+
+    @discardableResult
+    mutating func remove(_ id: JobID) -> Entry? {
+        guard let entry = entries.removeValue(forKey: id) else { return nil }
+        let kind = entry.job.kind
+        countByKind[kind, default: 1] -= 1
+        if countByKind[kind] == 0 { countByKind[kind] = nil }
+        let bucket = Self.bucket(entry.started)
+        startBuckets[kind]?[bucket, default: 1] -= 1
+        if startBuckets[kind]?[bucket] == 0 { startBuckets[kind]?[bucket] = nil }
+        if startBuckets[kind]?.isEmpty == true { startBuckets[kind] = nil }
+        while head < order.count, entries[order[head]] == nil { head += 1 }
+        if order.count - head > 2 * entries.count + 64 { compact() }
+        return entry
+    }
+
+    mutating func markFinishing(_ id: JobID) -> Bool {
+        guard entries[id] != nil, entries[id]?.finishing == false else { return false }
+        entries[id]?.finishing = true
+        return true
+    }
+
+    /// The `limit` oldest entries, oldest first.
+    func oldest(_ limit: Int) -> [Entry] {
+        var result: [Entry] = []
+        var index = head
+        while result.count < limit, index < order.count {
+            if let entry = entries[order[index]] { result.append(entry) }
+            index += 1
+        }
+        return result
+    }
+
+    /// How many jobs of `kind` started after `offset`.
+    func startedAfter(_ offset: Duration, kind: String) -> Int {
+        let cutoff = Self.bucket(offset)
+        return startBuckets[kind, default: [:]].reduce(0) { $0 + ($1.key > cutoff ? $1.value : 0) }
+    }
+
+    /// When the most recently started job of `kind` started, to the second.
+    func newestStart(kind: String) -> Duration? {
+        startBuckets[kind]?.keys.max().map { .seconds($0) }
+    }
+
+    private mutating func compact() {
+        order = order[head...].filter { entries[$0] != nil }
+        head = 0
+    }
+
+    private static func bucket(_ offset: Duration) -> Int64 { offset.components.seconds }
+}

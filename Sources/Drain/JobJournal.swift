@@ -1,0 +1,73 @@
+import Foundation
+
+/// Where jobs live between `submit` and completion, so that nothing accepted is lost.
+///
+/// The pool calls these methods in batches (group commit). A backend must make every call durable
+/// before it returns. ``SQLiteJournal`` is the embedded backend; a shared one (PostgreSQL) can be added
+/// behind this protocol so that a draining host's unfinished jobs are picked up by the others.
+public protocol JobJournal: Sendable {
+    /// Moves rows left `running` by a process that died back to `queued`.
+    /// - Returns: How many rows were recovered.
+    func recover() async throws -> Int
+
+    /// Stores new jobs as `queued`.
+    /// - Returns: Their identifiers, in the order given.
+    func append(_ jobs: [NewJob]) async throws -> [JobID]
+
+    /// Marks up to `limit` of the oldest queued jobs `running`, counts the attempt and returns them.
+    func claim(limit: Int) async throws -> [Job]
+
+    /// Records what became of started jobs: done, failed, or back to queued.
+    func settle(_ outcomes: [JobOutcome]) async throws
+
+    /// The number of jobs in each state.
+    func counts() async throws -> JournalCounts
+}
+
+/// A job as submitted, before it has an identifier.
+public struct NewJob: Sendable, Hashable {
+    public var kind: String
+    public var payload: Data
+
+    public init(kind: String, payload: Data) {
+        self.kind = kind
+        self.payload = payload
+    }
+}
+
+/// The end of one run of a job.
+public struct JobOutcome: Sendable, Hashable {
+    public enum Result: Sendable, Hashable {
+        /// The handler returned.
+        case done
+        /// The handler threw; the job is not retried.
+        case failed(String)
+        /// The run was cancelled or abandoned by a forced drain, or never started: back to queued.
+        case requeued
+        /// Claimed but never started (the drain began first): back to queued, the attempt not counted.
+        case released
+    }
+
+    public var id: JobID
+    public var result: Result
+
+    public init(id: JobID, result: Result) {
+        self.id = id
+        self.result = result
+    }
+}
+
+/// How many jobs are in each journal state.
+public struct JournalCounts: Sendable, Hashable, Codable {
+    public var queued: Int
+    public var running: Int
+    public var done: Int
+    public var failed: Int
+
+    public init(queued: Int = 0, running: Int = 0, done: Int = 0, failed: Int = 0) {
+        self.queued = queued
+        self.running = running
+        self.done = done
+        self.failed = failed
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The state of a pool at one moment: exact totals plus the oldest in-flight jobs.
+///
+/// Its size and the cost of taking it do not grow with the number of jobs in flight: it lists only the
+/// ``WorkerPoolConfiguration/snapshotJobLimit`` oldest jobs and keeps time-bucketed counts for predictions.
+public struct PoolSnapshot: Sendable, Codable, Hashable {
+    /// A job in flight.
+    public struct InFlightJob: Sendable, Codable, Hashable {
+        public var id: JobID
+        public var kind: String
+        public var attempt: Int
+        public var startedAt: Date
+        public var ageSeconds: Double
+        /// From the kind's observed durations; nil before any job of the kind finished.
+        public var predictedRemainingSeconds: Double?
+    }
+
+    /// Recent durations of one kind.
+    public struct KindStats: Sendable, Codable, Hashable {
+        public var kind: String
+        public var inFlight: Int
+        public var samples: Int
+        public var p50Seconds: Double?
+        public var p95Seconds: Double?
+    }
+
+    public var name: String
+    public var pid: Int32
+    public var time: Date
+    public var phase: DrainPhase
+    public var ready: Bool
+    public var uptimeSeconds: Double
+    /// Jobs plus tracked operations.
+    public var inFlight: Int
+    public var inFlightJobs: Int
+    public var inFlightOperations: Int
+    public var queued: Int
+    public var completed: Int
+    public var failed: Int
+    public var rejected: Int
+    public var cancelled: Int
+    public var requeued: Int
+    public var recovered: Int
+    public var maxConcurrentJobs: Int
+    /// What started the drain, once it started.
+    public var drainCause: DrainCause?
+    public var drainStartedAt: Date?
+    public var graceSeconds: Double?
+    public var deadline: Date?
+    /// Seconds until the deadline (negative past it); nil while running.
+    public var secondsLeft: Double?
+    /// Jobs and operations in flight when draining began.
+    public var inFlightAtDrainStart: Int?
+    /// Of those, how many have finished (or been given up).
+    public var drainedSinceStart: Int?
+    /// Predicted seconds until the last in-flight job finishes, from observed durations.
+    public var etaSeconds: Double?
+    /// In-flight jobs predicted to still be running at the deadline.
+    public var predictedMisses: Int?
+    /// The oldest in-flight jobs, oldest first.
+    public var oldestJobs: [InFlightJob]
+    public var kinds: [KindStats]
+    /// The newest events, oldest first.
+    public var recentEvents: [DrainEvent]
+    /// The shutdown report, once stopped.
+    public var report: ShutdownReport?
+}

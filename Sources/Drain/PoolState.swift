@@ -1,0 +1,78 @@
+import Foundation
+
+/// Everything the pool knows, guarded by one `Mutex` in ``WorkerPool``.
+///
+/// Methods here only change values and record events; tasks and timers are started by the pool.
+struct PoolState {
+    struct Operation {
+        var name: String
+        var started: Duration
+        var cancel: (@Sendable () -> Void)?
+    }
+
+    enum Lifecycle {
+        case idle
+        case running
+        case finished
+    }
+
+    var lifecycle = Lifecycle.idle
+    var phase = DrainPhase.running
+    var handlers: [String: JobHandler] = [:]
+
+    /// Durable and not yet claimed.
+    var queued = 0
+    /// Slots taken by submits whose journal write has not returned yet.
+    var reserved = 0
+    var claiming = false
+    var inFlight = InFlightIndex()
+    var operations: [UInt64: Operation] = [:]
+    var nextOperationID: UInt64 = 0
+    var spaceWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+    var nextWaiterID: UInt64 = 0
+
+    var completed = 0
+    var failed = 0
+    var rejected = 0
+    var cancelled = 0
+    var requeued = 0
+    var recovered = 0
+    var stats: [String: DurationSamples] = [:]
+
+    var drainCause: DrainCause?
+    var grace: Duration?
+    var drainStarted: Duration?
+    var drainStartedAt: Date?
+    var deadline: Duration?
+    var inFlightAtDrainStart = 0
+    var settledSinceDrainStart = 0
+    var windowExpired = false
+    var reportJobs: [ShutdownReport.JobEntry] = []
+    var report: ShutdownReport?
+
+    var timerGeneration = 0
+    var timer: Task<Void, Never>?
+
+    var recentEvents: [DrainEvent] = []
+    var nextSeq = 1
+
+    var inFlightTotal: Int { inFlight.count + operations.count }
+
+    /// Builds an event, keeps it among the recent ones and returns it for publishing.
+    mutating func event(
+        _ kind: DrainEvent.Kind, _ message: String, cause: DrainCause? = nil, job: Job? = nil,
+        ran: Duration? = nil, limit: Int
+    ) -> DrainEvent {
+        let event = DrainEvent(
+            seq: nextSeq, time: Date(), kind: kind, phase: phase, cause: cause, message: message,
+            jobID: job?.id, jobKind: job?.kind, ranSeconds: ran?.seconds, graceSeconds: grace?.seconds
+        )
+        nextSeq += 1
+        recentEvents.append(event)
+        if recentEvents.count > limit { recentEvents.removeFirst(recentEvents.count - limit) }
+        return event
+    }
+
+    /// A fixed number of slots: pending submits and durable queued jobs together.
+    func hasRoom(maxQueued: Int) -> Bool { queued + reserved < maxQueued }
+}

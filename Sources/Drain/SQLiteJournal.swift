@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+
+/// The embedded journal: one SQLite file in WAL mode, through GRDB over the system SQLite.
+///
+/// Every write is a transaction committed with `synchronous = FULL`, so a job the pool has accepted
+/// survives a crash or a power cut. The pool batches calls (group commit), so the fsync is paid per batch,
+/// not per job.
+public final class SQLiteJournal: JobJournal {
+    private let pool: DatabasePool
+
+    /// Opens (or creates) the journal file.
+    /// - Parameter path: The SQLite file. Its directory must exist.
+    /// - Throws: ``DrainError`` with ``DrainError/Code/journal`` when the file cannot be opened or migrated.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "drain.journal"
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw DrainError(.journal, "cannot open the job journal at \(path)", cause: error)
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        enqueued_at REAL NOT NULL,
+                        started_at REAL,
+                        finished_at REAL,
+                        last_error TEXT
+                    );
+                    CREATE INDEX jobs_by_state ON jobs (state, id);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    public func recover() async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE state = 'running'")
+            return db.changesCount
+        }
+    }
+
+    public func append(_ jobs: [NewJob]) async throws -> [JobID] {
+        guard !jobs.isEmpty else { return [] }
+        let now = Date().timeIntervalSince1970
+        return try await write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO jobs (kind, payload, state, enqueued_at) VALUES (?, ?, 'queued', ?)"
+            )
+            var ids: [JobID] = []
+            ids.reserveCapacity(jobs.count)
+            for job in jobs {
+                try statement.execute(arguments: [job.kind, job.payload, now])
+                ids.append(db.lastInsertedRowID)
+            }
+            return ids
+        }
+    }
+
+    public func claim(limit: Int) async throws -> [Job] {
+        guard limit > 0 else { return [] }
+        let now = Date().timeIntervalSince1970
+        return try await write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?
+                    WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT ?)
+                    RETURNING id, kind, payload, attempts
+                    """,
+                arguments: [now, limit]
+            )
+            return rows.map { row in
+                Job(id: row["id"], kind: row["kind"], payload: row["payload"], attempt: row["attempts"])
+            }
+            .sorted { $0.id < $1.id }
+        }
+    }
+
+    public func settle(_ outcomes: [JobOutcome]) async throws {
+        guard !outcomes.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        try await write { db in
+            let done = try db.cachedStatement(
+                sql: "UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'"
+            )
+            let failed = try db.cachedStatement(
+                sql: "UPDATE jobs SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ? AND state = 'running'"
+            )
+            let requeued = try db.cachedStatement(
+                sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'"
+            )
+            let released = try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET state = 'queued', started_at = NULL, attempts = attempts - 1
+                    WHERE id = ? AND state = 'running'
+                    """
+            )
+            for outcome in outcomes {
+                switch outcome.result {
+                case .done: try done.execute(arguments: [now, outcome.id])
+                case .failed(let message): try failed.execute(arguments: [now, message, outcome.id])
+                case .requeued: try requeued.execute(arguments: [outcome.id])
+                case .released: try released.execute(arguments: [outcome.id])
+                }
+            }
+        }
+    }
+
+    public func counts() async throws -> JournalCounts {
+        do {
+            return try await pool.read { db in
+                var counts = JournalCounts()
+                for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+                    let n: Int = row["n"]
+                    switch row["state"] as String {
+                    case "queued": counts.queued = n
+                    case "running": counts.running = n
+                    case "done": counts.done = n
+                    case "failed": counts.failed = n
+                    default: break
+                    }
+                }
+                return counts
+            }
+        } catch {
+            throw DrainError(.journal, "cannot read the job journal", cause: error)
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw DrainError(.journal, "cannot write the job journal", cause: error)
+        }
+    }
+}

@@ -1,0 +1,324 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+extension WorkerPool {
+    /// Runs the pool until a drain completes.
+    ///
+    /// Recovers jobs a crashed process left running, then starts queued jobs as slots free up. A graceful
+    /// shutdown of the surrounding `ServiceGroup` starts a drain with the default grace; cancelling the
+    /// task forces it.
+    /// - Throws: ``DrainError`` `alreadyRunning` on a second call, `journal` when recovery fails.
+    public func run() async throws {
+        try state.withLock { state in
+            guard state.lifecycle == .idle else { throw DrainError(.alreadyRunning, "run() was already called") }
+            state.lifecycle = .running
+        }
+        let recovered = try await journal.recover()
+        let counts = try await journal.counts()
+        let started = state.withLock { state -> [DrainEvent] in
+            state.queued += counts.queued
+            state.recovered = recovered
+            var events = [
+                state.event(
+                    .started, "\(configuration.name) started: \(counts.queued) queued, up to \(configuration.maxConcurrentJobs) at once",
+                    limit: configuration.snapshotEventLimit
+                )
+            ]
+            if recovered > 0 {
+                events.append(
+                    state.event(
+                        .recovered, "recovered \(recovered) jobs left running by a previous process",
+                        limit: configuration.snapshotEventLimit
+                    )
+                )
+            }
+            for event in events { hub.publish(event) }
+            return events
+        }
+        if recovered > 0 { metrics.recovered.increment(by: recovered) }
+        log(started)
+        wake()
+
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    if let signals {
+                        group.addTask {
+                            for await signal in signals { self.handle(signal) }
+                        }
+                    }
+                    await self.dispatch()
+                    group.cancelAll()
+                }
+            } onGracefulShutdown: {
+                _ = try? self.drain(cause: .serviceGroup)
+            }
+        } onCancel: {
+            self.force(cause: .serviceGroup)
+        }
+    }
+
+    private enum Step {
+        case claim(Int)
+        case abandon
+        case stop
+        case wait
+    }
+
+    /// The one loop that starts jobs and ends the drain; it runs whenever something wakes it.
+    private func dispatch() async {
+        var wakes = wakeStream.makeAsyncIterator()
+        while true {
+            let step = state.withLock { state -> Step in
+                if state.phase.acceptsWork {
+                    let free = configuration.maxConcurrentJobs - state.inFlight.count
+                    let count = min(free, state.queued)
+                    if count > 0, !state.claiming {
+                        state.claiming = true
+                        return .claim(count)
+                    }
+                    return .wait
+                }
+                if state.claiming { return .wait }
+                let abandonable = state.inFlight.entries.values.contains { !$0.finishing }
+                if state.phase == .forcing, state.windowExpired, abandonable || !state.operations.isEmpty {
+                    return .abandon
+                }
+                if state.inFlightTotal == 0 || (state.phase == .forcing && state.windowExpired && !abandonable) {
+                    return state.inFlight.count == 0 ? .stop : .wait
+                }
+                return .wait
+            }
+            switch step {
+            case .claim(let count):
+                await claim(count)
+                continue
+            case .abandon:
+                await abandon()
+                continue
+            case .stop:
+                await stop()
+                return
+            case .wait:
+                _ = await wakes.next()
+            }
+        }
+    }
+
+    private func claim(_ count: Int) async {
+        let jobs: [Job]
+        do {
+            jobs = try await journal.claim(limit: count)
+        } catch {
+            logger.error("cannot claim jobs from the journal", metadata: ["drain.error": "\(error)"])
+            state.withLock { $0.claiming = false }
+            // Back off a little so a broken journal does not spin the loop.
+            try? await Task.sleep(for: .milliseconds(200))
+            wake()
+            return
+        }
+        let released = state.withLock { state -> [Job] in
+            state.claiming = false
+            // Fewer rows than counted means the count drifted (a row changed outside this process):
+            // trust the journal rather than spin on a claim that finds nothing.
+            state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
+            guard state.phase.acceptsWork else {
+                state.queued += jobs.count
+                return jobs
+            }
+            for job in jobs {
+                let task = Task { await self.execute(job) }
+                state.inFlight.insert(
+                    InFlightIndex.Entry(job: job, started: clock.now, startedAt: Date(), cancel: { task.cancel() })
+                )
+            }
+            metrics.inFlight.set(state.inFlightTotal)
+            metrics.queued.set(state.queued)
+            return []
+        }
+        if !released.isEmpty {
+            // The drain began while the claim was in the journal: these never started, so they go back
+            // with the attempt uncounted.
+            try? await journal.settle(released.map { JobOutcome(id: $0.id, result: .released) })
+        }
+        releaseWaiters()
+    }
+
+    /// Runs one job and records its outcome; a job abandoned meanwhile is left as the drain put it.
+    private func execute(_ job: Job) async {
+        guard let handler = state.withLock({ $0.handlers[job.kind] }) else { return }
+        let started = clock.now
+        let result: JobOutcome.Result
+        do {
+            try await handler(job)
+            result = .done
+        } catch {
+            if Task.isCancelled || error is CancellationError {
+                result = .requeued
+            } else {
+                result = .failed(String(describing: error))
+            }
+        }
+        guard state.withLock({ $0.inFlight.markFinishing(job.id) }) else { return }
+        var journalError: (any Error)?
+        do {
+            try await settles.commit(JobOutcome(id: job.id, result: result))
+        } catch {
+            journalError = error
+        }
+        let ran = clock.now - started
+        let events = state.withLock { state -> [DrainEvent] in
+            guard state.inFlight.remove(job.id) != nil else { return [] }
+            if state.phase >= .draining { state.settledSinceDrainStart += 1 }
+            var events: [DrainEvent] = []
+            if journalError != nil {
+                // The row stays `running`; the next start recovers it, so the job is not lost.
+                events.append(
+                    state.event(
+                        .jobFailed, "job \(job.id) finished but its outcome could not be written; it runs again after restart",
+                        job: job, ran: ran, limit: configuration.snapshotEventLimit
+                    )
+                )
+            }
+            switch result {
+            case .done:
+                state.completed += 1
+                state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
+                metrics.completed.increment()
+                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
+            case .failed(let message):
+                state.failed += 1
+                state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
+                metrics.failed.increment()
+                events.append(
+                    state.event(
+                        .jobFailed, "job \(job.id) (\(job.kind)) failed: \(message)", job: job, ran: ran,
+                        limit: configuration.snapshotEventLimit
+                    )
+                )
+            case .requeued, .released:
+                state.cancelled += 1
+                state.requeued += 1
+                state.queued += 1
+                metrics.cancelled.increment()
+                metrics.requeued.increment()
+                state.reportJobs.append(
+                    .init(id: job.id, kind: job.kind, ranSeconds: ran.seconds, fate: "cancelled", requeued: true)
+                )
+                events.append(
+                    state.event(
+                        .jobRequeued, "job \(job.id) (\(job.kind)) cancelled after \(format(ran)) and requeued",
+                        job: job, ran: ran, limit: configuration.snapshotEventLimit
+                    )
+                )
+            }
+            metrics.inFlight.set(state.inFlightTotal)
+            for event in events { hub.publish(event) }
+            return events
+        }
+        log(events)
+        wake()
+    }
+
+    /// The cancellation window closed: put back every job still running and stop waiting for it.
+    private func abandon() async {
+        let now = clock.now
+        let (abandoned, events) = state.withLock { state -> ([JobOutcome], [DrainEvent]) in
+            var outcomes: [JobOutcome] = []
+            var events: [DrainEvent] = []
+            for entry in state.inFlight.oldest(state.inFlight.count) where !entry.finishing {
+                state.inFlight.remove(entry.job.id)
+                let ran = now - entry.started
+                outcomes.append(JobOutcome(id: entry.job.id, result: .requeued))
+                state.cancelled += 1
+                state.requeued += 1
+                state.queued += 1
+                state.settledSinceDrainStart += 1
+                state.reportJobs.append(
+                    .init(
+                        id: entry.job.id, kind: entry.job.kind, ranSeconds: ran.seconds, fate: "abandoned",
+                        requeued: true
+                    )
+                )
+                events.append(
+                    state.event(
+                        .jobRequeued,
+                        "job \(entry.job.id) (\(entry.job.kind)) ignored cancellation; abandoned after \(format(ran)) and requeued",
+                        job: entry.job, ran: ran, limit: configuration.snapshotEventLimit
+                    )
+                )
+            }
+            if !state.operations.isEmpty {
+                state.cancelled += state.operations.count
+                state.settledSinceDrainStart += state.operations.count
+                events.append(
+                    state.event(
+                        .jobCancelled, "\(state.operations.count) tracked operations abandoned",
+                        limit: configuration.snapshotEventLimit
+                    )
+                )
+                state.operations = [:]
+            }
+            for event in events { hub.publish(event) }
+            return (outcomes, events)
+        }
+        metrics.requeued.increment(by: abandoned.count)
+        metrics.cancelled.increment(by: abandoned.count)
+        log(events)
+        do {
+            try await journal.settle(abandoned)
+        } catch {
+            // The rows stay `running`: the next start recovers them, so nothing is lost either way.
+            logger.error("cannot requeue abandoned jobs", metadata: ["drain.error": "\(error)"])
+        }
+    }
+
+    private func stop() async {
+        let pending = (try? await journal.counts())?.queued
+        let report = state.withLock { state -> ShutdownReport in
+            state.timer?.cancel()
+            let forced = state.phase == .forcing
+            let stoppedAt = Date()
+            let drainSeconds = state.drainStartedAt.map { stoppedAt.timeIntervalSince($0) } ?? 0
+            state.phase = .stopped
+            let report = ShutdownReport(
+                outcome: forced ? .forced : .clean, name: configuration.name, pid: getpid(),
+                cause: state.drainCause, drainStartedAt: state.drainStartedAt, stoppedAt: stoppedAt,
+                drainSeconds: drainSeconds, graceSeconds: state.grace?.seconds,
+                inFlightAtDrainStart: state.inFlightAtDrainStart, completed: state.completed,
+                failed: state.failed, cancelled: state.cancelled, requeued: state.requeued,
+                recovered: state.recovered, rejected: state.rejected, queued: pending ?? state.queued,
+                jobs: state.reportJobs
+            )
+            state.report = report
+            state.lifecycle = .finished
+            var event = state.event(
+                .stopped,
+                "stopped \(report.outcome.rawValue) after \(String(format: "%.2f", drainSeconds))s: \(report.completed) completed, \(report.requeued) requeued",
+                cause: state.drainCause, limit: configuration.snapshotEventLimit
+            )
+            event.report = report
+            state.recentEvents[state.recentEvents.count - 1] = event
+            hub.publish(event)
+            metrics.drainDuration.recordNanoseconds(Int64(drainSeconds * 1e9))
+            return report
+        }
+        hub.finish()
+        logger.notice(
+            "drain finished",
+            metadata: [
+                "drain.outcome": "\(report.outcome.rawValue)",
+                "drain.seconds": "\(String(format: "%.3f", report.drainSeconds))",
+                "drain.requeued": "\(report.requeued)",
+            ]
+        )
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, attos) = components
+        return s * 1_000_000_000 + attos / 1_000_000_000
+    }
+}

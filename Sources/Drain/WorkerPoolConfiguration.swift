@@ -1,0 +1,26 @@
+/// How a ``WorkerPool`` runs and drains.
+public struct WorkerPoolConfiguration: Sendable {
+    /// The name shown in `drainctl ls`, the dashboard and the socket file name.
+    public var name: String
+    /// The most jobs running at once.
+    public var maxConcurrentJobs: Int = 8
+    /// The most jobs queued (accepted, not started) before `submit` waits for room.
+    public var maxQueuedJobs: Int = 10_000
+    /// The grace used when a drain starts from a signal or without an explicit grace.
+    public var defaultGrace: Duration = .seconds(30)
+    /// How long to stay in lame duck (not ready, still working) before draining; zero skips it.
+    public var lameDuck: Duration = .zero
+    /// How long cancelled work may take to wind down after forcing before it is abandoned.
+    public var cancellationWindow: Duration = .seconds(2)
+    /// How many of the oldest in-flight jobs a snapshot lists.
+    public var snapshotJobLimit: Int = 50
+    /// How many recent events a snapshot carries.
+    public var snapshotEventLimit: Int = 20
+    /// The buffer of each event subscriber; a stalled subscriber loses its oldest events past it.
+    public var subscriberBuffer: Int = 256
+
+    /// - Parameter name: The service name shown to operators.
+    public init(name: String) {
+        self.name = name
+    }
+}
