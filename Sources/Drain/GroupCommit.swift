@@ -66,6 +66,13 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
         }
     }
 
+    /// Runs `flush` in a task of its own: the leader may be a job task that a forced drain cancels, and
+    /// that must not fail the write of every batched caller (GRDB's async writes honour cancellation).
+    private func shielded(_ batch: [Input]) async throws -> [Output] {
+        let flush = self.flush
+        return try await Task { try await flush(batch) }.value
+    }
+
     /// Writes the leader's own input first, then drains what followers queued, then steps down.
     private func leadFlushing(first: Input) async throws -> Output {
         let own: Result<Output, any Error>
@@ -79,7 +86,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
             state.waiters.removeFirst(take)
         }
         do {
-            let outputs = try await flush(firstBatch)
+            let outputs = try await shielded(firstBatch)
             own = .success(outputs[0])
             for (waiter, output) in zip(firstWaiters, outputs.dropFirst()) { waiter.resume(returning: output) }
         } catch {
@@ -101,7 +108,7 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: Sendable {
             }
             if batch.isEmpty { break }
             do {
-                let outputs = try await flush(batch)
+                let outputs = try await shielded(batch)
                 for (waiter, output) in zip(waiters, outputs) { waiter.resume(returning: output) }
             } catch {
                 for waiter in waiters { waiter.resume(throwing: error) }

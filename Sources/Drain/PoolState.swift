@@ -17,6 +17,8 @@ struct PoolState {
     }
 
     var lifecycle = Lifecycle.idle
+    /// The journal's counts are loaded; until then submits wait, so nothing is counted twice.
+    var loaded = false
     var phase = DrainPhase.running
     var handlers: [String: JobHandler] = [:]
 
@@ -74,5 +76,5 @@ struct PoolState {
     }
 
     /// A fixed number of slots: pending submits and durable queued jobs together.
-    func hasRoom(maxQueued: Int) -> Bool { queued + reserved < maxQueued }
+    func hasRoom(maxQueued: Int) -> Bool { loaded && queued + reserved < maxQueued }
 }

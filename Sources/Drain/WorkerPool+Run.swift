@@ -17,7 +17,8 @@ extension WorkerPool {
         let recovered = try await journal.recover()
         let counts = try await journal.counts()
         let started = state.withLock { state -> [DrainEvent] in
-            state.queued += counts.queued
+            state.queued = counts.queued
+            state.loaded = true
             state.recovered = recovered
             var events = [
                 state.event(
@@ -38,6 +39,7 @@ extension WorkerPool {
         }
         if recovered > 0 { metrics.recovered.increment(by: recovered) }
         log(started)
+        releaseWaiters()
         wake()
 
         await withTaskCancellationHandler {
@@ -140,7 +142,8 @@ extension WorkerPool {
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
-            try? await journal.settle(released.map { JobOutcome(id: $0.id, result: .released) })
+            let journal = self.journal
+            try? await Task { try await journal.settle(released.map { JobOutcome(id: $0.id, result: .released) }) }.value
         }
         releaseWaiters()
     }
@@ -267,7 +270,8 @@ extension WorkerPool {
         metrics.cancelled.increment(by: abandoned.count)
         log(events)
         do {
-            try await journal.settle(abandoned)
+            let journal = self.journal
+            try await Task { try await journal.settle(abandoned) }.value
         } catch {
             // The rows stay `running`: the next start recovers them, so nothing is lost either way.
             logger.error("cannot requeue abandoned jobs", metadata: ["drain.error": "\(error)"])

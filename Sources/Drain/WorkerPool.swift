@@ -215,3 +215,29 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension WorkerPool {
+    /// The pool's name, from its configuration.
+    public var name: String { configuration.name }
+
+    /// Records an operator command (from the control socket) as an event, so the log shows who did what.
+    /// - Parameters:
+    ///   - message: What was asked, for people (`status`, `shutdown grace 30s`).
+    ///   - cause: Who asked, usually ``DrainCause/client(pid:uid:reason:)``.
+    public func audit(_ message: String, cause: DrainCause) {
+        let event = state.withLock { state -> DrainEvent in
+            let event = state.event(.command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
+            hub.publish(event)
+            return event
+        }
+        logger.info(
+            "\(event.message)",
+            metadata: ["drain.event": "command", "drain.peer.pid": "\(cause.pid ?? 0)", "drain.peer.uid": "\(cause.uid ?? 0)"]
+        )
+    }
+
+    /// Returns once the pool has stopped (at once if it already has).
+    public func waitUntilStopped() async {
+        for await _ in hub.subscribe() {}
+    }
+}

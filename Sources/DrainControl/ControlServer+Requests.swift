@@ -1,0 +1,171 @@
+import Drain
+import Foundation
+import NIOCore
+
+extension ControlServer {
+    /// Answers one request line; `subscribe` adds a streaming task to the connection's group.
+    func handle(
+        _ line: ByteBuffer, peer: PeerCredentials, session: ControlSession, group: inout DiscardingTaskGroup
+    ) async {
+        let bytes = Data(line.readableBytesView)
+        if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
+        let request: ControlRequest
+        switch RequestDecoder.decode(bytes) {
+        case .success(let decoded): request = decoded
+        case .failure(let failure):
+            session.send(.failure(id: failure.id, failure.code, failure.message))
+            return
+        }
+        let id = request.id
+        if let version = request.v, version != ControlProtocol.version {
+            session.send(
+                .failure(id: id, .unsupportedVersion, "protocol version \(version) is not supported; this server speaks \(ControlProtocol.version)")
+            )
+            return
+        }
+        guard let operation = ControlRequest.Operation(rawValue: request.op) else {
+            let known = ControlRequest.Operation.allCases.map(\.rawValue).joined(separator: ", ")
+            session.send(.failure(id: id, .unknownOperation, "unknown operation '\(request.op.prefix(64))'; known: \(known)"))
+            return
+        }
+        let cause = DrainCause.client(pid: peer.pid, uid: peer.uid, reason: request.reason)
+        switch operation {
+        case .hello:
+            pool.audit("hello", cause: cause)
+            var reply = ControlMessage(id: id, type: .result)
+            reply.hello = .init(
+                version: ControlProtocol.version, name: pool.name, pid: getpid(), phase: pool.phase,
+                operations: ControlRequest.Operation.allCases.map(\.rawValue)
+            )
+            session.send(reply)
+        case .status:
+            pool.audit("status", cause: cause)
+            session.send(snapshotReply(id: id))
+        case .subscribe:
+            let interval = request.intervalMs ?? 1000
+            guard (50...60_000).contains(interval) else {
+                session.send(.failure(id: id, .invalidArgument, "interval_ms must be between 50 and 60000, got \(interval)"))
+                return
+            }
+            guard session.beginSubscription() else {
+                session.send(.failure(id: id, .invalidArgument, "this connection is already subscribed"))
+                return
+            }
+            pool.audit("subscribe every \(interval)ms", cause: cause)
+            // Subscribe before the first snapshot, so no event falls between the two.
+            let events = pool.events()
+            var reply = ControlMessage(id: id, type: .result)
+            reply.intervalMs = interval
+            session.send(reply)
+            group.addTask { await self.stream(events, every: .milliseconds(interval), to: session) }
+        case .shutdown:
+            let grace = request.grace
+            if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
+                session.send(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400"))
+                return
+            }
+            guard pool.phase < .forcing else {
+                session.send(.failure(id: id, .alreadyStopped, "the pool is already \(pool.phase)"))
+                return
+            }
+            pool.audit("shutdown" + (grace.map { " grace \($0)s" } ?? " (default grace)"), cause: cause)
+            do {
+                try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
+                session.send(snapshotReply(id: id))
+            } catch {
+                session.send(.failure(id: id, .invalidArgument, "\(error)"))
+            }
+        case .extend:
+            guard let seconds = request.seconds, seconds.isFinite, abs(seconds) <= 86_400 else {
+                session.send(.failure(id: id, .invalidArgument, "extend needs 'seconds', a number from -86400 to 86400"))
+                return
+            }
+            pool.audit("extend deadline by \(seconds)s", cause: cause)
+            do {
+                try pool.moveDeadline(by: .milliseconds(Int64(seconds * 1000)), cause: cause)
+                session.send(snapshotReply(id: id))
+            } catch let error as DrainError {
+                session.send(.failure(id: id, .notDraining, error.message))
+            } catch {
+                session.send(.failure(id: id, .internalError, "\(error)"))
+            }
+        case .force:
+            guard pool.phase < .stopped else {
+                session.send(.failure(id: id, .alreadyStopped, "the pool has already stopped"))
+                return
+            }
+            pool.audit("force", cause: cause)
+            pool.force(cause: cause)
+            session.send(snapshotReply(id: id))
+        }
+    }
+
+    private func snapshotReply(id: Int?) -> ControlMessage {
+        var reply = ControlMessage(id: id, type: .result)
+        reply.snapshot = pool.snapshot()
+        return reply
+    }
+
+    /// Pushes a snapshot every `interval` and every event, until the pool stops or the client is gone.
+    private func stream(_ events: AsyncStream<DrainEvent>, every interval: Duration, to session: ControlSession) async {
+        var first = ControlMessage(id: nil, type: .snapshot)
+        first.snapshot = pool.snapshot()
+        guard session.send(first) else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    var message = ControlMessage(id: nil, type: .snapshot)
+                    message.snapshot = self.pool.snapshot()
+                    if Task.isCancelled || !session.send(message) { return }
+                }
+            }
+            for await event in events {
+                var message = ControlMessage(id: nil, type: .event)
+                message.event = event
+                if !session.send(message) { break }
+            }
+            group.cancelAll()
+        }
+        var last = ControlMessage(id: nil, type: .snapshot)
+        last.snapshot = pool.snapshot()
+        session.send(last)
+        session.endSubscription()
+    }
+}
+
+/// Turns a request line into a ``ControlRequest`` or a precise error reply.
+enum RequestDecoder {
+    struct Failure: Error {
+        var id: Int?
+        var code: WireErrorCode
+        var message: String
+    }
+
+    static func decode(_ bytes: Data) -> Result<ControlRequest, Failure> {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return .success(try decoder.decode(ControlRequest.self, from: bytes))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            return .failure(Failure(code: .badRequest, message: "a request is a JSON object, like {\"op\":\"status\"}"))
+        } catch DecodingError.keyNotFound(let key, _) {
+            return .failure(Failure(id: salvageID(bytes), code: .badRequest, message: "the request has no '\(key.stringValue)' field"))
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.dataCorrupted(let context)
+        {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return .failure(Failure(id: salvageID(bytes), code: .badRequest, message: "field '\(field)' has the wrong type"))
+        } catch {
+            return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
+        }
+    }
+
+    /// The request's id, when the rest of it is wrong, so the client can still match the error.
+    private static func salvageID(_ bytes: Data) -> Int? {
+        struct OnlyID: Decodable { var id: Int? }
+        return (try? JSONDecoder().decode(OnlyID.self, from: bytes))?.id
+    }
+}

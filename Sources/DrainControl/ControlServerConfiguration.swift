@@ -1,0 +1,20 @@
+/// Limits and placement of a ``ControlServer``.
+public struct ControlServerConfiguration: Sendable {
+    /// Where the socket goes.
+    public var runDirectory: RunDirectory
+    /// The longest request line accepted; a longer one gets `line_too_long` and the connection closes.
+    public var maxLineBytes: Int = ControlProtocol.defaultMaxLineBytes
+    /// The most connections at once; the next gets `too_many_clients` and is closed.
+    public var maxClients: Int = 64
+    /// Unsent lines kept per connection; a client that falls this far behind is dropped.
+    public var maxPendingLines: Int = 256
+    /// How long one write may wait on a client that does not read before it is dropped.
+    public var writeTimeout: Duration = .seconds(2)
+    /// How long connections get, after the pool stopped, to receive the final event.
+    public var closeGrace: Duration = .milliseconds(500)
+
+    /// - Parameter runDirectory: Where the socket goes; usually ``RunDirectory/resolve(environment:)``.
+    public init(runDirectory: RunDirectory = .resolve()) {
+        self.runDirectory = runDirectory
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Drain
+import DrainControl
+import Foundation
+
+extension Drainctl {
+    struct Ls: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the processes in the run directory.",
+            discussion: "Stale sockets (nothing listening) are flagged, and removed with --prune.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune"
+        )
+
+        @Option(help: "The run directory to look in.") var runDir: String?
+        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Remove stale sockets.") var prune = false
+
+        struct Row: Codable {
+            var name: String
+            var pid: Int32
+            var socket: String
+            var state: String
+            var phase: DrainPhase?
+            var inFlight: Int?
+            var queued: Int?
+            var secondsLeft: Double?
+        }
+
+        func run() async throws {
+            let directory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
+            if FileManager.default.fileExists(atPath: directory.path) {
+                do { try directory.verify() } catch let error as ControlError { throw Failure.from(error) }
+            }
+            var rows: [Row] = []
+            for entry in directory.entries() {
+                var row = Row(name: entry.name, pid: entry.pid, socket: entry.path, state: "live")
+                if SocketProbe.probe(path: entry.path) != .live {
+                    row.state = prune && unlink(entry.path) == 0 ? "pruned" : "stale"
+                } else if let snapshot = try? await withTimeout(.seconds(2), what: entry.path, {
+                    try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
+                }) {
+                    row.phase = snapshot.phase
+                    row.inFlight = snapshot.inFlight
+                    row.queued = snapshot.queued
+                    row.secondsLeft = snapshot.secondsLeft
+                } else {
+                    row.state = "unresponsive"
+                }
+                rows.append(row)
+            }
+            if json {
+                emit(String(decoding: try JSONEncoder.drain.encode(rows), as: UTF8.self))
+                return
+            }
+            if rows.isEmpty {
+                emit("no processes in \(directory.path)")
+                return
+            }
+            emit(pad(["NAME", "PID", "STATE", "PHASE", "IN FLIGHT", "QUEUED", "LEFT", "SOCKET"]))
+            for row in rows {
+                emit(
+                    pad([
+                        row.name, "\(row.pid)", row.state, row.phase?.rawValue ?? "-", row.inFlight.map(String.init) ?? "-",
+                        row.queued.map(String.init) ?? "-", row.secondsLeft.map { String(format: "%.0fs", max(0, $0)) } ?? "-",
+                        row.socket,
+                    ])
+                )
+            }
+            let stale = rows.filter { $0.state == "stale" }.count
+            if stale > 0 { emit("\(stale) stale socket(s); `drainctl ls --prune` removes them") }
+        }
+
+        private func pad(_ columns: [String]) -> String {
+            let widths = [16, 8, 13, 10, 10, 8, 6, 0]
+            return zip(columns, widths).map { column, width in
+                width == 0 ? column : column.padding(toLength: max(width, column.count + 1), withPad: " ", startingAt: 0)
+            }.joined()
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// `drainctl`: watch and steer the graceful shutdown of services built on Drain.
+@main
+struct Drainctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drainctl",
+        abstract: "Watch and steer graceful shutdowns: live drain progress, deadline and ETA.",
+        discussion: """
+            Examples:
+              drainctl demo                      start a demo service and watch it in `top`
+              drainctl ls                        list the processes in the run directory
+              drainctl status --json             one process's state as JSON
+              drainctl shutdown --grace 30       drain with 30 s of grace and follow it to the end
+              drainctl events                    stream events until the process stops
+              drainctl top                       the live dashboard
+
+            Exit codes: 0 success (or a clean drain); 1 the drain was forced; 2 the connection was lost \
+            before the outcome; 3 no process to talk to (none, several, stale); 4 the server refused the \
+            request; 64 bad arguments.
+            """,
+        subcommands: [Status.self, Ls.self, Shutdown.self, Events.self]
+    )
+}

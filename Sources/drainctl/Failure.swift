@@ -1,0 +1,54 @@
+import ArgumentParser
+import DrainControl
+import Foundation
+
+/// The documented exit codes, and printing an error the way every command does.
+enum Failure {
+    static let forced: Int32 = 1
+    static let connectionLost: Int32 = 2
+    static let noProcess: Int32 = 3
+    static let refused: Int32 = 4
+
+    /// Prints `drainctl: <message>` to stderr and returns the exit code for the error.
+    static func from(_ error: ControlError) -> ExitCode {
+        printError(error.message)
+        switch error.code {
+        case .notFound, .ambiguous, .unsafeRunDirectory, .pathTooLong: return ExitCode(noProcess)
+        case .refused: return ExitCode(refused)
+        default: return ExitCode(connectionLost)
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("drainctl: \(message)\n".utf8))
+    }
+}
+
+/// Runs `body`, turning a ``ControlError`` into its exit code.
+func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ControlError {
+        throw Failure.from(error)
+    }
+}
+
+/// Runs `body`, or fails with `connectionLost` if it takes longer than `limit`.
+func withTimeout<T: Sendable>(
+    _ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw ControlError(.connectionLost, "\(what) did not answer within \(limit)")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// Prints one line to stdout, flushed, so pipes see events as they happen.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import DrainControl
+
+/// `--socket` and `--run-dir`, shared by every command that talks to a process.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "The control socket of one process (see `drainctl ls`).")
+    var socket: String?
+
+    @Option(help: "The run directory to look in (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>).")
+    var runDir: String?
+
+    var runDirectory: RunDirectory { runDir.map(RunDirectory.init(path:)) ?? .resolve() }
+
+    /// The one process this command talks to; exits 3 with the reason when there is none or several.
+    func select() throws -> ProcessEntry {
+        do {
+            return try ProcessSelector.select(socket: socket, runDirectory: runDirectory)
+        } catch let error as ControlError {
+            throw Failure.from(error)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Drain
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Submits synthetic jobs at a steady average rate until the pool stops accepting them.
+struct Producer: Service {
+    let pool: WorkerPool
+    let work: SyntheticWork
+    let rate: Double
+    let limit: Int?
+    let logger: Logger
+
+    func run() async throws {
+        guard rate > 0 else { return }
+        await cancelWhenGracefulShutdown {
+            var submitted = 0
+            while limit.map({ submitted < $0 }) ?? true, !Task.isCancelled {
+                let (kind, payload) = work.next()
+                do {
+                    try await pool.submit(kind: kind.rawValue, payload: payload)
+                    submitted += 1
+                } catch let error as DrainError where error.code == .notAccepting {
+                    logger.info("the pool stopped accepting jobs; the producer stops", metadata: ["drain.submitted": "\(submitted)"])
+                    return
+                } catch {
+                    logger.error("submit failed", metadata: ["drain.error": "\(error)"])
+                    return
+                }
+                // Exponential gaps: arrivals as a Poisson process, like real traffic.
+                let gap = -log(max(1e-9, work.uniform())) / rate
+                try? await Task.sleep(for: .milliseconds(Int64(gap * 1000)))
+            }
+        }
+    }
+}
