@@ -30,7 +30,7 @@ final class SyntheticWork: Sendable {
 
     func uniform() -> Double { random.withLock { $0.nextUnit() } }
 
-    /// Picks a kind and a duration. The duration is fixed at submit time, so a rerun takes as long.
+    /// Picks a kind and a base duration, fixed at submit time so that a rerun is the same job.
     func next() -> (Kind, Data) {
         let pick = uniform()
         let kind: Kind
@@ -50,14 +50,16 @@ final class SyntheticWork: Sendable {
             // Pareto tail: about one export in six runs longer than 30 s.
             seconds = min(600, 8 / pow(max(1e-9, uniform()), 1 / 1.35))
         }
-        let payload = Payload(ms: Int(seconds * scale * 1000), fail: kind == .emailSend && uniform() < 0.02)
+        // The base duration is stored; the scale applies when the job runs, so a restart with another
+        // --duration-scale replays the same jobs faster or slower.
+        let payload = Payload(ms: Int(seconds * 1000), fail: kind == .emailSend && uniform() < 0.02)
         return (kind, (try? JSONEncoder().encode(payload)) ?? Data())
     }
 
     func perform(_ job: Job, recorder: JobRecorder?) async throws {
         recorder?.started(job)
         let payload = (try? JSONDecoder().decode(Payload.self, from: job.payload)) ?? Payload(ms: 100, fail: false)
-        try await Task.sleep(for: .milliseconds(payload.ms))
+        try await Task.sleep(for: .milliseconds(Int64(Double(payload.ms) * scale)))
         if payload.fail { throw TransientFailure() }
         recorder?.finished(job)
     }

@@ -1,0 +1,123 @@
+import Drain
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A pool on a temporary journal with a manual clock and a hand-fed signal stream.
+final class PoolHarness: Sendable {
+    let directory: URL
+    let clock = ManualClock()
+    let pool: WorkerPool
+    let journal: SQLiteJournal
+    let signals: AsyncStream<DrainSignal>.Continuation
+    /// `wait` jobs block on `gates[payload.first ?? 0]`.
+    let gates = (0..<4).map { _ in Gate() }
+    var gate: Gate { gates[0] }
+    let runTask: Mutex<Task<Void, any Error>?> = Mutex(nil)
+
+    init(
+        concurrency: Int = 4, maxQueued: Int = 100, grace: Duration = .seconds(10), lameDuck: Duration = .zero,
+        cancellationWindow: Duration = .seconds(1), journalDirectory: URL? = nil
+    ) throws {
+        directory =
+            journalDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("drain-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        journal = try SQLiteJournal(path: directory.appendingPathComponent("journal.sqlite").path)
+        var configuration = WorkerPoolConfiguration(name: "test")
+        configuration.maxConcurrentJobs = concurrency
+        configuration.maxQueuedJobs = maxQueued
+        configuration.defaultGrace = grace
+        configuration.lameDuck = lameDuck
+        configuration.cancellationWindow = cancellationWindow
+        let (stream, continuation) = AsyncStream.makeStream(of: DrainSignal.self)
+        signals = continuation
+        pool = WorkerPool(
+            configuration: configuration, journal: journal, signals: stream, clock: clock,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let gates = self.gates
+        let gate = gates[0]
+        // `wait`: blocks until the test opens the job's gate; honours cancellation.
+        pool.register(kind: "wait") { job in try await gates[Int(job.payload.first ?? 0)].pass() }
+        // `stubborn`: ignores cancellation until the gate opens.
+        pool.register(kind: "stubborn") { _ in await gate.passIgnoringCancellation() }
+        pool.register(kind: "quick") { _ in }
+        pool.register(kind: "broken") { _ in throw BrokenJob() }
+    }
+
+    struct BrokenJob: Error {}
+
+    func start() async throws {
+        let pool = self.pool
+        runTask.withLock { $0 = Task { try await pool.run() } }
+        try await eventually { self.pool.snapshot().recentEvents.contains { $0.kind == .started } }
+    }
+
+    /// Waits for `run()` to return.
+    func finished() async throws {
+        let task = runTask.withLock { $0 }
+        try await task?.value
+    }
+
+    func snapshot() -> PoolSnapshot { pool.snapshot() }
+
+    deinit {
+        signals.finish()
+        for gate in gates { gate.open() }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Polls `condition` until it holds, failing the test after `timeout` of real time.
+func eventually(
+    timeout: Duration = .seconds(10), _ what: String = "condition", sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// A latch jobs wait on, opened by the test.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let entered = Atomic<Int>(0)
+
+    /// How many jobs have reached the gate.
+    var arrivals: Int { entered.load(ordering: .relaxed) }
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits for the gate; throws `CancellationError` when the job is cancelled first.
+    func pass() async throws {
+        entered.add(1, ordering: .relaxed)
+        while !state.withLock({ $0.open }) {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    func passIgnoringCancellation() async {
+        entered.add(1, ordering: .relaxed)
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if open { continuation.resume() }
+        }
+    }
+}
