@@ -7,7 +7,8 @@ import Glibc
 
 /// An append-only record kept by the job handler itself, independent of the journal.
 ///
-/// Chaos tests compare it with what was submitted: every line is one `write(2)` to an `O_APPEND` file,
+/// Chaos tests compare it with what was submitted.
+/// Lines: `start <id> <attempt>`, `done <id>`, `failed <id>`. Each is one `write(2)` to an `O_APPEND` file,
 /// so lines from concurrent jobs never interleave and survive a SIGKILL of the process.
 final class JobRecorder: Sendable {
     private let fd: Int32
@@ -24,6 +25,8 @@ final class JobRecorder: Sendable {
     func started(_ job: Job) { append("start \(job.id) \(job.attempt)\n") }
 
     func finished(_ job: Job) { append("done \(job.id)\n") }
+
+    func failed(_ job: Job) { append("failed \(job.id)\n") }
 
     private func append(_ line: String) {
         var line = line

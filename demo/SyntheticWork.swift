@@ -60,7 +60,10 @@ final class SyntheticWork: Sendable {
         recorder?.started(job)
         let payload = (try? JSONDecoder().decode(Payload.self, from: job.payload)) ?? Payload(ms: 100, fail: false)
         try await Task.sleep(for: .milliseconds(Int64(Double(payload.ms) * scale)))
-        if payload.fail { throw TransientFailure() }
+        if payload.fail {
+            recorder?.failed(job)
+            throw TransientFailure()
+        }
         recorder?.finished(job)
     }
 
