@@ -83,7 +83,12 @@ let package = Package(
         .testTarget(name: "DrainDashboardTests", dependencies: ["DrainDashboard"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DrainControl"]
+            dependencies: [
+                "Drain",
+                "DrainControl",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )
