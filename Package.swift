@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(name: "DrainTests", dependencies: ["Drain"]),
         .testTarget(name: "DrainControlTests", dependencies: ["DrainControl"]),
-        .testTarget(name: "DrainDashboardTests", dependencies: ["DrainDashboard"]),
+        .testTarget(name: "DrainDashboardTests", dependencies: ["DrainDashboard", "DrainControl", "Drain"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

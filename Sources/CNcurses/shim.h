@@ -6,4 +6,18 @@
 #include <locale.h>
 #include <ncurses.h>
 #include <stdio.h>
+
+// Swift 6 rejects these globals and macros as they are (mutable globals, or macros that build values),
+// so each is read through a function.
+static inline WINDOW *drainctl_stdscr(void) { return stdscr; }
+static inline FILE *drainctl_stdout(void) { return stdout; }
+static inline FILE *drainctl_stdin(void) { return stdin; }
+static inline int drainctl_colors(void) { return COLORS; }
+static inline int drainctl_color_pairs(void) { return COLOR_PAIRS; }
+
+static inline attr_t drainctl_a_normal(void) { return A_NORMAL; }
+static inline attr_t drainctl_a_bold(void) { return A_BOLD; }
+static inline attr_t drainctl_a_dim(void) { return A_DIM; }
+static inline attr_t drainctl_a_reverse(void) { return A_REVERSE; }
+static inline attr_t drainctl_a_underline(void) { return A_UNDERLINE; }
 #endif

@@ -66,3 +66,29 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     /// The shutdown report, once stopped.
     public var report: ShutdownReport?
 }
+
+extension PoolSnapshot {
+    /// A snapshot of an idle, running pool: every count zero, no drain, no jobs.
+    ///
+    /// For tests and tools that build snapshots by hand (the dashboard's layout tests); set the other
+    /// properties afterwards. A pool makes its own snapshots with ``WorkerPool/snapshot()``.
+    public init(name: String, pid: Int32, phase: DrainPhase = .running, time: Date = Date()) {
+        self.init(
+            name: name, pid: pid, time: time, phase: phase, ready: phase.isReady, uptimeSeconds: 0, inFlight: 0,
+            inFlightJobs: 0, inFlightOperations: 0, queued: 0, completed: 0, failed: 0, rejected: 0, cancelled: 0,
+            requeued: 0, recovered: 0, maxConcurrentJobs: 0, drainCause: nil, drainStartedAt: nil, graceSeconds: nil,
+            deadline: nil, secondsLeft: nil, inFlightAtDrainStart: nil, drainedSinceStart: nil, etaSeconds: nil,
+            predictedMisses: nil, oldestJobs: [], kinds: [], recentEvents: [], report: nil
+        )
+    }
+}
+
+extension PoolSnapshot.InFlightJob {
+    /// A job in flight, as a tool or a test describes it.
+    public init(id: JobID, kind: String, ageSeconds: Double, predictedRemainingSeconds: Double?, attempt: Int = 1) {
+        self.init(
+            id: id, kind: kind, attempt: attempt, startedAt: Date(timeIntervalSinceNow: -ageSeconds),
+            ageSeconds: ageSeconds, predictedRemainingSeconds: predictedRemainingSeconds
+        )
+    }
+}

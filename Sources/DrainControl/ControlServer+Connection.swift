@@ -23,13 +23,14 @@ extension ControlServer {
             await writeAll(session, connection)
             return
         }
-        let peer = await peerCredentials(of: channel)
-        guard let peer, peer.isAllowed() else {
+        // No credentials means the peer already hung up (a liveness probe): nothing to serve or audit.
+        guard let peer = await peerCredentials(of: channel) else { return }
+        guard peer.isAllowed() else {
             logger.warning(
                 "refusing a peer with another uid",
-                metadata: ["drain.peer.pid": "\(peer?.pid ?? 0)", "drain.peer.uid": "\(peer?.uid ?? 0)"]
+                metadata: ["drain.peer.pid": "\(peer.pid)", "drain.peer.uid": "\(peer.uid)"]
             )
-            pool.audit("refused connection", cause: .client(pid: peer?.pid ?? 0, uid: peer?.uid ?? UInt32.max))
+            pool.audit("refused connection", cause: .client(pid: peer.pid, uid: peer.uid))
             session.send(.failure(id: nil, .forbidden, "only uid \(geteuid()) or root may use this socket"))
             session.close()
             await writeAll(session, connection)

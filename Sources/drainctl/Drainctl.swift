@@ -19,6 +19,6 @@ struct Drainctl: AsyncParsableCommand {
             before the outcome; 3 no process to talk to (none, several, stale); 4 the server refused the \
             request; 64 bad arguments.
             """,
-        subcommands: [Status.self, Ls.self, Shutdown.self, Events.self]
+        subcommands: [Status.self, Ls.self, Shutdown.self, Events.self, Top.self, Demo.self]
     )
 }

@@ -49,6 +49,8 @@ func withTimeout<T: Sendable>(
 }
 
 /// Prints one line to stdout, flushed, so pipes see events as they happen.
+/// Uses write(2): `FileHandle.write` traps when the terminal has gone away (after SIGHUP).
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    var text = line + "\n"
+    text.withUTF8 { bytes in _ = write(STDOUT_FILENO, bytes.baseAddress, bytes.count) }
 }

@@ -1,0 +1,57 @@
+import ArgumentParser
+import DrainControl
+import DrainDashboard
+import Foundation
+
+extension Drainctl {
+    struct Top: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The live dashboard: phase, deadline, drain progress, jobs and events.",
+            discussion: """
+                Keys: q quit · s start a shutdown (asks the grace, confirms) · + / - move the deadline by \
+                10 s while draining · ↑ ↓ j k scroll the jobs · tab next process · p process list · ? help.
+                With several processes in the run directory and no --socket, it opens the process list.
+                NO_COLOR turns colours off.
+
+                Exit codes: 0 after q; 130, 143, 129 after SIGINT, SIGTERM, SIGHUP (the terminal is \
+                restored in every case); 3 when there is no process to watch, or when stdin or stdout is \
+                not a terminal (use `drainctl status` or `drainctl events` there).
+
+                Examples:
+                  drainctl top
+                  drainctl top --socket /tmp/drainctl-1000/shop.4242.sock
+                  NO_COLOR=1 drainctl top
+                """
+        )
+
+        @OptionGroup var target: TargetOptions
+
+        func run() async throws {
+            let configuration = DashboardConfiguration(runDirectory: target.runDirectory, socket: target.socket)
+            let summary = try await Self.show(configuration)
+            Self.print(summary.lines)
+            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        }
+
+        /// Runs the dashboard, mapping its errors to exit codes; shared with `demo`.
+        static func show(_ configuration: DashboardConfiguration) async throws -> DashboardSummary {
+            do {
+                return try await Dashboard.run(configuration)
+            } catch let error as DashboardError {
+                Failure.printError(error.message)
+                throw ExitCode(Failure.noProcess)
+            } catch let error as ControlError {
+                throw Failure.from(error)
+            }
+        }
+
+        /// Prints lines with plain `write(2)`: after SIGHUP the terminal may be gone, and a failed write
+        /// must not turn a clean exit into a crash.
+        static func print(_ lines: [String]) {
+            for line in lines {
+                var text = line + "\n"
+                text.withUTF8 { bytes in _ = write(STDOUT_FILENO, bytes.baseAddress, bytes.count) }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import DrainControl
+import DrainDashboard
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `drain-demo` for one test, in the test's sandbox, killed at the end if it still runs.
+final class Demo {
+    let child: ChildProcess
+    let socket: String
+
+    /// Starts it and waits until its socket answers.
+    init(_ arguments: [String], in sandbox: Sandbox, name: String = "demo") async throws {
+        child = try ChildProcess(
+            executable: Binaries.demo,
+            arguments: ["--name", name, "--journal", sandbox.root + "/\(name).sqlite", "--log-level", "warning"]
+                + arguments,
+            environment: sandbox.environment, outputPath: sandbox.root + "/\(name).log"
+        )
+        socket = "\(sandbox.runDir)/\(name).\(child.pid).sock"
+        try await poll("drain-demo listening on \(socket)", timeout: .seconds(20)) {
+            SocketProbe.probe(path: socket) == .live ? true : nil
+        }
+    }
+
+    var pid: Int32 { child.pid }
+
+    deinit { child.signal(SIGKILL) }
+}
+
+/// Runs `drainctl` to the end with stdin from /dev/null and output in files.
+func runDrainctl(_ arguments: [String], in sandbox: Sandbox) async throws -> (code: Int32?, output: String) {
+    let output = sandbox.root + "/drainctl-\(UUID().uuidString.prefix(6)).out"
+    let child = try ChildProcess(
+        executable: Binaries.drainctl, arguments: arguments, environment: sandbox.environment, outputPath: output)
+    let code = await child.wait(upTo: .seconds(30))
+    return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+}
+
+/// Polls `probe` until it returns a value, recording an issue and throwing after `timeout`.
+@discardableResult
+func poll<T>(
+    _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+    _ probe: () throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let value = try probe() { return value }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}

@@ -1,0 +1,237 @@
+import DrainControl
+import DrainDashboard
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `drainctl top` and `drainctl demo` in a real terminal: a private tmux server per test, the real
+/// binaries, a live `drain-demo`. Serialized: each test runs three processes on a small machine, and
+/// timing assertions (a countdown that moves) need the CPU.
+@Suite("top in a real terminal", .serialized, .timeLimit(.minutes(1)))
+struct TerminalTests {
+    /// The seconds left shown on the deadline row, if it shows any.
+    static func secondsLeft(_ screen: String) -> Double? {
+        guard let row = screen.split(separator: "\n").first(where: { $0.contains("Deadline") }),
+            let match = row.firstMatch(of: /([0-9]+\.[0-9])s left/)
+        else { return nil }
+        return Double(match.1)
+    }
+
+    /// The pane's rows (capture-pane ends the last one with a newline too).
+    static func rows(_ screen: String) -> [Substring] {
+        var lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+
+    // MARK: - A drain, seen from top
+
+    @Test(
+        "top shows RUNNING, follows a drain started by another drainctl to the banner, redraws on resize, and q restores the terminal"
+    )
+    func followsADrain() async throws {
+        let sandbox = try Sandbox()
+        // Jobs 30 times slower than usual outlast the 6 s grace, so the drain cannot end before the
+        // countdown has been seen moving.
+        let demo = try await Demo(
+            ["--rate", "10", "--concurrency", "8", "--duration-scale", "30", "--cancel-window", "0.5"], in: sandbox)
+        let tmux = try Tmux(
+            Binaries.drainctl + " top",
+            environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
+        let running = try await tmux.waitFor("RUNNING")
+        #expect(running.contains("pid \(demo.pid)"))
+        #expect(running.firstMatch(of: /In flight +[0-9]+\/8/) != nil, "in-flight count missing:\n\(running)")
+        #expect(tmux.display("#{pane_title}").contains("demo RUNNING"))
+
+        let shutdown = try await runDrainctl(["shutdown", "--grace", "6", "--no-wait"], in: sandbox)
+        #expect(shutdown.code == 0, "\(shutdown.output)")
+        let first = try await tmux.waitUntil("a countdown while DRAINING") { screen in
+            screen.contains("DRAINING") ? Self.secondsLeft(screen) : nil
+        }
+        #expect(tmux.display("#{pane_title}").contains("DRAINING"))
+        try await Task.sleep(for: .milliseconds(1500))
+        let later = try await tmux.waitUntil("a later countdown") { Self.secondsLeft($0) }
+        #expect(later < first, "the countdown did not move: \(first) then \(later)")
+
+        let stopped = try await tmux.waitFor("STOPPED ")
+        #expect(stopped.contains("drained in"))
+        #expect(stopped.contains("requeued"))
+
+        tmux.resize(columns: 70, rows: 20)
+        let narrow = try await tmux.waitUntil("a 70-column redraw") { screen in
+            let lines = Self.rows(screen)
+            return screen.contains("STOPPED ") && lines.count <= 20 && lines.allSatisfy { $0.count <= 70 }
+                && screen.contains("─ Events") ? screen : nil
+        }
+        #expect(narrow.contains("q quit"))
+        tmux.resize(columns: 40, rows: 10)
+        try await tmux.waitFor("Terminal too small")
+        tmux.resize(columns: 100, rows: 30)
+        try await tmux.waitFor("STOPPED ")
+
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+        #expect(tmux.capture().contains("drainctl top: demo (pid \(demo.pid)) stopped"))
+    }
+
+    @Test("s asks the grace and confirms, + moves the deadline, and a second s ends the drain early")
+    func keysDrive() async throws {
+        let sandbox = try Sandbox()
+        // Slow jobs: the drain must still run when + arrives.
+        let demo = try await Demo(["--rate", "5", "--duration-scale", "30", "--cancel-window", "0.5"], in: sandbox)
+        let tmux = try Tmux(Binaries.drainctl + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
+        try await tmux.waitFor("RUNNING")
+        tmux.send("s")
+        try await tmux.waitFor("grace in seconds")
+        tmux.send("20", "Enter")
+        try await tmux.waitFor("Drain demo (pid \(demo.pid)) with a 20s grace?")
+        tmux.send("y")
+        let before = try await tmux.waitUntil("DRAINING with 20 s of grace") { screen in
+            screen.contains("grace 20s") ? Self.secondsLeft(screen) : nil
+        }
+        tmux.send("+")
+        let after = try await tmux.waitUntil("the deadline 10 s later") { screen in
+            Self.secondsLeft(screen).flatMap { $0 > before + 5 ? $0 : nil }
+        }
+        #expect(after <= before + 10.5)
+        tmux.send("s")
+        try await tmux.waitFor("grace in seconds")
+        tmux.send("0", "Enter")
+        try await tmux.waitFor("Move the deadline of demo")
+        tmux.send("y")
+        try await tmux.waitFor("STOPPED ")
+        #expect(tmux.capture().contains("(drainctl top)"), "the drain's cause names drainctl top")
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+    }
+
+    // MARK: - Endings
+
+    @Test("SIGKILL of the service gives the connection-lost banner, and top keeps running until q")
+    func serviceKilled() async throws {
+        let sandbox = try Sandbox()
+        let demo = try await Demo(["--rate", "10", "--duration-scale", "0.1"], in: sandbox)
+        let tmux = try Tmux(Binaries.drainctl + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
+        try await tmux.waitFor("RUNNING")
+        demo.child.signal(SIGKILL)
+        let lost = try await tmux.waitFor("CONNECTION LOST")
+        #expect(!lost.contains("EXIT="))
+        #expect(!lost.contains("STOPPED "))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!tmux.capture().contains("EXIT="), "top must not exit on its own")
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+        #expect(tmux.capture().contains("lost the connection to demo (pid \(demo.pid))"))
+    }
+
+    enum Ending: String, CaseIterable, Sendable {
+        case sigterm
+        case controlC
+    }
+
+    @Test(
+        "SIGTERM and Ctrl-C restore the terminal and exit 143 and 130; NO_COLOR leaves out colours",
+        arguments: Ending.allCases)
+    func signalsRestore(ending: Ending) async throws {
+        let sandbox = try Sandbox()
+        let demo = try await Demo(["--rate", "5", "--duration-scale", "0.1"], in: sandbox)
+        let pidFile = sandbox.root + "/top.pid"
+        // The shell writes its pid and then becomes drainctl, so the test knows whom to signal.
+        let tmux = try Tmux(
+            "sh -c 'echo $$ > \(pidFile); exec \(Binaries.drainctl) top'",
+            environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "NO_COLOR": "1"], in: sandbox
+        )
+        try await tmux.waitFor("RUNNING")
+        let colours = tmux.capture(escapes: true)
+        #expect(
+            colours.firstMatch(of: /\u{1B}\[[0-9;]*3[1-7]m/) == nil && !colours.contains(";3"),
+            "NO_COLOR, but colours in:\n\(colours)")
+        switch ending {
+        case .sigterm:
+            let pid = try #require(
+                Int32(
+                    (try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(
+                        in: .whitespacesAndNewlines)))
+            kill(pid, SIGTERM)
+            try await tmux.expectRestored(exitCode: 143)
+        case .controlC:
+            tmux.send("C-c")
+            try await tmux.expectRestored(exitCode: 130)
+        }
+        #expect(demo.child.exitCode == nil, "ending top must leave the service alone")
+    }
+
+    // MARK: - Several processes
+
+    @Test("a new process is offered, a attaches it, tab goes back, p lists both with their phases")
+    func severalProcesses() async throws {
+        let sandbox = try Sandbox()
+        let first = try await Demo(["--rate", "2", "--duration-scale", "0.1"], in: sandbox, name: "alpha")
+        let tmux = try Tmux(Binaries.drainctl + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
+        try await tmux.waitFor("pid \(first.pid)")
+        let second = try await Demo(["--rate", "2", "--duration-scale", "0.1"], in: sandbox, name: "beta")
+        try await tmux.waitFor("NEW PROCESS")
+        tmux.send("a")
+        try await tmux.waitUntil("beta attached") {
+            $0.contains(" beta ") && $0.contains("pid \(second.pid)") && $0.contains("RUNNING") ? true : nil
+        }
+        tmux.send("Tab")
+        try await tmux.waitUntil("alpha again") {
+            $0.contains(" alpha ") && $0.contains("pid \(first.pid)") && $0.contains("RUNNING") ? true : nil
+        }
+        tmux.send("p")
+        let list = try await tmux.waitUntil("both in the list with a phase") { screen in
+            screen.contains("PROCESSES") && screen.components(separatedBy: "RUNNING").count >= 4 ? screen : nil
+        }
+        #expect(list.contains("\(second.pid)"))
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+    }
+
+    // MARK: - demo and manners
+
+    @Test("drainctl demo at 80×24: fits the screen, s drains it to a banner, q stops the demo service too")
+    func demoCommand() async throws {
+        let sandbox = try Sandbox()
+        let tmux = try Tmux(Binaries.drainctl + " demo --grace 3", columns: 80, rows: 24, in: sandbox)
+        let screen = try await tmux.waitFor("RUNNING")
+        let lines = Self.rows(screen)
+        #expect(lines.count <= 24 && lines.allSatisfy { $0.count <= 80 })
+        #expect(lines.contains { $0.contains("q quit") && $0.contains("? help") })
+        let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
+        tmux.send("s")
+        try await tmux.waitFor("grace in seconds")
+        tmux.send("Enter")
+        try await tmux.waitFor("with a 3s grace? y yes")
+        tmux.send("y")
+        // A young demo may have only short jobs in flight: the drain can end before a frame shows DRAINING.
+        let stopped = try await tmux.waitFor("STOPPED ")
+        #expect(stopped.contains("demo (pid \(pid)) drained in"))
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+        #expect(tmux.capture().contains("drainctl demo: drain-demo (pid \(pid)) exited"))
+        #expect(kill(pid, 0) != 0, "the demo service still runs")
+    }
+
+    @Test("closing the terminal of drainctl demo (SIGHUP) still stops the demo service")
+    func demoHangUp() async throws {
+        let sandbox = try Sandbox()
+        let tmux = try Tmux(Binaries.drainctl + " demo", columns: 100, rows: 30, in: sandbox)
+        let screen = try await tmux.waitFor("RUNNING")
+        let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
+        tmux.killServer()
+        try await poll("drain-demo (pid \(pid)) gone", timeout: .seconds(15)) { kill(pid, 0) != 0 ? true : nil }
+    }
+
+    @Test("without a terminal, top and demo exit 3 and point at status and events", arguments: ["top", "demo"])
+    func notATerminal(command: String) async throws {
+        let sandbox = try Sandbox()
+        let result = try await runDrainctl([command], in: sandbox)
+        #expect(result.code == 3)
+        #expect(
+            result.output.contains("drainctl status") && result.output.contains("drainctl events"), "\(result.output)")
+    }
+}
