@@ -23,8 +23,15 @@ extension ControlServer {
             await writeAll(session, connection)
             return
         }
-        // No credentials means the peer already hung up (a liveness probe): nothing to serve or audit.
-        guard let peer = await peerCredentials(of: channel) else { return }
+        // No credentials: fail closed. Usually the peer already hung up (a liveness probe), so this is
+        // not audited as an event, only logged.
+        guard let peer = await peerCredentials(of: channel) else {
+            logger.debug("cannot read peer credentials; refusing")
+            session.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
+            session.close()
+            await writeAll(session, connection)
+            return
+        }
         guard peer.isAllowed() else {
             logger.warning(
                 "refusing a peer with another uid",
