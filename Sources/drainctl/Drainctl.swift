@@ -16,8 +16,9 @@ struct Drainctl: AsyncParsableCommand {
               drainctl top                       the live dashboard
 
             Exit codes: 0 success (or a clean drain); 1 the drain was forced; 2 the connection was lost \
-            before the outcome; 3 no process to talk to (none, several, stale); 4 the server refused the \
-            request; 64 bad arguments.
+            before the outcome; 3 no process to talk to (none, several, stale), or `top`/`demo` not on a \
+            terminal; 4 the server refused the request; 64 bad arguments. `top` exits 129/130/143 after \
+            SIGHUP/SIGINT/SIGTERM, with the terminal restored.
             """,
         subcommands: [Status.self, Ls.self, Shutdown.self, Events.self, Top.self, Demo.self]
     )
