@@ -35,7 +35,7 @@ extension Drainctl {
                 var row = Row(name: entry.name, pid: entry.pid, socket: entry.path, state: "live")
                 if SocketProbe.probe(path: entry.path) != .live {
                     row.state = prune && unlink(entry.path) == 0 ? "pruned" : "stale"
-                } else if let snapshot = try? await withTimeout(.seconds(2), what: entry.path, {
+                } else if let snapshot = try? await withControlDeadline(.seconds(2), what: entry.path, {
                     try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
                 }) {
                     row.phase = snapshot.phase

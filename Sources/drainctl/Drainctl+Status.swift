@@ -16,7 +16,7 @@ extension Drainctl {
         func run() async throws {
             let entry = try target.select()
             let snapshot = try await reportingFailures {
-                try await withTimeout(.seconds(5), what: entry.path) {
+                try await withControlDeadline(.seconds(5), what: entry.path) {
                     try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
                 }
             }

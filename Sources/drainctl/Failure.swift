@@ -33,21 +33,6 @@ func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-/// Runs `body`, or fails with `connectionLost` if it takes longer than `limit`.
-func withTimeout<T: Sendable>(
-    _ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw ControlError(.connectionLost, "\(what) did not answer within \(limit)")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
 /// Prints one line to stdout, flushed, so pipes see events as they happen.
 /// Uses write(2): `FileHandle.write` traps when the terminal has gone away (after SIGHUP).
 func emit(_ line: String) {

@@ -57,7 +57,7 @@ final class Feed: Sendable {
                 case .refreshStatuses(let entries):
                     for entry in entries {
                         group.addTask {
-                            let snapshot = try? await withDeadline(.seconds(2)) {
+                            let snapshot = try? await withControlDeadline(.seconds(2)) {
                                 try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
                             }
                             self.inbox.push(.processStatus(entry, snapshot))
@@ -106,7 +106,7 @@ final class Feed: Sendable {
         _ entry: ProcessEntry, what: String, _ body: @escaping @Sendable (ControlClient) async throws -> String
     ) async {
         do {
-            let text = try await withDeadline(.seconds(5)) {
+            let text = try await withControlDeadline(.seconds(5)) {
                 try await ControlClient.withConnection(path: entry.path) { try await body($0) }
             }
             inbox.push(.commandResult(text, ok: true))
@@ -152,21 +152,5 @@ final class Feed: Sendable {
         var entries = directory.entries()
         for entry in pinned where !entries.contains(entry) { entries.append(entry) }
         return entries.filter { SocketProbe.probe(path: $0.path) == .live }
-    }
-}
-
-/// Runs `body`, or throws `connectionLost` when it takes longer than `limit`.
-func withDeadline<T: Sendable>(
-    _ limit: Duration, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw ControlError(.connectionLost, "no answer within \(limit)")
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        return first
     }
 }
