@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
         .executable(name: "drain-demo", targets: ["drain-demo"]),
+        .executable(name: "drain-chaos", targets: ["drain-chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Test-only: property-based fuzzing of the control protocol (issue 6).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -40,7 +43,6 @@ let package = Package(
                 "Drain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,13 +75,35 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "demo",
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "drain-chaos",
+            dependencies: [
+                "Drain",
+                "DrainControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DrainTests", dependencies: ["Drain"]),
-        .testTarget(name: "DrainControlTests", dependencies: ["DrainControl"]),
+        .testTarget(
+            name: "DrainControlTests",
+            dependencies: [
+                "DrainControl",
+                "Drain",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "DrainDashboardTests", dependencies: ["DrainDashboard", "DrainControl", "Drain"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,8 @@
+import Benchmark
+import Drain
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark("placeholder") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(1) }
+    }
+}
