@@ -2,9 +2,12 @@ import Foundation
 
 /// Where jobs live between `submit` and completion, so that nothing accepted is lost.
 ///
-/// The pool calls these methods in batches (group commit). A backend must make every call durable
-/// before it returns. ``SQLiteJournal`` is the embedded backend; a shared one (PostgreSQL) can be added
-/// behind this protocol so that a draining host's unfinished jobs are picked up by the others.
+/// The pool calls these methods in batches (group commit). ``append(_:)`` must be durable before it
+/// returns: that is the promise `submit` makes. ``claim(limit:)`` and ``settle(_:)`` must survive a crash
+/// of the process, and may wait for the next durable write or ``sync()`` to survive a power cut: losing one
+/// of them only runs a job again, which at-least-once delivery allows. ``SQLiteJournal`` is the embedded
+/// backend; a shared one (PostgreSQL) can be added behind this protocol so that a draining host's
+/// unfinished jobs are picked up by the others.
 public protocol JobJournal: Sendable {
     /// Moves rows left `running` by a process that died back to `queued`.
     /// - Returns: How many rows were recovered.
@@ -22,6 +25,14 @@ public protocol JobJournal: Sendable {
 
     /// The number of jobs in each state.
     func counts() async throws -> JournalCounts
+
+    /// Makes every earlier call durable; the pool calls it once it has stopped.
+    func sync() async throws
+}
+
+extension JobJournal {
+    /// A journal whose every call is already durable has nothing to do.
+    public func sync() async throws {}
 }
 
 /// A job as submitted, before it has an identifier.

@@ -1,13 +1,19 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded journal: one SQLite file in WAL mode, through GRDB over the system SQLite.
 ///
-/// Every write is a transaction committed with `synchronous = FULL`, so a job the pool has accepted
-/// survives a crash or a power cut. The pool batches calls (group commit), so the fsync is paid per batch,
-/// not per job.
+/// Appends are committed with `synchronous = FULL`, so a job the pool has accepted survives a crash or a
+/// power cut. Claims and outcomes are committed with `synchronous = NORMAL`: they reach the WAL file (and
+/// so survive the process being killed) without an fsync of their own, and the next append's fsync, or
+/// ``sync()``, makes them durable too, because the WAL is written in order. After a power cut a job that
+/// had just finished may therefore run again; an accepted job is never lost. The pool batches calls
+/// (group commit), so the fsync is paid per batch, not per job.
 public final class SQLiteJournal: JobJournal {
     private let pool: DatabasePool
+    /// Claims or outcomes were written since the last fsync.
+    private let relaxedWrites = Atomic<Bool>(false)
 
     /// Opens (or creates) the journal file.
     /// - Parameter path: The SQLite file. Its directory must exist.
@@ -19,6 +25,7 @@ public final class SQLiteJournal: JobJournal {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // Writes choose their own synchronous mode; see write(durable:_:).
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
@@ -51,7 +58,7 @@ public final class SQLiteJournal: JobJournal {
     }
 
     public func recover() async throws -> Int {
-        try await write { db in
+        try await write(durable: true) { db in
             try db.execute(sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE state = 'running'")
             return db.changesCount
         }
@@ -60,7 +67,7 @@ public final class SQLiteJournal: JobJournal {
     public func append(_ jobs: [NewJob]) async throws -> [JobID] {
         guard !jobs.isEmpty else { return [] }
         let now = Date().timeIntervalSince1970
-        return try await write { db in
+        return try await write(durable: true) { db in
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO jobs (kind, payload, state, enqueued_at) VALUES (?, ?, 'queued', ?)"
             )
@@ -77,7 +84,7 @@ public final class SQLiteJournal: JobJournal {
     public func claim(limit: Int) async throws -> [Job] {
         guard limit > 0 else { return [] }
         let now = Date().timeIntervalSince1970
-        return try await write { db in
+        return try await write(durable: false) { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -97,7 +104,7 @@ public final class SQLiteJournal: JobJournal {
     public func settle(_ outcomes: [JobOutcome]) async throws {
         guard !outcomes.isEmpty else { return }
         let now = Date().timeIntervalSince1970
-        try await write { db in
+        try await write(durable: false) { db in
             let done = try db.cachedStatement(
                 sql: "UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'"
             )
@@ -145,9 +152,41 @@ public final class SQLiteJournal: JobJournal {
         }
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Checkpoints the WAL into the database file with an fsync, when relaxed writes are pending.
+    public func sync() async throws {
+        guard relaxedWrites.load(ordering: .acquiring) else { return }
         do {
-            return try await pool.write(body)
+            try await pool.writeWithoutTransaction { db in
+                guard self.relaxedWrites.load(ordering: .acquiring) else { return }
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_checkpoint(FULL)")
+                self.relaxedWrites.store(false, ordering: .releasing)
+            }
+        } catch {
+            throw DrainError(.journal, "cannot sync the job journal", cause: error)
+        }
+    }
+
+    /// One transaction; `durable` decides whether its commit waits for an fsync.
+    ///
+    /// The mode is set before every transaction, not restored after, so that a failure half-way can
+    /// never leave an append running with the relaxed mode.
+    private func write<T: Sendable>(
+        durable: Bool, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db -> T in
+                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                var result: Result<T, any Error> = .failure(CancellationError())
+                try db.inTransaction {
+                    result = .success(try body(db))
+                    return .commit
+                }
+                // Recorded on the writer, in commit order: a durable commit's fsync covered every earlier
+                // frame of the WAL, a relaxed one leaves work for sync().
+                self.relaxedWrites.store(!durable, ordering: .releasing)
+                return try result.get()
+            }
         } catch {
             throw DrainError(.journal, "cannot write the job journal", cause: error)
         }

@@ -279,6 +279,13 @@ extension WorkerPool {
     }
 
     private func stop() async {
+        do {
+            try await journal.sync()
+        } catch {
+            // Outcomes not yet synced survive a crash of this process; only a power cut now could run
+            // those jobs again.
+            logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
+        }
         let pending = (try? await journal.counts())?.queued
         let report = state.withLock { state -> ShutdownReport in
             state.timer?.cancel()

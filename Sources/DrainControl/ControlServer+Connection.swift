@@ -9,27 +9,36 @@ extension ControlServer {
     func serve(_ connection: Connection) async {
         let channel = connection.channel
         let id = ObjectIdentifier(channel)
+        let outbox = ControlOutbox(channel: channel, maxPending: configuration.maxPendingLines)
         let admitted = connections.withLock { connections -> Bool in
             guard connections.count < configuration.maxClients else { return false }
-            connections[id] = channel
+            connections[id] = outbox
             return true
         }
-        defer { _ = connections.withLock { $0.removeValue(forKey: id) } }
-        let session = ControlSession(channel: channel, maxPending: configuration.maxPendingLines)
+        // The server is closing its connections: this one came too late to be among them.
+        if closing.load(ordering: .sequentiallyConsistent) {
+            _ = connections.withLock { $0.removeValue(forKey: id) }
+            try? await channel.close()
+            return
+        }
+        defer {
+            _ = connections.withLock { $0.removeValue(forKey: id) }
+            fanout.remove(outbox)
+        }
         guard admitted else {
             logger.warning("refusing a connection: too many clients", metadata: ["drain.max_clients": "\(configuration.maxClients)"])
-            session.send(.failure(id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later"))
-            session.close()
-            await writeAll(session, connection)
+            outbox.send(.failure(id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later"))
+            outbox.close()
+            await writeAll(outbox, connection)
             return
         }
         // No credentials: fail closed. Usually the peer already hung up (a liveness probe), so this is
         // not audited as an event, only logged.
         guard let peer = await peerCredentials(of: channel) else {
             logger.debug("cannot read peer credentials; refusing")
-            session.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
-            session.close()
-            await writeAll(session, connection)
+            outbox.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
+            outbox.close()
+            await writeAll(outbox, connection)
             return
         }
         guard peer.isAllowed() else {
@@ -38,27 +47,28 @@ extension ControlServer {
                 metadata: ["drain.peer.pid": "\(peer.pid)", "drain.peer.uid": "\(peer.uid)"]
             )
             pool.audit("refused connection", cause: .client(pid: peer.pid, uid: peer.uid))
-            session.send(.failure(id: nil, .forbidden, "only uid \(geteuid()) or root may use this socket"))
-            session.close()
-            await writeAll(session, connection)
+            outbox.send(.failure(id: nil, .forbidden, "only uid \(geteuid()) or root may use this socket"))
+            outbox.close()
+            await writeAll(outbox, connection)
             return
         }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in
-                    group.addTask { await self.write(session.lines, to: outbound, channel: channel) }
+                    group.addTask { await self.write(outbox, to: outbound) }
                     do {
                         for try await line in inbound {
-                            await self.handle(line, peer: peer, session: session, group: &group)
+                            outbox.requestArrived()
+                            self.handle(line, peer: peer, outbox: outbox)
                         }
-                        session.endInbound()
+                        outbox.endInbound()
                     } catch is LineFrameDecoder.LineTooLong {
-                        session.send(
+                        outbox.send(
                             .failure(id: nil, .lineTooLong, "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
                         )
-                        session.close()
+                        outbox.close()
                     } catch {
-                        session.close()
+                        outbox.close()
                     }
                 }
             }
@@ -67,35 +77,27 @@ extension ControlServer {
         }
     }
 
-    /// Writes every queued line; a client that does not take a line within the write timeout is dropped.
-    private func write(
-        _ lines: AsyncStream<ByteBuffer>, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
-    ) async {
-        let timeout = configuration.writeTimeout
-        for await line in lines {
+    /// Writes every queued line until the queue ends. A write that does not complete is not timed here
+    /// (a timer per line would cost more than the write): the server's watchdog sees it in the outbox's
+    /// activity and closes the connection, which fails the write.
+    private func write(_ outbox: ControlOutbox, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
+        for await line in outbox.lines {
+            outbox.writing(true)
             do {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await outbound.write(line) }
-                    group.addTask {
-                        try await Task.sleep(for: timeout)
-                        // Closing fails the stuck write, so the group can end.
-                        channel.close(promise: nil)
-                        throw CancellationError()
-                    }
-                    try await group.next()
-                    group.cancelAll()
-                }
+                try await outbound.write(line)
             } catch {
-                logger.info("dropping a client that stopped reading")
-                channel.close(promise: nil)
+                logger.debug("dropping a client that stopped reading or went away")
+                outbox.close()
+                outbox.channel.close(promise: nil)
                 return
             }
+            outbox.writing(false)
         }
     }
 
-    private func writeAll(_ session: ControlSession, _ connection: Connection) async {
+    private func writeAll(_ outbox: ControlOutbox, _ connection: Connection) async {
         try? await connection.executeThenClose { _, outbound in
-            await self.write(session.lines, to: outbound, channel: connection.channel)
+            await self.write(outbox, to: outbound)
         }
     }
 

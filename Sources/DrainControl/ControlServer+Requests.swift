@@ -3,10 +3,8 @@ import Foundation
 import NIOCore
 
 extension ControlServer {
-    /// Answers one request line; `subscribe` adds a streaming task to the connection's group.
-    func handle(
-        _ line: ByteBuffer, peer: PeerCredentials, session: ControlSession, group: inout DiscardingTaskGroup
-    ) async {
+    /// Answers one request line; `subscribe` hands the connection to the fan-out.
+    func handle(_ line: ByteBuffer, peer: PeerCredentials, outbox session: ControlOutbox) {
         let bytes = Data(line.readableBytesView)
         if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
         let request: ControlRequest
@@ -52,12 +50,16 @@ extension ControlServer {
                 return
             }
             pool.audit("subscribe every \(interval)ms", cause: cause)
-            // Subscribe before the first snapshot, so no event falls between the two.
-            let events = pool.events()
             var reply = ControlMessage(id: id, type: .result)
             reply.intervalMs = interval
             session.send(reply)
-            group.addTask { await self.stream(events, every: .milliseconds(interval), to: session) }
+            // Join the fan-out before the first snapshot, so no event falls between the two.
+            let joined = fanout.add(session, intervalMs: interval)
+            var first = ControlMessage(id: nil, type: .snapshot)
+            first.snapshot = pool.snapshot()
+            session.send(first)
+            // The pool already stopped: the snapshot above is the last word.
+            if !joined { session.endSubscription() }
         case .shutdown:
             let grace = request.grace
             if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
@@ -104,68 +106,5 @@ extension ControlServer {
         var reply = ControlMessage(id: id, type: .result)
         reply.snapshot = pool.snapshot()
         return reply
-    }
-
-    /// Pushes a snapshot every `interval` and every event, until the pool stops or the client is gone.
-    private func stream(_ events: AsyncStream<DrainEvent>, every interval: Duration, to session: ControlSession) async {
-        var first = ControlMessage(id: nil, type: .snapshot)
-        first.snapshot = pool.snapshot()
-        guard session.send(first) else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    var message = ControlMessage(id: nil, type: .snapshot)
-                    message.snapshot = self.pool.snapshot()
-                    if Task.isCancelled || !session.send(message) { return }
-                }
-            }
-            for await event in events {
-                var message = ControlMessage(id: nil, type: .event)
-                message.event = event
-                if !session.send(message) { break }
-            }
-            group.cancelAll()
-        }
-        var last = ControlMessage(id: nil, type: .snapshot)
-        last.snapshot = pool.snapshot()
-        session.send(last)
-        session.endSubscription()
-    }
-}
-
-/// Turns a request line into a ``ControlRequest`` or a precise error reply.
-enum RequestDecoder {
-    struct Failure: Error {
-        var id: Int?
-        var code: WireErrorCode
-        var message: String
-    }
-
-    static func decode(_ bytes: Data) -> Result<ControlRequest, Failure> {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            return .success(try decoder.decode(ControlRequest.self, from: bytes))
-        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-            return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
-        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
-            return .failure(Failure(code: .badRequest, message: "a request is a JSON object, like {\"op\":\"status\"}"))
-        } catch DecodingError.keyNotFound(let key, _) {
-            return .failure(Failure(id: salvageID(bytes), code: .badRequest, message: "the request has no '\(key.stringValue)' field"))
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-            DecodingError.dataCorrupted(let context)
-        {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return .failure(Failure(id: salvageID(bytes), code: .badRequest, message: "field '\(field)' has the wrong type"))
-        } catch {
-            return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
-        }
-    }
-
-    /// The request's id, when the rest of it is wrong, so the client can still match the error.
-    private static func salvageID(_ bytes: Data) -> Int? {
-        struct OnlyID: Decodable { var id: Int? }
-        return (try? JSONDecoder().decode(OnlyID.self, from: bytes))?.id
     }
 }

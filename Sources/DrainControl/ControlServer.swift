@@ -23,17 +23,26 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// The socket this server listens on.
     public let socketPath: String
     private let listener: NIOAsyncChannel<Connection, Never>
-    let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// The admitted connections, for the client limit, the watchdog and closing at the end.
+    let connections = Mutex<[ObjectIdentifier: ControlOutbox]>([:])
+    /// Set when the server closes its connections: one admitted after that would never be closed.
+    let closing = Atomic<Bool>(false)
+    /// Every accepted channel until it closes, registered as NIO accepts it: the listener's stream drops
+    /// connections still buffered in it when it closes, and only this list can still close those.
+    let accepted: AcceptedChannels
+    let fanout: SubscriberFanout
 
     private init(
         pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, socketPath: String,
-        listener: NIOAsyncChannel<Connection, Never>
+        listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
     ) {
+        self.accepted = accepted
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
         self.socketPath = socketPath
         self.listener = listener
+        self.fanout = SubscriberFanout(pool: pool)
     }
 
     public var description: String { "ControlServer(\(socketPath))" }
@@ -64,10 +73,12 @@ public final class ControlServer: Service, CustomStringConvertible {
             break
         }
         let maxLine = configuration.maxLineBytes
+        let accepted = AcceptedChannels()
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: Int32(clamping: configuration.listenBacklog))
             .bind(unixDomainSocketPath: path) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                accepted.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
@@ -78,7 +89,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         chmod(path, 0o600)
         var logger = logger
         logger[metadataKey: "drain.socket"] = "\(path)"
-        return ControlServer(pool: pool, configuration: configuration, logger: logger, socketPath: path, listener: listener)
+        return ControlServer(pool: pool, configuration: configuration, logger: logger, socketPath: path, listener: listener, accepted: accepted)
     }
 
     /// Accepts connections until the pool has stopped and the service group shuts down.
@@ -86,18 +97,23 @@ public final class ControlServer: Service, CustomStringConvertible {
         logger.info("control socket listening")
         defer { unlink(socketPath) }
         await withGracefulShutdownHandler {
-            // A discarding group, so finished connections do not pile up as results.
-            await withDiscardingTaskGroup { group in
-                do {
-                    try await listener.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
+            await withDiscardingTaskGroup { services in
+                services.addTask { await self.fanout.run() }
+                services.addTask { await self.watchdog() }
+                // A discarding group, so finished connections do not pile up as results.
+                await withDiscardingTaskGroup { group in
+                    do {
+                        try await listener.executeThenClose { inbound in
+                            for try await connection in inbound {
+                                group.addTask { await self.serve(connection) }
+                            }
                         }
+                    } catch {
+                        logger.debug("listener closed", metadata: ["drain.error": "\(error)"])
                     }
-                } catch {
-                    logger.debug("listener closed", metadata: ["drain.error": "\(error)"])
+                    await closeConnections()
                 }
-                await closeConnections()
+                services.cancelAll()
             }
         } onGracefulShutdown: {
             // Stay up until the pool has stopped, so operators watch the whole drain.
@@ -108,12 +124,52 @@ public final class ControlServer: Service, CustomStringConvertible {
         }
     }
 
+    /// How many connections are admitted now.
+    var connectionCount: Int { connections.withLock { $0.count } }
+
     /// Gives connections a moment to receive the final event, then closes the rest.
     private func closeConnections() async {
+        closing.store(true, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + configuration.closeGrace
         while ContinuousClock.now < deadline, !connections.withLock({ $0.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for channel in connections.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        // Connections still being admitted register after the flag is set and see it; the rest are here.
+        for outbox in connections.withLock({ Array($0.values) }) { outbox.channel.close(promise: nil) }
+        accepted.closeAll()
+    }
+
+    /// Closes connections whose write is stuck (a client that stopped reading) and connections that are
+    /// neither subscribed nor sending requests, so neither kind can hold a client slot for long.
+    ///
+    /// One task for the whole server checks every connection a few times per timeout, instead of a
+    /// timer per written line.
+    private func watchdog() async {
+        let writeTimeout = configuration.writeTimeout.nanoseconds
+        let idleTimeout = configuration.idleTimeout.nanoseconds
+        let period = min(configuration.writeTimeout, configuration.idleTimeout) / 4
+        while !Task.isCancelled {
+            try? await Task.sleep(for: period)
+            let now = ControlOutbox.now
+            for outbox in connections.withLock({ Array($0.values) }) {
+                let activity = outbox.activity
+                if let started = activity.writeStarted, now &- started > writeTimeout {
+                    logger.info("dropping a client that stopped reading")
+                    outbox.close()
+                    outbox.channel.close(promise: nil)
+                } else if activity.writeStarted == nil, !activity.subscribed, now &- activity.lastRequest > idleTimeout {
+                    logger.debug("closing an idle connection")
+                    outbox.close()
+                    outbox.channel.close(promise: nil)
+                }
+            }
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }

@@ -6,10 +6,16 @@ public struct ControlServerConfiguration: Sendable {
     public var maxLineBytes: Int = ControlProtocol.defaultMaxLineBytes
     /// The most connections at once; the next gets `too_many_clients` and is closed.
     public var maxClients: Int = 64
+    /// Connections the kernel holds before the server accepts them (capped by `net.core.somaxconn`).
+    /// Past it a client's connect fails with EAGAIN, so it is sized for a burst of hundreds.
+    public var listenBacklog: Int = 1024
     /// Unsent lines kept per connection; a client that falls this far behind is dropped.
     public var maxPendingLines: Int = 256
     /// How long one write may wait on a client that does not read before it is dropped.
     public var writeTimeout: Duration = .seconds(2)
+    /// How long a connection may stay open without sending a request, unless it is subscribed. A
+    /// connection that opens and holds would otherwise keep a client slot for ever.
+    public var idleTimeout: Duration = .seconds(10)
     /// How long connections get, after the pool stopped, to receive the final event.
     public var closeGrace: Duration = .milliseconds(500)
 

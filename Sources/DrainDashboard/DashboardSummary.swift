@@ -27,7 +27,7 @@ public struct DashboardSummary: Sendable, Hashable {
         switch state.connection {
         case .stopped(let summary):
             lines = [
-                "drainctl top: \(name) stopped \(summary.outcome.rawValue) after draining \(String(format: "%.2f", summary.drainSeconds))s: "
+                "drainctl top: \(name) stopped \(summary.outcome.rawValue) after draining \(TextFormat.fixed(summary.drainSeconds, places: 2))s: "
                     + "\(summary.completed) completed, \(summary.cancelled) cancelled, \(summary.requeued) requeued"
             ]
         case .lost(let reason):

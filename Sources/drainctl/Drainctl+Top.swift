@@ -14,8 +14,9 @@ extension Drainctl {
                 NO_COLOR turns colours off.
 
                 Exit codes: 0 after q; 130, 143, 129 after SIGINT, SIGTERM, SIGHUP (the terminal is \
-                restored in every case); 3 when there is no process to watch, or when stdin or stdout is \
-                not a terminal (use `drainctl status` or `drainctl events` there).
+                restored in every case); 2 when the watched socket does not speak the control protocol \
+                (after restoring the terminal); 3 when there is no process to watch, or when stdin or \
+                stdout is not a terminal (use `drainctl status` or `drainctl events` there).
 
                 Examples:
                   drainctl top

@@ -197,4 +197,30 @@ struct StateTests {
         #expect(lost.lines.first?.contains("lost the connection to shop (pid 4242)") == true)
         #expect(lost.exitCode == 143)
     }
+
+    // MARK: - Redraws and fatal lines
+
+    @Test("clocks run while connected with a snapshot, and stop once the connection ended")
+    func clocksRunning() {
+        var state = Fixtures.state(nil)
+        #expect(!state.clocksRunning, "nothing on screen moves before the first snapshot")
+        state.apply(.snapshot(Fixtures.snapshot(.running), session: state.session), at: now)
+        #expect(state.clocksRunning)
+        state.apply(.ended(session: state.session, error: nil), at: now)
+        #expect(!state.clocksRunning, "a kept last frame is frozen")
+    }
+
+    @Test("a protocol violation on the watched socket ends the dashboard; one from an old session does not")
+    func violation() {
+        var state = Fixtures.state(Fixtures.snapshot(.running))
+        let old = state.session
+        _ = state.attach(Fixtures.other)
+        state.apply(.violation(session: old, message: "garbage"), at: now)
+        #expect(state.failure == nil)
+        state.apply(.violation(session: state.session, message: "it sent a line that is not protocol v1"), at: now)
+        #expect(state.failure == "it sent a line that is not protocol v1")
+        #expect(state.connection == .lost("it sent a line that is not protocol v1"))
+        _ = state.attach(Fixtures.entry)
+        #expect(state.failure == nil, "attaching elsewhere starts clean")
+    }
 }

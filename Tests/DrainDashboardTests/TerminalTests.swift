@@ -129,11 +129,12 @@ struct TerminalTests {
 
     enum Ending: String, CaseIterable, Sendable {
         case sigterm
+        case sighup
         case controlC
     }
 
     @Test(
-        "SIGTERM and Ctrl-C restore the terminal and exit 143 and 130; NO_COLOR leaves out colours",
+        "SIGTERM, SIGHUP and Ctrl-C restore the terminal and exit 143, 129 and 130; NO_COLOR leaves out colours",
         arguments: Ending.allCases)
     func signalsRestore(ending: Ending) async throws {
         let sandbox = try Sandbox()
@@ -150,18 +151,41 @@ struct TerminalTests {
             colours.firstMatch(of: /\u{1B}\[[0-9;]*3[1-7]m/) == nil && !colours.contains(";3"),
             "NO_COLOR, but colours in:\n\(colours)")
         switch ending {
-        case .sigterm:
+        case .sigterm, .sighup:
             let pid = try #require(
                 Int32(
                     (try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(
                         in: .whitespacesAndNewlines)))
-            kill(pid, SIGTERM)
-            try await tmux.expectRestored(exitCode: 143)
+            // SIGHUP as when the terminal's connection drops but the pane (and its shell) lives on, so
+            // the shell can still report how the terminal was left.
+            let signo = ending == .sigterm ? SIGTERM : SIGHUP
+            kill(pid, signo)
+            try await tmux.expectRestored(exitCode: 128 + signo)
         case .controlC:
             tmux.send("C-c")
             try await tmux.expectRestored(exitCode: 130)
         }
         #expect(demo.child.exitCode == nil, "ending top must leave the service alone")
+    }
+
+    @Test(
+        "a socket that does not speak the protocol ends top with exit 2, a message quoting it, and a sane terminal",
+        arguments: FakeServer.Answer.allCases)
+    func protocolViolation(answer: FakeServer.Answer) async throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.root + "/impostor.4242.sock"
+        let server = try FakeServer(path: path, answer: answer)
+        let tmux = try Tmux(
+            Binaries.drainctl + " top --socket " + path,
+            environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
+        try await tmux.expectRestored(exitCode: 2)
+        let pane = tmux.capture()
+        #expect(pane.contains("drainctl: top cannot watch \(path): it sent a line that is not protocol v1"), "\(pane)")
+        switch answer {
+        case .garbage: #expect(pane.contains("“HTTP/1.1 400 Bad Request?”"), "\(pane)")
+        case .badSnapshot: #expect(pane.contains("{\"v\":1,\"type\":\"snapshot\""), "\(pane)")
+        }
+        withExtendedLifetime(server) {}
     }
 
     // MARK: - Several processes

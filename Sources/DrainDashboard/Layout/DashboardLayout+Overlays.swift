@@ -75,7 +75,7 @@ extension DashboardLayout {
             titleStyle = summary.outcome == .clean ? .okBanner : .dangerBanner
             title = summary.outcome == .clean ? "STOPPED CLEAN" : "STOPPED FORCED"
             body = [
-                "\(name) drained in \(String(format: "%.2f", summary.drainSeconds))s",
+                "\(name) drained in \(TextFormat.fixed(summary.drainSeconds, places: 2))s",
                 "\(summary.completed) completed · \(summary.cancelled) cancelled · \(summary.requeued) requeued",
             ]
         case .lost(let reason):

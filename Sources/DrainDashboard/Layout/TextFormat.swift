@@ -17,8 +17,27 @@ enum TextFormat {
     /// `7.3s` below a minute, then like ``duration(_:)``: for countdowns and ages that move every frame.
     static func seconds(_ seconds: Double) -> String {
         let value = max(0, seconds)
-        if value < 60 { return String(format: "%.1fs", value) }
+        if value < 60 { return fixed(value, places: 1) + "s" }
         return duration(value)
+    }
+
+    /// `12.35`: `value` rounded to `places` decimals (0 to 6), like `%.Nf`.
+    ///
+    /// Integer arithmetic rather than `String(format:)`: it runs for every age and countdown on every
+    /// frame, and `String(format:)` goes through Foundation's formatter each time. A value within a
+    /// rounding error of a half may round the other way from printf, which no reader can tell.
+    static func fixed(_ value: Double, places: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1
+        for _ in 0..<min(6, max(0, places)) { scale *= 10 }
+        let scaled = (abs(value) * Double(scale)).rounded()
+        guard scaled < 1e15 else { return "\(value)" }
+        let units = Int(scaled)
+        var text = (value < 0 && units > 0 ? "-" : "") + String(units / scale)
+        guard scale > 1 else { return text }
+        let fraction = String(units % scale)
+        text += "." + String(repeating: "0", count: String(scale).count - 1 - fraction.count) + fraction
+        return text
     }
 
     /// `1,204`: thousands separated, fixed (not locale-dependent) so the layout is stable.

@@ -33,12 +33,12 @@ final class Feed: Sendable {
     func run(commands: AsyncStream<DashboardCommand>) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.discover() }
-            var subscription: Task<Void, Never>?
+            var subscription: Subscription?
             loop: for await command in commands {
                 switch command {
                 case .attach(let entry, let session):
                     subscription?.cancel()
-                    subscription = Task { await self.follow(entry, session: session) }
+                    subscription = follow(entry, session: session)
                 case .shutdown(let entry, let grace):
                     group.addTask {
                         await self.request(entry, what: "shutdown") { client in
@@ -72,33 +72,11 @@ final class Feed: Sendable {
         }
     }
 
-    /// Subscribes to `entry` and forwards every line until the connection ends or the task is cancelled.
-    private func follow(_ entry: ProcessEntry, session: Int) async {
-        let milliseconds = Int(interval / .milliseconds(1))
-        do {
-            try await ControlClient.withConnection(path: entry.path) { client in
-                try await client.subscribe(intervalMs: milliseconds)
-                inbox.push(.connected(session: session))
-                while let message = try await client.next(), !Task.isCancelled {
-                    if let snapshot = message.snapshot {
-                        inbox.push(.snapshot(snapshot, session: session))
-                    } else if let event = message.event {
-                        inbox.push(.event(event, session: session))
-                    }
-                }
-            }
-            end(entry, session: session, error: nil)
-        } catch let error as ControlError {
-            end(entry, session: session, error: error.message)
-        } catch {
-            end(entry, session: session, error: "\(error)")
+    /// Subscribes to `entry` on a connection read by a thread of its own (see ``Subscription``).
+    private func follow(_ entry: ProcessEntry, session: Int) -> Subscription {
+        Subscription(entry, session: session, interval: interval, inbox: inbox) { [self] in
+            self.recheck.withLock { _ = $0.insert(entry.path) }
         }
-    }
-
-    private func end(_ entry: ProcessEntry, session: Int, error: String?) {
-        guard !Task.isCancelled else { return }
-        recheck.withLock { _ = $0.insert(entry.path) }
-        inbox.push(.ended(session: session, error: error))
     }
 
     /// One request on its own short connection, so it never interleaves with the subscription's lines.

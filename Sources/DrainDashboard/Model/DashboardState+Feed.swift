@@ -33,6 +33,13 @@ extension DashboardState {
             // A clean close without a stopped event is still a loss: the service did not say it stopped.
             connection = .lost(error ?? "the connection closed before the process reported that it stopped")
             endedAt = now
+        case .violation(let session, let message):
+            guard session == self.session else { return }
+            failure = message
+            if !connection.hasEnded {
+                connection = .lost(message)
+                endedAt = now
+            }
         case .processes(let entries):
             noteProcesses(entries)
         case .processStatus(let entry, let snapshot):

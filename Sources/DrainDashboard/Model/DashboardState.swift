@@ -116,6 +116,9 @@ public struct DashboardState: Sendable {
     public var notice: Notice?
     /// What the grace prompt starts with; nil leaves it empty (the service's default).
     public var suggestedGrace: Double?
+    /// Why the dashboard must end: the watched socket does not speak the protocol. The screen loop
+    /// restores the terminal and reports it as an error.
+    public var failure: String?
     /// Every socket path seen so far, so only processes that are really new are offered.
     private var seenPaths: Set<String> = []
 
@@ -142,12 +145,20 @@ public struct DashboardState: Sendable {
         snapshotArrival = nil
         endedAt = nil
         events = []
+        failure = nil
         history = InFlightHistory()
         scroll = 0
         mode = .normal
         if offer == entry { offer = nil }
         seenPaths.insert(entry.path)
         return .attach(entry, session: session)
+    }
+
+    /// Whether the screen moves on its own between updates: ages, the countdown, the ETA and the
+    /// sparkline advance while connected to a process that sent a snapshot. Once the connection ended
+    /// they are frozen at ``endedAt``, so a kept last frame need not be laid out again.
+    public var clocksRunning: Bool {
+        snapshot != nil && !connection.hasEnded
     }
 
     /// Seconds since the snapshot arrived, stopped at the end of the connection.

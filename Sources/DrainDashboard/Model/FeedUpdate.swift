@@ -12,6 +12,9 @@ public enum FeedUpdate: Sendable {
     case event(DrainEvent, session: Int)
     /// The connection ended: `error` is nil when the server closed it cleanly.
     case ended(session: Int, error: String?)
+    /// The watched socket does not speak the protocol (garbage, a line that does not decode): a
+    /// misconfiguration `top` cannot show, so it ends with this message.
+    case violation(session: Int, message: String)
     /// The live processes in the run directory now.
     case processes([ProcessEntry])
     /// One process's status for the process list; nil when it did not answer.

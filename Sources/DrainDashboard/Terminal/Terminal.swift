@@ -25,6 +25,9 @@ final class Terminal {
     private var title = ""
     private var ended = false
     private var wide: [wchar_t] = []
+    /// The rows on the screen now, and the size they were drawn for.
+    private var painted: [ScreenLine] = []
+    private var paintedSize: ScreenSize?
 
     /// Starts curses on stdin/stdout.
     /// - Parameters:
@@ -73,9 +76,20 @@ final class Terminal {
     var size: ScreenSize { ScreenSize(columns: Int(getmaxx(window)), rows: Int(getmaxy(window))) }
 
     /// Draws `lines` and updates the terminal with only what changed since the last frame.
+    ///
+    /// Rows equal to the ones drawn last time are not handed to curses again: at 10 frames per second
+    /// most rows (the header, the counters between snapshots, the event log) do not change, and
+    /// converting them to wide characters was most of the cost of a frame. Every row is exactly as wide
+    /// as the screen, so a changed row overwrites all of its old cells without clearing.
     func paint(_ lines: [ScreenLine]) {
-        werase(window)
-        for (row, line) in lines.enumerated() {
+        let size = self.size
+        if size != paintedSize {
+            // A new size (or the first frame): curses has resized stdscr, start from a blank one.
+            werase(window)
+            painted = []
+            paintedSize = size
+        }
+        for (row, line) in lines.enumerated() where row >= painted.count || painted[row] != line {
             var column: Int32 = 0
             for (text, style) in line.runs() {
                 let (attributes, pair) = look(style)
@@ -87,6 +101,12 @@ final class Terminal {
                 column += Int32(text.count)
             }
         }
+        if lines.count < painted.count {
+            wattr_set(window, drainctl_a_normal(), 0, nil)
+            wmove(window, Int32(lines.count), 0)
+            wclrtobot(window)
+        }
+        painted = lines
         wattr_set(window, drainctl_a_normal(), 0, nil)
         wnoutrefresh(window)
         doupdate()

@@ -1,0 +1,110 @@
+import Drain
+import NIOCore
+import Synchronization
+
+/// Pushes snapshots and events to every subscriber of a ``ControlServer``, taking and encoding each once.
+///
+/// Subscribers are grouped by interval. Each group has one ticker: per tick it takes ONE snapshot from
+/// the pool and encodes it ONCE, then queues the same bytes on every subscriber of that interval. Events
+/// come from one subscription to the pool, also encoded once. So a thousand subscribers cost the pool one
+/// snapshot per tick, not a thousand, and a stalled subscriber only fills its own queue: it is dropped
+/// (see ``ControlOutbox``) and never holds up the others.
+final class SubscriberFanout: Sendable {
+    private struct Group {
+        var members: [ObjectIdentifier: ControlOutbox] = [:]
+        var ticker: Task<Void, Never>?
+    }
+
+    private struct State {
+        var groups: [Int: Group] = [:]
+        var stopped = false
+    }
+
+    private let pool: WorkerPool
+    private let events: AsyncStream<DrainEvent>
+    private let state = Mutex(State())
+
+    /// Subscribes to the pool's events at once, so none is missed between now and ``run()``.
+    init(pool: WorkerPool) {
+        self.pool = pool
+        self.events = pool.events()
+    }
+
+    /// How many subscribers there are now.
+    var count: Int { state.withLock { $0.groups.values.reduce(0) { $0 + $1.members.count } } }
+
+    /// Adds a subscriber; false when the pool has already stopped (no more events will come).
+    func add(_ outbox: ControlOutbox, intervalMs: Int) -> Bool {
+        state.withLock { state in
+            guard !state.stopped else { return false }
+            state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = outbox
+            if state.groups[intervalMs]?.ticker == nil {
+                state.groups[intervalMs]?.ticker = Task { await self.tick(every: intervalMs) }
+            }
+            return true
+        }
+    }
+
+    /// Removes a subscriber whose connection ended.
+    func remove(_ outbox: ControlOutbox) {
+        state.withLock { state in
+            for interval in state.groups.keys {
+                state.groups[interval]?.members.removeValue(forKey: ObjectIdentifier(outbox))
+            }
+        }
+    }
+
+    /// Forwards the pool's events until it stops; then sends each subscriber the last snapshot and ends
+    /// its subscription. Returns early when cancelled.
+    func run() async {
+        for await event in events {
+            var message = ControlMessage(id: nil, type: .event)
+            message.event = event
+            guard let line = ControlOutbox.encode(message) else { continue }
+            for member in members() { member.send(line: line) }
+        }
+        let (members, tickers) = state.withLock { state -> ([ControlOutbox], [Task<Void, Never>]) in
+            state.stopped = true
+            defer { state.groups = [:] }
+            return (state.groups.values.flatMap { $0.members.values }, state.groups.values.compactMap(\.ticker))
+        }
+        for ticker in tickers { ticker.cancel() }
+        guard !Task.isCancelled else { return }
+        var last = ControlMessage(id: nil, type: .snapshot)
+        last.snapshot = pool.snapshot()
+        let line = ControlOutbox.encode(last)
+        for member in members {
+            if let line { member.send(line: line) }
+            member.endSubscription()
+        }
+    }
+
+    private func members() -> [ControlOutbox] {
+        state.withLock { state in state.groups.values.flatMap { $0.members.values } }
+    }
+
+    /// One ticker per interval; it ends when its group is empty, deciding that under the lock so that a
+    /// subscriber added at the same moment starts a new ticker instead of joining a dead one.
+    private func tick(every intervalMs: Int) async {
+        let clock = ContinuousClock()
+        let interval = Duration.milliseconds(intervalMs)
+        var next = clock.now + interval
+        while !Task.isCancelled {
+            try? await Task.sleep(until: next, clock: clock)
+            // After a stall (a suspended process), skip the missed ticks instead of bursting them.
+            next = max(next + interval, clock.now)
+            let members = state.withLock { state -> [ControlOutbox]? in
+                guard let group = state.groups[intervalMs], !group.members.isEmpty else {
+                    state.groups[intervalMs] = nil
+                    return nil
+                }
+                return Array(group.members.values)
+            }
+            guard let members, !Task.isCancelled else { return }
+            var message = ControlMessage(id: nil, type: .snapshot)
+            message.snapshot = pool.snapshot()
+            guard let line = ControlOutbox.encode(message) else { continue }
+            for member in members where !member.send(line: line) { remove(member) }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Drain
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+@testable import DrainControl
+
+/// A real ``WorkerPool`` (SQLite journal) and a real ``ControlServer`` on a Unix socket in a private run
+/// directory, run in a `ServiceGroup` the way `drain-demo` runs them.
+final class ServerHarness: Sendable {
+    let root: URL
+    let pool: WorkerPool
+    let server: ControlServer
+    private let group: Task<Void, any Error>
+
+    var socketPath: String { server.socketPath }
+
+    /// - Parameters:
+    ///   - concurrency: Jobs at once. Kinds: `sleep` (payload byte × 100 ms) and `noop`.
+    ///   - configure: Changes to the server's limits.
+    init(
+        concurrency: Int = 8, eventBuffer: Int = 256, configure: (inout ControlServerConfiguration) -> Void = { _ in }
+    ) async throws {
+        root = URL(fileURLWithPath: "/tmp/dct-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        var poolConfiguration = WorkerPoolConfiguration(name: "fuzz")
+        poolConfiguration.maxConcurrentJobs = concurrency
+        poolConfiguration.subscriberBuffer = eventBuffer
+        poolConfiguration.cancellationWindow = .milliseconds(200)
+        let logger = Logger(label: "drainctl.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        let pool = WorkerPool(
+            configuration: poolConfiguration, journal: try SQLiteJournal(path: root.appendingPathComponent("j.sqlite").path),
+            logger: logger
+        )
+        pool.register(kind: "sleep") { job in try await Task.sleep(for: .milliseconds(100 * Int(job.payload.first ?? 1))) }
+        pool.register(kind: "noop") { _ in }
+        var configuration = ControlServerConfiguration(runDirectory: RunDirectory(path: root.appendingPathComponent("run").path))
+        configure(&configuration)
+        let server = try await ControlServer.bind(pool: pool, configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
+                    .init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [], cancellationSignals: [], logger: logger
+            )
+        )
+        self.pool = pool
+        self.server = server
+        self.group = Task { try await group.run() }
+        try await Self.waitUntil("the pool started") { pool.snapshot().recentEvents.contains { $0.kind == .started } }
+    }
+
+    /// Forces the pool down and waits for the server to close. Safe to call twice.
+    func stop() async {
+        pool.force()
+        _ = try? await group.value
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Waits for the group (pool and server) to end on its own, after a drain.
+    func waitForEnd() async throws { try await group.value }
+
+    static func waitUntil(
+        _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A Unix socket that accepts connections like a service would, then answers what a test scripts:
+/// something that is not the control protocol, so `top` meets a real decoding failure.
+final class FakeServer: Sendable {
+    /// What it writes once a connection sent its first line.
+    enum Answer: String, CaseIterable, Sendable {
+        /// Bytes that are not JSON at all, as if the socket belonged to an HTTP server.
+        case garbage
+        /// A valid reply to `subscribe`, then a snapshot line that does not decode (a number for a name).
+        case badSnapshot
+
+        var bytes: String {
+            switch self {
+            case .garbage: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+            case .badSnapshot:
+                "{\"v\":1,\"id\":1,\"type\":\"result\",\"ok\":true,\"interval_ms\":100}\n"
+                    + "{\"v\":1,\"type\":\"snapshot\",\"snapshot\":{\"name\":42,\"phase\":\"sideways\"}}\n"
+            }
+        }
+    }
+
+    let path: String
+    private let core: Core
+
+    /// Listens on `path` and answers every connection on a thread of its own until deinit.
+    init(path: String, answer: Answer) throws {
+        self.path = path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 8) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        // The thread holds the core, not the server, so the server's deinit can stop it.
+        let core = Core(listener: fd)
+        self.core = core
+        let thread = Thread {
+            core.serve(answer)
+            core.done.store(true, ordering: .sequentiallyConsistent)
+        }
+        thread.start()
+    }
+
+    deinit {
+        core.stopped.store(true, ordering: .sequentiallyConsistent)
+        while !core.done.load(ordering: .sequentiallyConsistent) { usleep(10_000) }
+        close(core.listener)
+        unlink(path)
+    }
+}
+
+/// The listening socket and the flags its thread watches.
+private final class Core: Sendable {
+    let listener: Int32
+    let stopped = Atomic<Bool>(false)
+    let done = Atomic<Bool>(false)
+
+    init(listener: Int32) { self.listener = listener }
+
+    func serve(_ answer: FakeServer.Answer) {
+        while !stopped.load(ordering: .sequentiallyConsistent) {
+            // Poll with a timeout so deinit can end the loop without closing a descriptor in use.
+            var waiting = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&waiting, 1, 50) > 0 else { continue }
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { continue }
+            // A client that connects and neither writes nor closes must not hold up deinit for long.
+            var limit = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            // Wait for the request line; a probe (connect, then close) sends nothing and is skipped.
+            var byte: UInt8 = 0
+            var sawLine = false
+            while read(client, &byte, 1) == 1 {
+                if byte == UInt8(ascii: "\n") {
+                    sawLine = true
+                    break
+                }
+            }
+            if sawLine {
+                var text = answer.bytes
+                text.withUTF8 { _ = send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                // Hold the connection open: the client must give up on what it read, not on a close.
+                var held = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+                while !stopped.load(ordering: .sequentiallyConsistent), poll(&held, 1, 50) == 0 {}
+            }
+            close(client)
+        }
+    }
+}
