@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(
             url: "https://github.com/ordo-one/benchmark.git",
             from: "1.38.1",
@@ -20,9 +21,18 @@ let package = Package(
         ),
     ],
     targets: [
+        // Pools started for measurement, shared by the benchmark executables.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                .product(name: "Drain", package: root),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "PoolBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Drain", package: root),
             ],
@@ -32,6 +42,7 @@ let package = Package(
         .executableTarget(
             name: "ControlBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Drain", package: root),
                 .product(name: "DrainControl", package: root),

@@ -4,8 +4,8 @@ import Logging
 import Synchronization
 
 /// A pool started for a benchmark, with a counter of finished jobs to wait on.
-final class RunningPool: Sendable {
-    let pool: WorkerPool
+public final class RunningPool: Sendable {
+    public let pool: WorkerPool
     let directory: URL?
     private let task: Task<Void, any Error>
     private let finished = Counter()
@@ -14,7 +14,7 @@ final class RunningPool: Sendable {
     ///   - durable: A SQLite journal in a temporary directory; otherwise a ``MemoryJournal``.
     ///   - concurrency: Jobs run at once.
     ///   - hold: Jobs sleep until cancelled, to keep them in flight; otherwise they return at once.
-    init(durable: Bool, concurrency: Int, maxQueued: Int, hold: Bool = false) throws {
+    public init(durable: Bool, concurrency: Int, maxQueued: Int, hold: Bool = false) throws {
         let journal: any JobJournal
         if durable {
             let directory = FileManager.default.temporaryDirectory
@@ -44,10 +44,10 @@ final class RunningPool: Sendable {
         task = Task { try await pool.run() }
     }
 
-    var completed: Int { finished.value.load(ordering: .relaxed) }
+    public var completed: Int { finished.value.load(ordering: .relaxed) }
 
     /// Submits `count` jobs from `submitters` concurrent tasks and waits until every one has finished.
-    func runJobs(_ count: Int, submitters: Int) async throws {
+    public func runJobs(_ count: Int, submitters: Int) async throws {
         let target = completed + count
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in 0..<submitters {
@@ -62,7 +62,7 @@ final class RunningPool: Sendable {
     }
 
     /// Submits `count` holding jobs and waits until all are in flight.
-    func fill(_ count: Int) async throws {
+    public func fill(_ count: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in 0..<16 {
                 group.addTask {
@@ -75,7 +75,7 @@ final class RunningPool: Sendable {
     }
 
     /// Forces the pool down and removes its journal.
-    func stop() async {
+    public func stop() async {
         pool.force()
         _ = try? await task.value
         if let directory { try? FileManager.default.removeItem(at: directory) }

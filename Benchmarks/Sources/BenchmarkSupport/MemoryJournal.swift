@@ -4,7 +4,9 @@ import Synchronization
 
 /// A journal that keeps rows in memory, so a benchmark measures the pool's own bookkeeping and not
 /// SQLite's fsync. Not durable: it exists for measurement only.
-final class MemoryJournal: JobJournal {
+public final class MemoryJournal: JobJournal {
+    public init() {}
+
     private struct Rows {
         var next: JobID = 1
         var queued: [(JobID, NewJob)] = []
@@ -15,9 +17,9 @@ final class MemoryJournal: JobJournal {
 
     private let rows = Mutex(Rows())
 
-    func recover() async throws -> Int { 0 }
+    public func recover() async throws -> Int { 0 }
 
-    func append(_ jobs: [NewJob]) async throws -> [JobID] {
+    public func append(_ jobs: [NewJob]) async throws -> [JobID] {
         rows.withLock { rows in
             jobs.map { job in
                 let id = rows.next
@@ -28,7 +30,7 @@ final class MemoryJournal: JobJournal {
         }
     }
 
-    func claim(limit: Int) async throws -> [Job] {
+    public func claim(limit: Int) async throws -> [Job] {
         rows.withLock { rows in
             let end = min(rows.queued.count, rows.head + limit)
             let jobs = rows.queued[rows.head..<end].map { Job(id: $0.0, kind: $0.1.kind, payload: $0.1.payload, attempt: 1) }
@@ -42,14 +44,14 @@ final class MemoryJournal: JobJournal {
         }
     }
 
-    func settle(_ outcomes: [JobOutcome]) async throws {
+    public func settle(_ outcomes: [JobOutcome]) async throws {
         rows.withLock { rows in
             rows.running -= outcomes.count
             rows.done += outcomes.count
         }
     }
 
-    func counts() async throws -> JournalCounts {
+    public func counts() async throws -> JournalCounts {
         rows.withLock { JournalCounts(queued: $0.queued.count - $0.head, running: $0.running, done: $0.done) }
     }
 }
