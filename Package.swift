@@ -34,8 +34,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                "CDrainSQLite",
             ],
             swiftSettings: strict
+        ),
+        // One SQLite option that Swift cannot set itself (a variadic C call); see its header.
+        .target(
+            name: "CDrainSQLite",
+            linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .target(
             name: "DrainControl",

@@ -1,3 +1,4 @@
+import CDrainSQLite
 import Foundation
 import GRDB
 import Synchronization
@@ -24,6 +25,9 @@ public final class SQLiteJournal: JobJournal {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A stopping process should not pay a checkpoint's fsyncs on close; the WAL is durable.
+            let code = drain_sqlite_skip_checkpoint_on_close(db.sqliteConnection)
+            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
         }
         // Writes choose their own synchronous mode; see write(durable:_:).
         do {

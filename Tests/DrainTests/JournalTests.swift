@@ -52,6 +52,37 @@ struct JournalTests {
         #expect(try await reopened.claim(limit: 1).first?.attempt == 2)
     }
 
+    @Test("closing leaves the WAL for the next open instead of checkpointing; relaxed outcomes survive it")
+    func closeKeepsWAL() async throws {
+        do {
+            let journal = try SQLiteJournal(path: path)
+            _ = try await journal.append([NewJob(kind: "a", payload: Data()), NewJob(kind: "b", payload: Data())])
+            _ = try await journal.claim(limit: 2)
+            try await journal.settle([JobOutcome(id: 1, result: .done)])
+        }
+        // A checkpoint on close would have emptied and removed the WAL: the stop would have paid its fsyncs.
+        let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(wal > 0)
+        let reopened = try SQLiteJournal(path: path)
+        #expect(try await reopened.recover() == 1)
+        #expect(try await reopened.counts() == JournalCounts(queued: 1, running: 0, done: 1, failed: 0))
+    }
+
+    @Test("sync checkpoints relaxed writes into the database file, and costs nothing when there are none")
+    func syncCheckpoints() async throws {
+        let journal = try SQLiteJournal(path: path)
+        _ = try await journal.append([NewJob(kind: "a", payload: Data())])
+        _ = try await journal.claim(limit: 1)
+        try await journal.settle([JobOutcome(id: 1, result: .done)])
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        try await journal.sync()
+        let after = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        #expect(before != after, "the checkpoint writes the database file")
+        try await journal.sync()
+        let idle = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        #expect(idle == after, "a second sync with nothing relaxed does not touch the file")
+    }
+
     @Test("a journal path in a missing directory is a clear journal error")
     func badPath() {
         let error = #expect(throws: DrainError.self) { try SQLiteJournal(path: "/nonexistent-dir/x/j.sqlite") }
