@@ -18,7 +18,7 @@ struct DrainDemo: AsyncParsableCommand {
     )
 
     @Option(help: "The service name shown by drainctl.") var name = "demo"
-    @Option(help: "New jobs per second (0 submits none).") var rate = 4.0
+    @Option(help: "New jobs per second (0 submits none). Default: 4, or 0 with --http.") var rate: Double?
     @Option(help: "Jobs running at once.") var concurrency = 8
     @Option(help: "Seconds of grace when a drain starts from SIGTERM.") var grace = 30.0
     @Option(help: "Seconds of lame duck before draining (not ready, still working).") var lameDuck = 0.0
@@ -33,9 +33,19 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Append 'start <id> <attempt>' and 'done <id>' lines here, independent of the journal.")
     var record: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+    @Option(help: "Serve HTTP/1 on HOST:PORT (port 0: any free port); GET /sleep?ms=N is a tracked operation.")
+    var http: String?
+    @Option(help: "With --http, write the bound port here once listening.") var httpPortFile: String?
+
+    /// With --http the requests are the work: no synthetic jobs unless a rate is asked for.
+    private var jobRate: Double { rate ?? (http == nil ? 4 : 0) }
 
     func validate() throws {
-        guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more") }
+        if let rate { guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more") } }
+        if let http {
+            do { _ = try HTTPAddress(parsing: http) } catch { throw ValidationError("\(error)") }
+        }
+        guard httpPortFile == nil || http != nil else { throw ValidationError("--http-port-file needs --http") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be 0 or more seconds") }
         guard lameDuck >= 0, lameDuck.isFinite else { throw ValidationError("--lame-duck must be 0 or more seconds") }
@@ -57,11 +67,15 @@ struct DrainDemo: AsyncParsableCommand {
         let logger = Logger(label: "drain-demo")
         let runDirectory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
         let outcome: ShutdownReport
+        let pool: WorkerPool
         do {
             try runDirectory.prepare()
-            outcome = try await serve(runDirectory: runDirectory, logger: logger)
+            (outcome, pool) = try await serve(runDirectory: runDirectory, logger: logger)
         } catch let error as ControlError {
             FileHandle.standardError.write(Data("drain-demo: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as HTTPFrontError {
+            FileHandle.standardError.write(Data("drain-demo: \(error)\n".utf8))
             throw ExitCode(1)
         } catch let error as DrainError {
             FileHandle.standardError.write(Data("drain-demo: \(error.message)\(error.cause.map { ": \($0)" } ?? "")\n".utf8))
@@ -78,10 +92,14 @@ struct DrainDemo: AsyncParsableCommand {
             "drain-demo: \(outcome.outcome.rawValue) drain in \(String(format: "%.2f", outcome.drainSeconds))s: "
             + "\(outcome.completed) completed, \(outcome.requeued) requeued, \(outcome.queued) still queued\n"
         FileHandle.standardError.write(Data(summary.utf8))
-        if outcome.outcome == .forced { throw ExitCode(3) }
+        // Exit with the pool, and so the journal, still open. Every outcome is already durable (each commit
+        // is synced, and the pool synced the journal when it stopped); closing it now would only checkpoint
+        // the WAL into the database (page writes, an fdatasync, two unlinks) between the last response and
+        // the exit. The next start reads the WAL as after any stop.
+        withExtendedLifetime(pool) { Foundation.exit(outcome.outcome == .forced ? 3 : 0) }
     }
 
-    private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> ShutdownReport {
+    private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> (ShutdownReport, WorkerPool) {
         let journalPath = journal ?? "\(runDirectory.path)/\(name).journal.sqlite"
         let store = try SQLiteJournal(path: journalPath)
         var configuration = WorkerPoolConfiguration(name: name)
@@ -100,13 +118,16 @@ struct DrainDemo: AsyncParsableCommand {
         let server = try await ControlServer.bind(
             pool: pool, configuration: ControlServerConfiguration(runDirectory: runDirectory), logger: logger
         )
-        let producer = Producer(pool: pool, work: work, rate: rate, limit: maxJobs, logger: logger)
+        var front: HTTPFront?
+        if let http { front = try await startHTTP(address: http, pool: pool, logger: logger) }
+        let producer = Producer(pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                     .init(service: producer, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
-                    .init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup),
+                ] + (front.map { [.init(service: $0)] } ?? []) + [
+                    .init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup)
                 ],
                 // The pool owns SIGTERM, SIGINT and SIGQUIT: the group must not trap them too.
                 gracefulShutdownSignals: [], cancellationSignals: [], logger: logger
@@ -114,6 +135,25 @@ struct DrainDemo: AsyncParsableCommand {
         )
         try await group.run()
         guard let report = pool.report else { throw DrainError(.notRunning, "the pool ended without a report") }
-        return report
+        return (report, pool)
+    }
+
+    /// Binds the HTTP front and says where, on stdout and in `--http-port-file`, for scripts and harnesses.
+    private func startHTTP(address: String, pool: WorkerPool, logger: Logger) async throws -> HTTPFront {
+        let front = try await HTTPFront.bind(try HTTPAddress(parsing: address), pool: pool, logger: logger)
+        if let httpPortFile {
+            // Written whole then renamed, so a reader polling for the file never sees a partial port.
+            let partial = httpPortFile + ".partial"
+            do {
+                try Data("\(front.address.port ?? 0)\n".utf8).write(to: URL(fileURLWithPath: partial))
+                guard rename(partial, httpPortFile) == 0 else {
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+            } catch {
+                throw HTTPFrontError(.portFile, "cannot write the HTTP port to \(httpPortFile)", cause: error)
+            }
+        }
+        FileHandle.standardOutput.write(Data("drain-demo: http listening on \(front.boundAddress)\n".utf8))
+        return front
     }
 }

@@ -286,7 +286,6 @@ extension WorkerPool {
             // those jobs again.
             logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
         }
-        let pending = (try? await journal.counts())?.queued
         let report = state.withLock { state -> ShutdownReport in
             state.timer?.cancel()
             let forced = state.phase == .forcing
@@ -299,7 +298,7 @@ extension WorkerPool {
                 drainSeconds: drainSeconds, graceSeconds: state.grace?.seconds,
                 inFlightAtDrainStart: state.inFlightAtDrainStart, completed: state.completed,
                 failed: state.failed, cancelled: state.cancelled, requeued: state.requeued,
-                recovered: state.recovered, rejected: state.rejected, queued: pending ?? state.queued,
+                recovered: state.recovered, rejected: state.rejected, queued: state.queued,
                 jobs: state.reportJobs
             )
             state.report = report

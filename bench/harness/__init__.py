@@ -1,0 +1,1 @@
+"""The end-to-end and peer benchmark harness behind bench/run (Python standard library only)."""

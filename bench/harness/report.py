@@ -1,0 +1,148 @@
+"""Summaries over runs (median and min–max), the markdown tables with ratios, and the targets."""
+from statistics import median
+
+DEMO = "drain-demo"
+
+
+def summarise(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    q = lambda f: values[min(len(values) - 1, int(f * (len(values) - 1) + 0.5))]
+    return {"median": median(values), "min": values[0], "max": values[-1], "q1": q(0.25), "q3": q(0.75),
+            "n": len(values)}
+
+
+def counted(facts):
+    counts = {}
+    for fact in facts:
+        counts[fact] = counts.get(fact, 0) + 1
+    return "; ".join(f"{what} ({n}/{len(facts)})" if len(counts) > 1 else what for what, n in counts.items())
+
+
+def fmt(summary, unit=""):
+    if summary is None:
+        return "—"
+    m, lo, hi = summary["median"], summary["min"], summary["max"]
+    digits = 2 if abs(m) < 10 else 1 if abs(m) < 100 else 0
+    return f"{m:.{digits}f}{unit} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
+def ratio(value, reference):
+    if value is None or reference is None or reference["median"] <= 0:
+        return "—"
+    return f"×{value['median'] / reference['median']:.2f}"
+
+
+def collect(results):
+    """results[scenario][target] = list of run dicts → summaries and counted facts."""
+    out = {}
+    for scenario, by_target in results.items():
+        out[scenario] = {}
+        for target, runs in by_target.items():
+            metrics, facts = {}, {}
+            for run in runs:
+                for key, value in run.get("metrics", {}).items():
+                    metrics.setdefault(key, []).append(value)
+                for key, value in run.get("facts", {}).items():
+                    facts.setdefault(key, []).append(value)
+            out[scenario][target] = {
+                "metrics": {k: summarise(v) for k, v in metrics.items()},
+                "facts": {k: counted(v) for k, v in facts.items()},
+            }
+    return out
+
+
+def _row(cells):
+    return "| " + " | ".join(cells) + " |"
+
+
+def tables(summary):
+    lines = []
+    if "idle" in summary:
+        s = summary["idle"]
+        ref = s.get(DEMO, {}).get("metrics", {}).get("stop_to_exit_ms")
+        lines += ["### 1. Idle: stop signal → process exit", "",
+                  _row(["server", "stop → exit, ms median (min–max)", "vs drain-demo", "exit code"]),
+                  _row(["---"] * 4)]
+        for target, data in s.items():
+            m = data["metrics"].get("stop_to_exit_ms")
+            lines.append(_row([target, fmt(m), ratio(m, ref), data["facts"].get("exit", "—")]))
+        lines.append("")
+    if "in_flight" in summary:
+        s = summary["in_flight"]
+        demo = s.get(DEMO, {}).get("metrics", {})
+        lines += ["### 2. In flight: 4 requests, stop signal during them", "",
+                  _row(["server", "the 4 answers", "Connection", "new request 0.1 s after the signal",
+                        "last response → exit, ms", "vs drain-demo", "stop → exit, ms", "exit code"]),
+                  _row(["---"] * 8)]
+        for target, data in s.items():
+            m, f = data["metrics"], data["facts"]
+            lines.append(_row([
+                target, f.get("answers", "—"), f.get("connection", "—"), f.get("late", "—"),
+                fmt(m.get("last_response_to_exit_ms")),
+                ratio(m.get("last_response_to_exit_ms"), demo.get("last_response_to_exit_ms")),
+                fmt(m.get("stop_to_exit_ms")), f.get("exit", "—"),
+            ]))
+        lines.append("")
+    if "deadline" in summary:
+        s = summary["deadline"]
+        demo = s.get(DEMO, {}).get("metrics", {})
+        lines += ["### 3. Deadline: requests longer than the grace", "",
+                  _row(["server", "what the clients get", "clients told, ms after the deadline",
+                        "exit, ms after the deadline", "vs drain-demo", "exit code"]),
+                  _row(["---"] * 6)]
+        for target, data in s.items():
+            m, f = data["metrics"], data["facts"]
+            lines.append(_row([
+                target, f.get("answers", "—"), fmt(m.get("clients_told_after_deadline_ms")),
+                fmt(m.get("exit_after_deadline_ms")),
+                ratio(m.get("exit_after_deadline_ms"), demo.get("exit_after_deadline_ms")), f.get("exit", "—"),
+            ]))
+        lines.append("")
+    if "control" in summary:
+        m = summary["control"].get(DEMO, {}).get("metrics", {})
+        floor_kept, floor_fresh = m.get("floor_kept_open_us"), m.get("floor_fresh_us")
+        info = m.get("haproxy_show_info_fresh_us")
+        lines += ["### 4. Control round trip", "",
+                  _row(["measure", "median (min–max)", "vs socket floor", "vs HAProxy show info"]),
+                  _row(["---"] * 4)]
+        rows = [
+            ("socket floor, kept-open ping-pong (C echo)", "floor_kept_open_us", " µs", floor_kept, None),
+            ("socket floor, fresh connection", "floor_fresh_us", " µs", floor_fresh, None),
+            ("drain-demo status, kept-open connection", "status_kept_open_us", " µs", floor_kept, None),
+            ("drain-demo status, fresh connection", "status_fresh_us", " µs", floor_fresh, info),
+            ("HAProxy `show info`, fresh connection", "haproxy_show_info_fresh_us", " µs", floor_fresh, info),
+            ("`drainctl status`, whole command", "drainctl_status_ms", " ms", None, None),
+            ("spawning `/bin/true` from the harness", "spawn_true_ms", " ms", None, None),
+        ]
+        for label, key, unit, floor, haproxy in rows:
+            value = m.get(key)
+            lines.append(_row([label, fmt(value, unit), ratio(value, floor) if floor else "—",
+                               ratio(value, haproxy) if haproxy else "—"]))
+        lines.append("")
+    return "\n".join(lines)
+
+
+TARGETS = [
+    ("idle SIGTERM → exit ≤ 5 ms", "idle", "stop_to_exit_ms", lambda v, m: v <= 5),
+    ("last in-flight response → exit ≤ 2 ms", "in_flight", "last_response_to_exit_ms", lambda v, m: v <= 2),
+    ("forced: exit ≤ 5 ms after the deadline", "deadline", "exit_after_deadline_ms", lambda v, m: v <= 5),
+    ("status kept-open ≤ 2× the socket floor", "control", "status_kept_open_us",
+     lambda v, m: m.get("floor_kept_open_us") is not None and v <= 2 * m["floor_kept_open_us"]["median"]),
+    ("status fresh ≤ HAProxy show info", "control", "status_fresh_us",
+     lambda v, m: m.get("haproxy_show_info_fresh_us") is not None and v <= m["haproxy_show_info_fresh_us"]["median"]),
+    ("`drainctl status` whole command ≤ 10 ms", "control", "drainctl_status_ms", lambda v, m: v <= 10),
+]
+
+
+def verdicts(summary, judge):
+    rows = [_row(["target", "drain-demo median", "met?"]), _row(["---"] * 3)]
+    for label, scenario, key, test in TARGETS:
+        metrics = summary.get(scenario, {}).get(DEMO, {}).get("metrics", {})
+        value = metrics.get(key)
+        if value is None:
+            continue
+        verdict = ("met" if test(value["median"], metrics) else "**missed**") if judge else "not judged (smoke)"
+        rows.append(_row([label, f"{value['median']:.2f}", verdict]))
+    return "### Targets\n\n" + "\n".join(rows) + "\n"
