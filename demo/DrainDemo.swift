@@ -30,7 +30,7 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Where the control socket goes (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>).")
     var runDir: String?
     @Option(help: "Seed for the synthetic workload, for repeatable runs.") var seed: UInt64?
-    @Option(help: "Append 'start <id> <attempt>' and 'done <id>' lines here, independent of the journal.")
+    @Option(help: "Append 'accepted <id>', 'start <id> <attempt>', 'done <id>' and 'failed <id>' lines here, independent of the journal.")
     var record: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
     @Option(help: "Serve HTTP/1 on HOST:PORT (port 0: any free port); GET /sleep?ms=N is a tracked operation.")
@@ -120,7 +120,9 @@ struct DrainDemo: AsyncParsableCommand {
         )
         var front: HTTPFront?
         if let http { front = try await startHTTP(address: http, pool: pool, logger: logger) }
-        let producer = Producer(pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger)
+        let producer = Producer(
+            pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger, recorder: recorder
+        )
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

@@ -10,6 +10,17 @@ struct Producer: Service {
     let rate: Double
     let limit: Int?
     let logger: Logger
+    /// Where `accepted <id>` lines go, the acknowledgement a client would get.
+    let recorder: JobRecorder?
+
+    init(pool: WorkerPool, work: SyntheticWork, rate: Double, limit: Int?, logger: Logger, recorder: JobRecorder?) {
+        self.pool = pool
+        self.work = work
+        self.rate = rate
+        self.limit = limit
+        self.logger = logger
+        self.recorder = recorder
+    }
 
     func run() async throws {
         guard rate > 0 else { return }
@@ -18,7 +29,9 @@ struct Producer: Service {
             while limit.map({ submitted < $0 }) ?? true, !Task.isCancelled {
                 let (kind, payload) = work.next()
                 do {
-                    try await pool.submit(kind: kind.rawValue, payload: payload)
+                    let id = try await pool.submit(kind: kind.rawValue, payload: payload)
+                    // Only now is the job durable: a line written earlier could name a job a crash lost.
+                    recorder?.accepted(id)
                     submitted += 1
                 } catch let error as DrainError where error.code == .notAccepting {
                     logger.info("the pool stopped accepting jobs; the producer stops", metadata: ["drain.submitted": "\(submitted)"])
