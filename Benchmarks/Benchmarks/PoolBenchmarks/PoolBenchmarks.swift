@@ -29,6 +29,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The floor for durable throughput: one commit that waits for its fsync. The disk of a shared machine
+    // varies by 3x within minutes, so jobs/s is read against this figure from the same run.
+    Benchmark(
+        "floor: one durable SQLite commit (append of 1 job)",
+        configuration: .init(metrics: [.wallClock], maxDuration: .seconds(3), maxIterations: 500)
+    ) { benchmark in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drain-floor-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = try SQLiteJournal(path: directory.appendingPathComponent("journal.sqlite").path)
+        let job = NewJob(kind: "noop", payload: Data())
+        _ = try await journal.append([job])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try await journal.append([job])) }
+        benchmark.stopMeasurement()
+    }
+
     // The floor for per-job overhead: the same no-op jobs in a bare task group, 64 at once.
     Benchmark(
         "floor: bare task group, \(jobs) no-op jobs, 64 at once",
