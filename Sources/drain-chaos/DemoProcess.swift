@@ -1,3 +1,4 @@
+import DrainControl
 import Foundation
 import Synchronization
 
@@ -25,41 +26,19 @@ final class DemoProcess: Sendable {
     init(executable: String, arguments: [String], environment: [String: String], output: String, socketDirectory: String)
         throws
     {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        // The child must get default signal handling and an empty mask whatever this process does with
-        // its own signals; otherwise an ignored SIGTERM here would be ignored by the demo too.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        let result = Self.live.withLock { live -> Int32 in
+        let spawned = Self.live.withLock { live in
             // Spawning under the lock: an interrupt between spawn and insert would leave the child unkilled.
-            let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-            if result == 0 { live.insert(pid) }
-            return result
+            let spawned = ChildSpawn.spawn(
+                executable: executable, arguments: arguments, environment: environment, outputPath: output,
+                newProcessGroup: false, defaultSignals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE]
+            )
+            if case .success(let pid) = spawned { live.insert(pid) }
+            return spawned
         }
-        guard result == 0 else {
-            throw ChaosError(.demoFailed, "cannot start \(executable): \(String(cString: strerror(result)))")
+        switch spawned {
+        case .success(let pid): self.pid = pid
+        case .failure(let error): throw ChaosError(.demoFailed, "cannot start \(executable): \(error.description)")
         }
-        self.pid = pid
         self.socketPath = "\(socketDirectory)/\(Self.serviceName).\(pid).sock"
     }
 

@@ -1,3 +1,4 @@
+import DrainControl
 import Synchronization
 
 #if canImport(Glibc)
@@ -16,42 +17,15 @@ public final class ChildProcess: Sendable {
     /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `outputPath`.
     /// - Throws: ``DashboardError`` `spawnFailed` with the system's reason.
     public init(executable: String, arguments: [String], environment: [String: String], outputPath: String) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        )
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signo in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH, SIGTSTP, SIGCHLD] {
-            sigaddset(&defaults, signo)
+        switch ChildSpawn.spawn(
+            executable: executable, arguments: arguments, environment: environment, outputPath: outputPath,
+            newProcessGroup: true,
+            defaultSignals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH, SIGTSTP, SIGCHLD]
+        ) {
+        case .success(let pid): self.pid = pid
+        case .failure(let error):
+            throw DashboardError(.spawnFailed, "cannot start \(executable): \(error.description)")
         }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw DashboardError(.spawnFailed, "cannot start \(executable): \(String(cString: strerror(result)))")
-        }
-        self.pid = pid
     }
 
     /// The exit code (128 + the signal when killed), or nil while it runs. Reaps it once it ended.
