@@ -27,10 +27,16 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
-    @Option(help: "Where the control socket goes (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>).")
+    @Option(
+        help:
+            "Where the control socket goes (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>)."
+    )
     var runDir: String?
     @Option(help: "Seed for the synthetic workload, for repeatable runs.") var seed: UInt64?
-    @Option(help: "Append 'accepted <id>', 'start <id> <attempt>', 'done <id>' and 'failed <id>' lines here, independent of the journal.")
+    @Option(
+        help:
+            "Append 'accepted <id>', 'start <id> <attempt>', 'done <id>' and 'failed <id>' lines here, independent of the journal."
+    )
     var record: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
     @Option(help: "Serve HTTP/1 on HOST:PORT (port 0: any free port); GET /sleep?ms=N is a tracked operation.")
@@ -49,9 +55,15 @@ struct DrainDemo: AsyncParsableCommand {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be 0 or more seconds") }
         guard lameDuck >= 0, lameDuck.isFinite else { throw ValidationError("--lame-duck must be 0 or more seconds") }
-        guard cancelWindow >= 0, cancelWindow.isFinite else { throw ValidationError("--cancel-window must be 0 or more") }
-        guard durationScale > 0, durationScale.isFinite else { throw ValidationError("--duration-scale must be above 0") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard cancelWindow >= 0, cancelWindow.isFinite else {
+            throw ValidationError("--cancel-window must be 0 or more")
+        }
+        guard durationScale > 0, durationScale.isFinite else {
+            throw ValidationError("--duration-scale must be above 0")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level '\(logLevel)'")
+        }
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
             throw ValidationError("--name must be a plain name without '/'")
         }
@@ -78,14 +90,16 @@ struct DrainDemo: AsyncParsableCommand {
             FileHandle.standardError.write(Data("drain-demo: \(error)\n".utf8))
             throw ExitCode(1)
         } catch let error as DrainError {
-            FileHandle.standardError.write(Data("drain-demo: \(error.message)\(error.cause.map { ": \($0)" } ?? "")\n".utf8))
+            FileHandle.standardError.write(
+                Data("drain-demo: \(error.message)\(error.cause.map { ": \($0)" } ?? "")\n".utf8))
             throw ExitCode(1)
         }
         if let report {
             do {
                 try outcome.jsonData().write(to: URL(fileURLWithPath: report), options: .atomic)
             } catch {
-                FileHandle.standardError.write(Data("drain-demo: cannot write the report to \(report): \(error)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("drain-demo: cannot write the report to \(report): \(error)\n".utf8))
             }
         }
         let summary =

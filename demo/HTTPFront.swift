@@ -86,7 +86,11 @@ final class HTTPFront: Service, Sendable {
 
     /// Closes the listener and asks the connections to finish. Runs once.
     private func stopAccepting() {
-        guard stopped.withLock({ stopped in defer { stopped = true }; return !stopped }) else { return }
+        guard
+            stopped.withLock({ stopped in
+                defer { stopped = true }; return !stopped
+            })
+        else { return }
         listener.close(promise: nil)
         connections.quiesceAll()
         logger.info(

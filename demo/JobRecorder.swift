@@ -2,7 +2,7 @@ import Drain
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An append-only record kept by the job handler itself, independent of the journal.
@@ -17,7 +17,8 @@ final class JobRecorder: Sendable {
     init(path: String) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw DrainError(.invalidArgument, "cannot open the record file \(path): \(String(cString: strerror(errno)))")
+            throw DrainError(
+                .invalidArgument, "cannot open the record file \(path): \(String(cString: strerror(errno)))")
         }
     }
 

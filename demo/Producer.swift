@@ -34,7 +34,9 @@ struct Producer: Service {
                     recorder?.accepted(id)
                     submitted += 1
                 } catch let error as DrainError where error.code == .notAccepting {
-                    logger.info("the pool stopped accepting jobs; the producer stops", metadata: ["drain.submitted": "\(submitted)"])
+                    logger.info(
+                        "the pool stopped accepting jobs; the producer stops",
+                        metadata: ["drain.submitted": "\(submitted)"])
                     return
                 } catch {
                     logger.error("submit failed", metadata: ["drain.error": "\(error)"])

@@ -113,7 +113,8 @@ public final class SQLiteJournal: JobJournal {
                 sql: "UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'"
             )
             let failed = try db.cachedStatement(
-                sql: "UPDATE jobs SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ? AND state = 'running'"
+                sql:
+                    "UPDATE jobs SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ? AND state = 'running'"
             )
             let requeued = try db.cachedStatement(
                 sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'"

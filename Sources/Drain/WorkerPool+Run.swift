@@ -22,7 +22,8 @@ extension WorkerPool {
             state.recovered = recovered
             var events = [
                 state.event(
-                    .started, "\(configuration.name) started: \(counts.queued) queued, up to \(configuration.maxConcurrentJobs) at once",
+                    .started,
+                    "\(configuration.name) started: \(counts.queued) queued, up to \(configuration.maxConcurrentJobs) at once",
                     limit: configuration.snapshotEventLimit
                 )
             ]
@@ -143,7 +144,8 @@ extension WorkerPool {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
             let journal = self.journal
-            try? await Task { try await journal.settle(released.map { JobOutcome(id: $0.id, result: .released) }) }.value
+            try? await Task { try await journal.settle(released.map { JobOutcome(id: $0.id, result: .released) }) }
+                .value
         }
         releaseWaiters()
     }
@@ -179,7 +181,8 @@ extension WorkerPool {
                 // The row stays `running`; the next start recovers it, so the job is not lost.
                 events.append(
                     state.event(
-                        .jobFailed, "job \(job.id) finished but its outcome could not be written; it runs again after restart",
+                        .jobFailed,
+                        "job \(job.id) finished but its outcome could not be written; it runs again after restart",
                         job: job, ran: ran, limit: configuration.snapshotEventLimit
                     )
                 )

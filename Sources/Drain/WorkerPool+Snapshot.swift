@@ -18,7 +18,8 @@ extension WorkerPool {
                 let p50 = samples.quantile(0.5)
                 let p95 = samples.quantile(0.95)
                 let inFlight = state.inFlight.countByKind[kind] ?? 0
-                kinds.append(.init(kind: kind, inFlight: inFlight, samples: samples.count, p50Seconds: p50, p95Seconds: p95))
+                kinds.append(
+                    .init(kind: kind, inFlight: inFlight, samples: samples.count, p50Seconds: p50, p95Seconds: p95))
                 guard inFlight > 0, let p50, let p95 else { continue }
                 // The newest job of a kind is the last expected to finish; p95 keeps the ETA honest.
                 if let newest = state.inFlight.newestStart(kind: kind) {
@@ -35,7 +36,8 @@ extension WorkerPool {
                 }
                 return PoolSnapshot.InFlightJob(
                     id: entry.job.id, kind: entry.job.kind, attempt: entry.job.attempt, startedAt: entry.startedAt,
-                    ageSeconds: age, predictedRemainingSeconds: state.stats[entry.job.kind]?.predictedRemaining(age: age)
+                    ageSeconds: age,
+                    predictedRemainingSeconds: state.stats[entry.job.kind]?.predictedRemaining(age: age)
                 )
             }
             let draining = state.drainStarted != nil

@@ -192,7 +192,8 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
 
     /// Hands free queue slots to waiting submitters, oldest first; refuses them all once draining.
     func releaseWaiters() {
-        let (admitted, refused) = state.withLock { state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>]) in
+        let (admitted, refused) = state.withLock {
+            state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>]) in
             if !state.phase.acceptsWork {
                 let all = Array(state.spaceWaiters.values)
                 state.spaceWaiters = [:]
@@ -226,13 +227,16 @@ extension WorkerPool {
     ///   - cause: Who asked, usually ``DrainCause/client(pid:uid:reason:)``.
     public func audit(_ message: String, cause: DrainCause) {
         let event = state.withLock { state -> DrainEvent in
-            let event = state.event(.command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
+            let event = state.event(
+                .command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
             hub.publish(event)
             return event
         }
         logger.info(
             "\(event.message)",
-            metadata: ["drain.event": "command", "drain.peer.pid": "\(cause.pid ?? 0)", "drain.peer.uid": "\(cause.uid ?? 0)"]
+            metadata: [
+                "drain.event": "command", "drain.peer.pid": "\(cause.pid ?? 0)", "drain.peer.uid": "\(cause.uid ?? 0)",
+            ]
         )
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts a child the way drainctl's own tools do (`drainctl demo`, `drain-chaos`): stdin from /dev/null,

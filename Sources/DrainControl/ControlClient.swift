@@ -21,7 +21,8 @@ public final class ControlClient {
     public let path: String
 
     private init(
-        path: String, inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        path: String, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) {
         self.path = path
         self.inbound = inbound.makeAsyncIterator()

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The pid, uid and gid of the process on the other end of a Unix socket (SO_PEERCRED).

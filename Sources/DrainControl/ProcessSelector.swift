@@ -17,7 +17,9 @@ public enum ProcessSelector {
                 ?? ProcessEntry(name: fileName, pid: 0, path: socket)
             switch SocketProbe.probe(path: socket) {
             case .live: return ProcessEntry(name: entry.name, pid: entry.pid, path: socket)
-            case .stale: throw ControlError(.notFound, "nothing is listening on \(socket) (a stale socket; `drainctl ls --prune` removes it)")
+            case .stale:
+                throw ControlError(
+                    .notFound, "nothing is listening on \(socket) (a stale socket; `drainctl ls --prune` removes it)")
             case .missing: throw ControlError(.notFound, "there is no socket at \(socket)")
             }
         }
@@ -33,7 +35,8 @@ public enum ProcessSelector {
             return live[0]
         default:
             let list = live.map { "  \($0.name) (pid \($0.pid))  --socket \($0.path)" }.joined(separator: "\n")
-            throw ControlError(.ambiguous, "several processes in \(runDirectory.path); choose one with --socket:\n\(list)")
+            throw ControlError(
+                .ambiguous, "several processes in \(runDirectory.path); choose one with --socket:\n\(list)")
         }
     }
 }

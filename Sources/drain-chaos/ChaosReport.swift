@@ -24,7 +24,8 @@ struct ChaosReport: Sendable, Encodable {
     /// Actions done, by ``ChaosAction/Kind``.
     var kills: [String: Int] = Dictionary(uniqueKeysWithValues: ChaosAction.Kind.allCases.map { ($0.rawValue, 0) })
     /// How the demo under load ended, by ``ChaosRecord/Outcome``.
-    var outcomes: [String: Int] = Dictionary(uniqueKeysWithValues: ChaosRecord.Outcome.allCases.map { ($0.rawValue, 0) })
+    var outcomes: [String: Int] = Dictionary(
+        uniqueKeysWithValues: ChaosRecord.Outcome.allCases.map { ($0.rawValue, 0) })
     /// Deadline moves that arrived after the drain had already ended.
     var lateDeadlineMoves = 0
     /// The verifier's counts, summed over every iteration.
@@ -55,7 +56,8 @@ struct ChaosReport: Sendable, Encodable {
         let action = result.plan.action.summary
         var found = result.verdict.findings.map {
             Problem(
-                iteration: result.plan.iteration, action: action, kind: $0.kind.rawValue, job: $0.job, detail: $0.detail,
+                iteration: result.plan.iteration, action: action, kind: $0.kind.rawValue, job: $0.job,
+                detail: $0.detail,
                 directory: result.directory
             )
         }
@@ -73,18 +75,23 @@ struct ChaosReport: Sendable, Encodable {
     /// The report for people.
     var text: String {
         func row(_ title: String, _ pairs: [(String, Int)]) -> String {
-            title.padding(toLength: 11, withPad: " ", startingAt: 0) + pairs.map { "\($0.0) \($0.1)" }.joined(separator: "  ")
+            title.padding(toLength: 11, withPad: " ", startingAt: 0)
+                + pairs.map { "\($0.0) \($0.1)" }.joined(separator: "  ")
         }
         var lines = [
             "drain-chaos: \(iterations) iterations from \(firstIteration), seed \(seed), "
-                + String(format: "%.1fs (%.2fs per iteration, slowest %.2fs)", seconds, secondsPerIteration, slowestIterationSeconds),
+                + String(
+                    format: "%.1fs (%.2fs per iteration, slowest %.2fs)", seconds, secondsPerIteration,
+                    slowestIterationSeconds),
             row("actions", ChaosAction.Kind.allCases.map { ($0.rawValue, kills[$0.rawValue] ?? 0) }),
             row("outcomes", ChaosRecord.Outcome.allCases.map { ($0.rawValue, outcomes[$0.rawValue] ?? 0) })
                 + "  (late deadline moves \(lateDeadlineMoves))",
             row(
                 "jobs",
-                [("accepted", jobs.accepted), ("unacknowledged", jobs.unacknowledged), ("runs", jobs.runs),
-                 ("completed", jobs.completed), ("failed", jobs.failed)]
+                [
+                    ("accepted", jobs.accepted), ("unacknowledged", jobs.unacknowledged), ("runs", jobs.runs),
+                    ("completed", jobs.completed), ("failed", jobs.failed),
+                ]
             ),
             row("", [("requeued", jobs.requeued), ("recovered", jobs.recovered), ("duplicated", jobs.duplicated)])
                 + " (\(jobs.duplicatedAllowed) allowed, \(jobs.duplicatedUnexplained) unexplained)",

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One `drain-demo` child: spawned, signalled and reaped by its pid.
@@ -23,7 +23,9 @@ final class DemoProcess: Sendable {
 
     /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `output`.
     /// - Throws: ``ChaosError`` `demoFailed` when `posix_spawn` fails.
-    init(executable: String, arguments: [String], environment: [String: String], output: String, socketDirectory: String)
+    init(
+        executable: String, arguments: [String], environment: [String: String], output: String, socketDirectory: String
+    )
         throws
     {
         let spawned = Self.live.withLock { live in
@@ -82,7 +84,8 @@ final class DemoProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while access(socketPath, F_OK) != 0 {
             if let status = poll() {
-                throw ChaosError(.demoFailed, "drain-demo (pid \(pid)) ended (\(status)) before opening its control socket")
+                throw ChaosError(
+                    .demoFailed, "drain-demo (pid \(pid)) ended (\(status)) before opening its control socket")
             }
             if ContinuousClock.now > deadline {
                 throw ChaosError(.timedOut, "drain-demo (pid \(pid)) did not open \(socketPath) within \(timeout)")

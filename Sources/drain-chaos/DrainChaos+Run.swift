@@ -4,7 +4,7 @@ import DrainControl
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension DrainChaos {
@@ -38,7 +38,9 @@ extension DrainChaos {
         @Flag(help: "No progress lines on stderr.") var quiet = false
 
         func validate() throws {
-            guard (1...1_000_000).contains(iterations) else { throw ValidationError("--iterations must be 1 to 1000000") }
+            guard (1...1_000_000).contains(iterations) else {
+                throw ValidationError("--iterations must be 1 to 1000000")
+            }
             guard firstIteration >= 0 else { throw ValidationError("--first-iteration must be 0 or more") }
             // The socket is <run dir>/chaos.<pid>.sock, and a Unix socket path holds at most 107 bytes.
             if let runDir, runDir.isEmpty || runDir.utf8.count > 80 {
@@ -121,13 +123,15 @@ extension DrainChaos {
             let work: String
             if let workDir {
                 guard mkdir(workDir, 0o700) == 0 || errno == EEXIST else {
-                    throw ChaosError(.invalidInput, "cannot create --work-dir \(workDir): \(String(cString: strerror(errno)))")
+                    throw ChaosError(
+                        .invalidInput, "cannot create --work-dir \(workDir): \(String(cString: strerror(errno)))")
                 }
                 work = workDir
             } else {
                 var template = Array("/tmp/drain-chaos-XXXXXX".utf8CString)
                 guard let made = mkdtemp(&template) else {
-                    throw ChaosError(.invalidInput, "cannot create a work directory in /tmp: \(String(cString: strerror(errno)))")
+                    throw ChaosError(
+                        .invalidInput, "cannot create a work directory in /tmp: \(String(cString: strerror(errno)))")
                 }
                 work = String(cString: made)
             }
@@ -138,7 +142,9 @@ extension DrainChaos {
                 throw ChaosError(.invalidInput, error.message)
             }
             guard runDirectory.path.utf8.count <= 80 else {
-                throw ChaosError(.invalidInput, "the run directory \(runDirectory.path) is too long for socket paths; pass a shorter --run-dir")
+                throw ChaosError(
+                    .invalidInput,
+                    "the run directory \(runDirectory.path) is too long for socket paths; pass a shorter --run-dir")
             }
             let runner = IterationRunner(demo: demoPath, runDirectory: runDirectory.path, workDirectory: work)
             return (runner, workDir == nil)
@@ -147,9 +153,11 @@ extension DrainChaos {
         /// `drain-demo` in the directory this executable is in (`/proc/self/exe`, so a symlink or a relative
         /// `argv[0]` does not matter).
         private static func siblingDemo() -> String {
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            let executable =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? CommandLine.arguments[0]
-            return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("drain-demo").path
+            return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("drain-demo")
+                .path
         }
 
         private func progress(_ line: String) {

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Kills every running demo by pid when the harness itself is interrupted, then exits 128 + signal.
@@ -18,7 +18,8 @@ final class InterruptTrap {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 DemoProcess.killAll()
-                FileHandle.standardError.write(Data("drain-chaos: interrupted by signal \(number); demos stopped\n".utf8))
+                FileHandle.standardError.write(
+                    Data("drain-chaos: interrupted by signal \(number); demos stopped\n".utf8))
                 Glibc.exit(128 + number)
             }
             source.resume()

@@ -3,7 +3,7 @@ import DrainControl
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one iteration: a demo under load, the chaos action, a restart on the same journal drained to the
@@ -30,7 +30,8 @@ struct IterationRunner: Sendable {
         // A fresh directory, never an old one: lines from an earlier run would corrupt the record.
         guard mkdir(directory, 0o700) == 0 else {
             throw ChaosError(
-                .invalidInput, "cannot create \(directory): \(String(cString: strerror(errno))) (use a fresh --work-dir)"
+                .invalidInput,
+                "cannot create \(directory): \(String(cString: strerror(errno))) (use a fresh --work-dir)"
             )
         }
         var result = IterationResult(plan: plan, directory: directory)
@@ -56,13 +57,15 @@ struct IterationRunner: Sendable {
         if loadTimedOut {
             result.anomalies.append("the drain after \(plan.action.summary) did not end within \(exitLimit); killed it")
         } else if !plan.action.expectedOutcomes.contains(loadStatus.outcome) {
-            result.anomalies.append("after \(plan.action.summary) the demo ended with \(loadStatus) (\(loadStatus.outcome))")
+            result.anomalies.append(
+                "after \(plan.action.summary) the demo ended with \(loadStatus) (\(loadStatus.outcome))")
         }
 
         record.process(2, .final)
         let finalReport = "\(directory)/final-report.json"
         let final = try spawn(
-            ChaosDefaults.finalArguments(seed: plan.workloadSeed) + ["--report", finalReport], in: directory, role: .final
+            ChaosDefaults.finalArguments(seed: plan.workloadSeed) + ["--report", finalReport], in: directory,
+            role: .final
         )
         do {
             try await final.waitForSocket(timeout: startLimit)
@@ -77,7 +80,8 @@ struct IterationRunner: Sendable {
         unlink(final.socketPath)
         record.exit(2, finalStatus.outcome)
         if finalTimedOut || finalStatus.outcome != .clean {
-            result.anomalies.append("the final drain-demo ended with \(finalStatus)\(finalTimedOut ? " after being killed" : "")")
+            result.anomalies.append(
+                "the final drain-demo ended with \(finalStatus)\(finalTimedOut ? " after being killed" : "")")
         } else if let left = Self.stillQueued(reportAt: finalReport), left > 0 {
             // The pool's own word, used only to tell a harness that stopped too early from a real loss:
             // the verdict below never reads the journal.
@@ -193,7 +197,8 @@ struct IterationRunner: Sendable {
                     if snapshot.recentEvents.contains(where: { $0.kind == .started }) { loaded = true }
                     if loaded, snapshot.queued == 0, snapshot.inFlight == 0 { return }
                 }
-                throw ChaosError(.demoFailed, "drain-demo (pid \(demo.pid)) closed the connection before its queue emptied")
+                throw ChaosError(
+                    .demoFailed, "drain-demo (pid \(demo.pid)) closed the connection before its queue emptied")
             }
         }
     }

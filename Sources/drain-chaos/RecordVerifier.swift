@@ -55,7 +55,8 @@ enum RecordVerifier {
                     continue
                 }
                 if !acceptedIDs.insert(id).inserted {
-                    verdict.findings.append(Finding(kind: .acceptedTwice, job: id, detail: "job \(id) was accepted twice"))
+                    verdict.findings.append(
+                        Finding(kind: .acceptedTwice, job: id, detail: "job \(id) was accepted twice"))
                 }
             case .start(let id, let attempt):
                 guard let process = open else {
@@ -72,7 +73,9 @@ enum RecordVerifier {
                 guard let last = runs[id]?.indices.last, runs[id]![last].process == process, runs[id]![last].end == nil
                 else {
                     verdict.findings.append(
-                        Finding(kind: .endWithoutStart, job: id, detail: "job \(id) ended in process \(process) without a run there")
+                        Finding(
+                            kind: .endWithoutStart, job: id,
+                            detail: "job \(id) ended in process \(process) without a run there")
                     )
                     continue
                 }
@@ -124,7 +127,8 @@ enum RecordVerifier {
                 verdict.findings.append(
                     Finding(
                         kind: .interruptedInCleanDrain, job: id,
-                        detail: "job \(id) attempt \(run.attempt) did not finish in process \(run.process), which drained cleanly"
+                        detail:
+                            "job \(id) attempt \(run.attempt) did not finish in process \(run.process), which drained cleanly"
                     )
                 )
                 explained = explained && !rerun

@@ -7,7 +7,8 @@ extension Drainctl {
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stream a process's events until it stops.",
-            discussion: "Starts with the recent events, then follows live ones. Exits 0 when the process stops, 2 if the connection is lost first.\n\nExamples:\n  drainctl events\n  drainctl events --json | jq .message"
+            discussion:
+                "Starts with the recent events, then follows live ones. Exits 0 when the process stops, 2 if the connection is lost first.\n\nExamples:\n  drainctl events\n  drainctl events --json | jq .message"
         )
 
         @OptionGroup var target: TargetOptions

@@ -7,7 +7,8 @@ extension Drainctl {
     struct Ls: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the processes in the run directory.",
-            discussion: "Stale sockets (nothing listening) are flagged, and removed with --prune.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune"
+            discussion:
+                "Stale sockets (nothing listening) are flagged, and removed with --prune.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune"
         )
 
         @Option(help: "The run directory to look in.") var runDir: String?
@@ -35,9 +36,12 @@ extension Drainctl {
                 var row = Row(name: entry.name, pid: entry.pid, socket: entry.path, state: "live")
                 if SocketProbe.probe(path: entry.path) != .live {
                     row.state = prune && unlink(entry.path) == 0 ? "pruned" : "stale"
-                } else if let snapshot = try? await withControlDeadline(.seconds(2), what: entry.path, {
-                    try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
-                }) {
+                } else if let snapshot = try? await withControlDeadline(
+                    .seconds(2), what: entry.path,
+                    {
+                        try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
+                    })
+                {
                     row.phase = snapshot.phase
                     row.inFlight = snapshot.inFlight
                     row.queued = snapshot.queued
@@ -59,8 +63,10 @@ extension Drainctl {
             for row in rows {
                 emit(
                     pad([
-                        row.name, "\(row.pid)", row.state, row.phase?.rawValue ?? "-", row.inFlight.map(String.init) ?? "-",
-                        row.queued.map(String.init) ?? "-", row.secondsLeft.map { String(format: "%.0fs", max(0, $0)) } ?? "-",
+                        row.name, "\(row.pid)", row.state, row.phase?.rawValue ?? "-",
+                        row.inFlight.map(String.init) ?? "-",
+                        row.queued.map(String.init) ?? "-",
+                        row.secondsLeft.map { String(format: "%.0fs", max(0, $0)) } ?? "-",
                         row.socket,
                     ])
                 )
@@ -72,7 +78,8 @@ extension Drainctl {
         private func pad(_ columns: [String]) -> String {
             let widths = [16, 8, 13, 10, 10, 8, 6, 0]
             return zip(columns, widths).map { column, width in
-                width == 0 ? column : column.padding(toLength: max(width, column.count + 1), withPad: " ", startingAt: 0)
+                width == 0
+                    ? column : column.padding(toLength: max(width, column.count + 1), withPad: " ", startingAt: 0)
             }.joined()
         }
     }

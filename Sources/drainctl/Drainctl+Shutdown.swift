@@ -42,7 +42,9 @@ extension Drainctl {
                         if json {
                             emit(String(decoding: try JSONEncoder.drain.encode(snapshot), as: UTF8.self))
                         } else {
-                            emit("\(entry.name) (pid \(entry.pid)): \(snapshot.phase.rawValue), grace \(snapshot.graceSeconds.map { "\($0)s" } ?? "-"), \(snapshot.inFlight) in flight")
+                            emit(
+                                "\(entry.name) (pid \(entry.pid)): \(snapshot.phase.rawValue), grace \(snapshot.graceSeconds.map { "\($0)s" } ?? "-"), \(snapshot.inFlight) in flight"
+                            )
                         }
                         return nil
                     }
@@ -52,7 +54,9 @@ extension Drainctl {
             guard !noWait else { return }
             guard let report else {
                 if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
-                Failure.printError("lost the connection to \(entry.name) (pid \(entry.pid)) before the drain finished; the process may have been killed")
+                Failure.printError(
+                    "lost the connection to \(entry.name) (pid \(entry.pid)) before the drain finished; the process may have been killed"
+                )
                 throw ExitCode(Failure.connectionLost)
             }
             if json {

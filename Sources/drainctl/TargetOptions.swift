@@ -6,7 +6,10 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "The control socket of one process (see `drainctl ls`).")
     var socket: String?
 
-    @Option(help: "The run directory to look in (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>).")
+    @Option(
+        help:
+            "The run directory to look in (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>)."
+    )
     var runDir: String?
 
     var runDirectory: RunDirectory { runDir.map(RunDirectory.init(path:)) ?? .resolve() }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `drain-chaos`: a short seeded run of the real harness, and its verifier fed records that must fail.

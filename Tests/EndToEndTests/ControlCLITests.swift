@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `drainctl` against a live `drain-demo`: commands, exit codes, and a protocol that survives abuse.
@@ -40,7 +40,8 @@ struct ControlCLITests {
     @Test("shutdown exits 1 when the drain is forced")
     func shutdownForced() async throws {
         let sandbox = try Sandbox()
-        let demo = try await startDemo(["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
+        let demo = try await startDemo(
+            ["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
         try await waitUntil("jobs in flight") {
             let s = try await drainctl(["status", "--json"], in: sandbox)
             return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")

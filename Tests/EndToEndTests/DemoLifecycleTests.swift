@@ -4,14 +4,16 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `drain-demo` as a real process: signals, forced drains, crashes and restarts on the same journal.
 @Suite("drain-demo lifecycle", .timeLimit(.minutes(2)))
 struct DemoLifecycleTests {
     func status(_ demo: Spawned, in sandbox: Sandbox, name: String = "demo") async throws -> PoolSnapshot {
-        try await ControlClient.withConnection(path: "\(sandbox.runDir)/\(name).\(demo.pid).sock") { try await $0.status() }
+        try await ControlClient.withConnection(path: "\(sandbox.runDir)/\(name).\(demo.pid).sock") {
+            try await $0.status()
+        }
     }
 
     @Test("SIGTERM under load with short jobs: exit 0, a clean report, nothing left running in the journal")

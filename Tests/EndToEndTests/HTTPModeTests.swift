@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `drain-demo --http`: requests are tracked operations, and a drain closes the listener at once.
@@ -13,7 +13,8 @@ struct HTTPModeTests {
     /// Starts drain-demo with an HTTP front on a free port and returns it with that port.
     func startHTTPDemo(_ arguments: [String], in sandbox: Sandbox) async throws -> (Spawned, Int) {
         let portFile = sandbox.root.appendingPathComponent("http.port").path
-        let demo = try await startDemo(["--http", "127.0.0.1:0", "--http-port-file", portFile] + arguments, in: sandbox)
+        let demo = try await startDemo(
+            ["--http", "127.0.0.1:0", "--http-port-file", portFile] + arguments, in: sandbox)
         var port = 0
         try await waitUntil("the HTTP port file") {
             let text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""

@@ -35,7 +35,8 @@ let benchmarks: @Sendable () -> Void = {
         "floor: one durable SQLite commit (append of 1 job)",
         configuration: .init(metrics: [.wallClock], maxDuration: .seconds(3), maxIterations: 500)
     ) { benchmark in
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drain-floor-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "drain-floor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let journal = try SQLiteJournal(path: directory.appendingPathComponent("journal.sqlite").path)

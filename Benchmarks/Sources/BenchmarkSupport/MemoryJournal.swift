@@ -33,7 +33,9 @@ public final class MemoryJournal: JobJournal {
     public func claim(limit: Int) async throws -> [Job] {
         rows.withLock { rows in
             let end = min(rows.queued.count, rows.head + limit)
-            let jobs = rows.queued[rows.head..<end].map { Job(id: $0.0, kind: $0.1.kind, payload: $0.1.payload, attempt: 1) }
+            let jobs = rows.queued[rows.head..<end].map {
+                Job(id: $0.0, kind: $0.1.kind, payload: $0.1.payload, attempt: 1)
+            }
             rows.head = end
             rows.running += jobs.count
             if rows.head > 4096, rows.head * 2 > rows.queued.count {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process with its output in files (a pipe nobody drains could block it).
@@ -38,12 +38,15 @@ final class Spawned {
         while process.isRunning {
             if ContinuousClock.now > deadline {
                 process.terminate()
-                Issue.record("process \(process.executableURL?.lastPathComponent ?? "?") did not exit in time; stderr:\n\(stderr)")
+                Issue.record(
+                    "process \(process.executableURL?.lastPathComponent ?? "?") did not exit in time; stderr:\n\(stderr)"
+                )
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     deinit {
