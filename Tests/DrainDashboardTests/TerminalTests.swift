@@ -41,9 +41,11 @@ struct TerminalTests {
         let tmux = try Tmux(
             Binaries.drainctl + " top",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
-        let running = try await tmux.waitFor("RUNNING")
+        // The header can show RUNNING (from the hello) one frame before the first snapshot fills the counters.
+        let running = try await tmux.waitUntil("RUNNING and the in-flight count") { screen in
+            screen.contains("RUNNING") && screen.firstMatch(of: /In flight +[0-9]+\/8/) != nil ? screen : nil
+        }
         #expect(running.contains("pid \(demo.pid)"))
-        #expect(running.firstMatch(of: /In flight +[0-9]+\/8/) != nil, "in-flight count missing:\n\(running)")
         #expect(tmux.display("#{pane_title}").contains("demo RUNNING"))
 
         let shutdown = try await runDrainctl(["shutdown", "--grace", "6", "--no-wait"], in: sandbox)
