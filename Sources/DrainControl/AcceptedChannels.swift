@@ -1,22 +1,66 @@
 import NIOCore
 import Synchronization
 
-/// The server's accepted channels, from the moment NIO accepts each until it closes.
+/// Every connection NIO accepts for a ``ControlServer``, from its channel initializer until it closes.
 ///
-/// A connection accepted just as the listener closes can be left in the listener's stream and never
-/// served; without this list nobody would close it and its client would wait for ever.
+/// The listener's async stream is not a safe owner for a connection accepted as the listener closes.
+/// NIO runs the child initializer on the child's event loop and hands the result to the listener's stream
+/// afterwards; when that stream has already finished it drops the wrapper. Such a connection is then
+/// either never registered (nobody reads it and its client waits for ever: the abuse test's hang) or
+/// registered later without its wrapper, which traps in NIO (`Deinited NIOAsyncWriter without calling
+/// finish()`). So this list keeps the wrapper alive until the channel has closed, and ``closeAll()``
+/// closes every connection not yet closed, including ones added after it ran.
 final class AcceptedChannels: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-    func add(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        channels.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { _ in _ = self.channels.withLock { $0.removeValue(forKey: id) } }
+    private enum State {
+        case open([ObjectIdentifier: Connection])
+        case closed
     }
 
-    var count: Int { channels.withLock { $0.count } }
+    private let state = Mutex(State.open([:]))
 
-    func closeAll() {
-        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    /// Keeps `connection` until its channel closes; closes it at once if ``closeAll()`` already ran.
+    func add(_ connection: Connection) {
+        let channel = connection.channel
+        let id = ObjectIdentifier(channel)
+        let admitted = state.withLock { state -> Bool in
+            guard case .open(var connections) = state else { return false }
+            connections[id] = connection
+            state = .open(connections)
+            return true
+        }
+        // NIO runs close callbacks after it has removed the handlers, which finishes the wrapper's writer:
+        // releasing the wrapper here, and not before, can never trap.
+        channel.closeFuture.whenComplete { _ in
+            self.state.withLock { state in
+                guard case .open(var connections) = state else { return }
+                connections.removeValue(forKey: id)
+                state = .open(connections)
+            }
+            withExtendedLifetime(connection) {}
+        }
+        if !admitted { channel.close(promise: nil) }
+    }
+
+    /// How many accepted connections are still open (0 once closed).
+    var count: Int {
+        state.withLock { state in
+            guard case .open(let connections) = state else { return 0 }
+            return connections.count
+        }
+    }
+
+    /// Closes every connection accepted so far and, from now on, every one added; returns when all of
+    /// those accepted so far have closed.
+    func closeAll() async {
+        let connections = state.withLock { state -> [Connection] in
+            guard case .open(let connections) = state else { return [] }
+            state = .closed
+            return Array(connections.values)
+        }
+        // A channel NIO never registered closes as well; an already closed one fails, which is fine.
+        for connection in connections { connection.channel.close(promise: nil) }
+        for connection in connections { try? await connection.channel.closeFuture.get() }
     }
 }

@@ -69,3 +69,14 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     case alreadyStopped = "already_stopped"
     case internalError = "internal"
 }
+
+extension JSONEncoder {
+    /// The encoder for wire lines, server's and client's: compact, snake_case, ISO-8601 dates.
+    static var wire: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -15,7 +15,8 @@ extension ControlServer {
             connections[id] = outbox
             return true
         }
-        // The server is closing its connections: this one came too late to be among them.
+        // The server is closing its connections: not worth serving. (``AcceptedChannels`` keeps the
+        // wrapper alive until the close completes, so dropping it here without `executeThenClose` is safe.)
         if closing.load(ordering: .sequentiallyConsistent) {
             _ = connections.withLock { $0.removeValue(forKey: id) }
             try? await channel.close()

@@ -53,13 +53,8 @@ extension ControlServer {
             var reply = ControlMessage(id: id, type: .result)
             reply.intervalMs = interval
             session.send(reply)
-            // Join the fan-out before the first snapshot, so no event falls between the two.
-            let joined = fanout.add(session, intervalMs: interval)
-            var first = ControlMessage(id: nil, type: .snapshot)
-            first.snapshot = pool.snapshot()
-            session.send(first)
-            // The pool already stopped: the snapshot above is the last word.
-            if !joined { session.endSubscription() }
+            // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
+            if !fanout.add(session, intervalMs: interval) { session.endSubscription() }
         case .shutdown:
             let grace = request.grace
             if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {

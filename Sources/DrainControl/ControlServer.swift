@@ -25,10 +25,10 @@ public final class ControlServer: Service, CustomStringConvertible {
     private let listener: NIOAsyncChannel<Connection, Never>
     /// The admitted connections, for the client limit, the watchdog and closing at the end.
     let connections = Mutex<[ObjectIdentifier: ControlOutbox]>([:])
-    /// Set when the server closes its connections: one admitted after that would never be closed.
+    /// Set when the server closes its connections: one reaching ``serve(_:)`` after that is not served.
     let closing = Atomic<Bool>(false)
-    /// Every accepted channel until it closes, registered as NIO accepts it: the listener's stream drops
-    /// connections still buffered in it when it closes, and only this list can still close those.
+    /// Every accepted connection until it closes, registered as NIO accepts it: the listener's stream
+    /// drops connections accepted as it closes, and only this list can still close those.
     let accepted: AcceptedChannels
     let fanout: SubscriberFanout
 
@@ -61,7 +61,8 @@ public final class ControlServer: Service, CustomStringConvertible {
         try configuration.runDirectory.prepare()
         let path = configuration.runDirectory.socketPath(name: pool.name)
         guard path.utf8.count < 108 else {
-            throw ControlError(.pathTooLong, "the socket path \(path) is longer than 107 bytes; choose a shorter run directory")
+            throw ControlError(
+                .pathTooLong, "the socket path \(path) is longer than 107 bytes; choose a shorter run directory")
         }
         switch SocketProbe.probe(path: path) {
         case .live:
@@ -74,69 +75,94 @@ public final class ControlServer: Service, CustomStringConvertible {
         }
         let maxLine = configuration.maxLineBytes
         let accepted = AcceptedChannels()
+        // Bound under a private name and renamed into place once listening and owner-only: NIO binds
+        // before it listens, and a client that saw the socket file in between was refused (ECONNREFUSED),
+        // as was `drainctl ls`'s probe, which then called a starting process stale.
+        // The private name is never longer than the final one, so it fits wherever that fits.
+        let binding = configuration.runDirectory.path + "/.\(getpid()).new"
+        unlink(binding)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.listenBacklog))
-            .bind(unixDomainSocketPath: path) { channel in
-                accepted.add(channel)
-                return channel.eventLoop.makeCompletedFuture {
+            .bind(unixDomainSocketPath: binding) { channel in
+                channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
-                    return try Connection(wrappingChannelSynchronously: channel)
+                    let connection = try Connection(wrappingChannelSynchronously: channel)
+                    accepted.add(connection)
+                    return connection
                 }
             }
         // The directory is already private; this keeps the socket owner-only even if it moves.
-        chmod(path, 0o600)
+        chmod(binding, 0o600)
+        guard rename(binding, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? await listener.executeThenClose { _ in }
+            unlink(binding)
+            throw ControlError(.unsafeRunDirectory, "cannot place the control socket at \(path): \(reason)")
+        }
         var logger = logger
         logger[metadataKey: "drain.socket"] = "\(path)"
-        return ControlServer(pool: pool, configuration: configuration, logger: logger, socketPath: path, listener: listener, accepted: accepted)
+        return ControlServer(
+            pool: pool, configuration: configuration, logger: logger, socketPath: path, listener: listener,
+            accepted: accepted)
     }
 
     /// Accepts connections until the pool has stopped and the service group shuts down.
+    ///
+    /// When it returns, every connection it accepted is closed and every task it started has ended,
+    /// whatever its clients were doing.
     public func run() async throws {
         logger.info("control socket listening")
         defer { unlink(socketPath) }
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { services in
-                services.addTask { await self.fanout.run() }
-                services.addTask { await self.watchdog() }
-                // A discarding group, so finished connections do not pile up as results.
-                await withDiscardingTaskGroup { group in
-                    do {
-                        try await listener.executeThenClose { inbound in
-                            for try await connection in inbound {
-                                group.addTask { await self.serve(connection) }
-                            }
+        await withDiscardingTaskGroup { services in
+            services.addTask { await self.fanout.run() }
+            services.addTask { await self.watchdog() }
+            services.addTask { await self.closeListenerAfterStop() }
+            // A discarding group, so finished connections do not pile up as results.
+            await withDiscardingTaskGroup { group in
+                do {
+                    try await listener.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
                         }
-                    } catch {
-                        logger.debug("listener closed", metadata: ["drain.error": "\(error)"])
                     }
-                    await closeConnections()
+                } catch {
+                    logger.debug("listener closed", metadata: ["drain.error": "\(error)"])
                 }
-                services.cancelAll()
+                // Before the group waits for its connections: they only end once closed.
+                await closeConnections()
             }
-        } onGracefulShutdown: {
-            // Stay up until the pool has stopped, so operators watch the whole drain.
-            Task {
-                await self.pool.waitUntilStopped()
-                try? await self.listener.channel.close()
-            }
+            services.cancelAll()
         }
+    }
+
+    /// On the group's graceful shutdown, stays up until the pool has stopped, so operators watch the
+    /// whole drain, then closes the listener, which ends ``run()``. A child task rather than a shutdown
+    /// handler's detached task, so it cannot outlive the server.
+    private func closeListenerAfterStop() async {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return
+        }
+        await pool.waitUntilStopped()
+        try? await listener.channel.close()
     }
 
     /// How many connections are admitted now.
     var connectionCount: Int { connections.withLock { $0.count } }
 
-    /// Gives connections a moment to receive the final event, then closes the rest.
+    /// Gives connections a moment to receive the final event, then closes every accepted connection,
+    /// served or not, and waits until they have closed.
     private func closeConnections() async {
         closing.store(true, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + configuration.closeGrace
-        while ContinuousClock.now < deadline, !connections.withLock({ $0.isEmpty }) {
+        while ContinuousClock.now < deadline, !Task.isCancelled, !connections.withLock({ $0.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        // Connections still being admitted register after the flag is set and see it; the rest are here.
-        for outbox in connections.withLock({ Array($0.values) }) { outbox.channel.close(promise: nil) }
-        accepted.closeAll()
+        // Admitted or not, served or still in NIO's hands: every connection is in this list.
+        await accepted.closeAll()
     }
 
     /// Closes connections whose write is stuck (a client that stopped reading) and connections that are
@@ -157,7 +183,8 @@ public final class ControlServer: Service, CustomStringConvertible {
                     logger.info("dropping a client that stopped reading")
                     outbox.close()
                     outbox.channel.close(promise: nil)
-                } else if activity.writeStarted == nil, !activity.subscribed, now &- activity.lastRequest > idleTimeout {
+                } else if activity.writeStarted == nil, !activity.subscribed, now &- activity.lastRequest > idleTimeout
+                {
                     logger.debug("closing an idle connection")
                     outbox.close()
                     outbox.channel.close(promise: nil)

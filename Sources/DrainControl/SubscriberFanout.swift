@@ -33,9 +33,17 @@ final class SubscriberFanout: Sendable {
     /// How many subscribers there are now.
     var count: Int { state.withLock { $0.groups.values.reduce(0) { $0 + $1.members.count } } }
 
-    /// Adds a subscriber; false when the pool has already stopped (no more events will come).
+    /// Adds a subscriber and queues its first snapshot; false when the pool has already stopped (the
+    /// snapshot is then the last word).
+    ///
+    /// The snapshot is taken and queued under the lock that ``run()`` takes to pick the members of an
+    /// event, so every event reaches the subscriber inside that snapshot or after it. Were an event
+    /// queued first, a client that skips what it has seen (by `seq`) would skip the whole snapshot.
     func add(_ outbox: ControlOutbox, intervalMs: Int) -> Bool {
         state.withLock { state in
+            var first = ControlMessage(id: nil, type: .snapshot)
+            first.snapshot = pool.snapshot()
+            if let line = ControlOutbox.encode(first) { outbox.send(line: line) }
             guard !state.stopped else { return false }
             state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = outbox
             if state.groups[intervalMs]?.ticker == nil {

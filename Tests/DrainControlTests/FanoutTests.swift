@@ -3,99 +3,101 @@ import Testing
 
 @testable import DrainControl
 
-/// Subscriptions: one snapshot per tick shared by all, and gone or stalled subscribers cost nothing.
-@Suite("subscriber fan-out", .timeLimit(.minutes(2)))
-struct FanoutTests {
-    @Test("subscribers of one interval get the same snapshot each tick, not one snapshot each")
-    func oneSnapshotPerTick() async throws {
-        let harness = try await ServerHarness()
-        let uptimes = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<40 {
+extension TimingSensitive {
+    /// Subscriptions: one snapshot per tick shared by all, and gone or stalled subscribers cost nothing.
+    @Suite("subscriber fan-out", .timeLimit(.minutes(2)))
+    struct FanoutTests {
+        @Test("subscribers of one interval get the same snapshot each tick, not one snapshot each")
+        func oneSnapshotPerTick() async throws {
+            let harness = try await ServerHarness()
+            let uptimes = try await withThrowingTaskGroup(of: [Double].self) { group in
+                for _ in 0..<40 {
+                    group.addTask {
+                        try await LineClient.with(path: harness.socketPath) { client in
+                            try await client.send("{\"op\":\"subscribe\",\"interval_ms\":100}\n")
+                            var seen: [Double] = []
+                            var first = true
+                            while seen.count < 4, let line = try await client.next() {
+                                guard line["type"] as? String == "snapshot" else { continue }
+                                // The first snapshot is taken for this subscriber alone, at subscribe time.
+                                if first { first = false; continue }
+                                if let uptime = (line["snapshot"] as? [String: Any])?["uptime_seconds"] as? Double {
+                                    seen.append(uptime)
+                                }
+                            }
+                            return seen
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Double]()) { $0 += $1 }
+            }
+            await harness.stop()
+            #expect(uptimes.count == 160)
+            // 40 subscribers × 4 ticks: shared ticks give a handful of distinct snapshots; one snapshot per
+            // subscriber per tick would give 160.
+            #expect(Set(uptimes).count <= 12, "distinct snapshots: \(Set(uptimes).count)")
+        }
+
+        @Test("a subscriber that disconnects releases its slot and its ticker at once")
+        func goneSubscriber() async throws {
+            let harness = try await ServerHarness()
+            try await LineClient.with(path: harness.socketPath) { client in
+                try await client.send("{\"op\":\"subscribe\",\"interval_ms\":60000}\n")
+                _ = try await client.reply()
+                try await ServerHarness.waitUntil("subscribed") { harness.server.fanout.count == 1 }
+            }
+            try await ServerHarness.waitUntil("the slot released", timeout: .seconds(3)) {
+                harness.server.connectionCount == 0 && harness.server.fanout.count == 0
+            }
+            await harness.stop()
+        }
+
+        @Test("a stalled subscriber is dropped and never delays the others' snapshots")
+        func stalledSubscriber() async throws {
+            let harness = try await ServerHarness(concurrency: 64) { $0.writeTimeout = .seconds(1) }
+            // Fifty long jobs in flight make each snapshot several KiB, so the stalled socket fills in a second.
+            for _ in 0..<60 { try await harness.pool.submit(kind: "sleep", payload: Data([255])) }
+            let gaps = try await withThrowingTaskGroup(of: [Duration].self) { group in
+                group.addTask {
+                    try await LineClient.with(path: harness.socketPath, reading: false) { stalled in
+                        try await stalled.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
+                        try await Task.sleep(for: .seconds(10))
+                        return []
+                    }
+                }
                 group.addTask {
                     try await LineClient.with(path: harness.socketPath) { client in
-                        try await client.send("{\"op\":\"subscribe\",\"interval_ms\":100}\n")
-                        var seen: [Double] = []
-                        var first = true
-                        while seen.count < 4, let line = try await client.next() {
+                        try await client.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
+                        var gaps: [Duration] = []
+                        var last = ContinuousClock.now
+                        while gaps.count < 120, let line = try await client.next() {
                             guard line["type"] as? String == "snapshot" else { continue }
-                            // The first snapshot is taken for this subscriber alone, at subscribe time.
-                            if first { first = false; continue }
-                            if let uptime = (line["snapshot"] as? [String: Any])?["uptime_seconds"] as? Double {
-                                seen.append(uptime)
-                            }
+                            gaps.append(ContinuousClock.now - last)
+                            last = ContinuousClock.now
                         }
-                        return seen
+                        return gaps
                     }
                 }
-            }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }
-        }
-        await harness.stop()
-        #expect(uptimes.count == 160)
-        // 40 subscribers × 4 ticks: shared ticks give a handful of distinct snapshots; one snapshot per
-        // subscriber per tick would give 160.
-        #expect(Set(uptimes).count <= 12, "distinct snapshots: \(Set(uptimes).count)")
-    }
-
-    @Test("a subscriber that disconnects releases its slot and its ticker at once")
-    func goneSubscriber() async throws {
-        let harness = try await ServerHarness()
-        try await LineClient.with(path: harness.socketPath) { client in
-            try await client.send("{\"op\":\"subscribe\",\"interval_ms\":60000}\n")
-            _ = try await client.reply()
-            try await ServerHarness.waitUntil("subscribed") { harness.server.fanout.count == 1 }
-        }
-        try await ServerHarness.waitUntil("the slot released", timeout: .seconds(3)) {
-            harness.server.connectionCount == 0 && harness.server.fanout.count == 0
-        }
-        await harness.stop()
-    }
-
-    @Test("a stalled subscriber is dropped and never delays the others' snapshots")
-    func stalledSubscriber() async throws {
-        let harness = try await ServerHarness(concurrency: 64) { $0.writeTimeout = .seconds(1) }
-        // Fifty long jobs in flight make each snapshot several KiB, so the stalled socket fills in a second.
-        for _ in 0..<60 { try await harness.pool.submit(kind: "sleep", payload: Data([255])) }
-        let gaps = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            group.addTask {
-                try await LineClient.with(path: harness.socketPath, reading: false) { stalled in
-                    try await stalled.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
-                    try await Task.sleep(for: .seconds(10))
-                    return []
+                // Its socket buffer (~200 KiB) and NIO's fill first, then one write waits past the timeout.
+                try await ServerHarness.waitUntil("the stalled subscriber dropped", timeout: .seconds(9)) {
+                    harness.server.connectionCount == 1
                 }
+                return try await group.reduce(into: [Duration]()) { $0 += $1 }
             }
-            group.addTask {
-                try await LineClient.with(path: harness.socketPath) { client in
-                    try await client.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
-                    var gaps: [Duration] = []
-                    var last = ContinuousClock.now
-                    while gaps.count < 120, let line = try await client.next() {
-                        guard line["type"] as? String == "snapshot" else { continue }
-                        gaps.append(ContinuousClock.now - last)
-                        last = ContinuousClock.now
-                    }
-                    return gaps
-                }
-            }
-            // Its socket buffer (~200 KiB) and NIO's fill first, then one write waits past the timeout.
-            try await ServerHarness.waitUntil("the stalled subscriber dropped", timeout: .seconds(9)) {
-                harness.server.connectionCount == 1
-            }
-            return try await group.reduce(into: [Duration]()) { $0 += $1 }
+            await harness.stop()
+            #expect(gaps.count == 120)
+            #expect(gaps.dropFirst().max()! < .milliseconds(750), "longest gap \(gaps.max()!)")
         }
-        await harness.stop()
-        #expect(gaps.count == 120)
-        #expect(gaps.dropFirst().max()! < .milliseconds(750), "longest gap \(gaps.max()!)")
-    }
 
-    @Test("a connection that opens and sends nothing is closed after the idle timeout")
-    func idleConnection() async throws {
-        let harness = try await ServerHarness { $0.idleTimeout = .milliseconds(400) }
-        let start = ContinuousClock.now
-        let line = try await LineClient.with(path: harness.socketPath) { try await $0.next() }
-        let waited = ContinuousClock.now - start
-        await harness.stop()
-        #expect(line == nil)
-        #expect(waited >= .milliseconds(350) && waited < .seconds(3), "closed after \(waited)")
+        @Test("a connection that opens and sends nothing is closed after the idle timeout")
+        func idleConnection() async throws {
+            let harness = try await ServerHarness { $0.idleTimeout = .milliseconds(400) }
+            let start = ContinuousClock.now
+            let line = try await LineClient.with(path: harness.socketPath) { try await $0.next() }
+            let waited = ContinuousClock.now - start
+            await harness.stop()
+            #expect(line == nil)
+            #expect(waited >= .milliseconds(350) && waited < .seconds(3), "closed after \(waited)")
+        }
     }
 }
