@@ -109,6 +109,8 @@ final class ControlOutbox: Sendable {
     }
 
     var activity: Activity {
-        state.withLock { Activity(writeStarted: $0.writeStarted, lastRequest: $0.lastRequest, subscribed: $0.subscribed) }
+        state.withLock {
+            Activity(writeStarted: $0.writeStarted, lastRequest: $0.lastRequest, subscribed: $0.subscribed)
+        }
     }
 }

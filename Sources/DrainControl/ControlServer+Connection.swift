@@ -27,8 +27,13 @@ extension ControlServer {
             fanout.remove(outbox)
         }
         guard admitted else {
-            logger.warning("refusing a connection: too many clients", metadata: ["drain.max_clients": "\(configuration.maxClients)"])
-            outbox.send(.failure(id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later"))
+            logger.warning(
+                "refusing a connection: too many clients",
+                metadata: ["drain.max_clients": "\(configuration.maxClients)"])
+            outbox.send(
+                .failure(
+                    id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later")
+            )
             outbox.close()
             await writeAll(outbox, connection)
             return
@@ -65,7 +70,9 @@ extension ControlServer {
                         outbox.endInbound()
                     } catch is LineFrameDecoder.LineTooLong {
                         outbox.send(
-                            .failure(id: nil, .lineTooLong, "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
+                            .failure(
+                                id: nil, .lineTooLong,
+                                "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
                         )
                         outbox.close()
                     } catch {

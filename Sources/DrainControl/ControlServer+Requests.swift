@@ -17,13 +17,16 @@ extension ControlServer {
         let id = request.id
         if let version = request.v, version != ControlProtocol.version {
             session.send(
-                .failure(id: id, .unsupportedVersion, "protocol version \(version) is not supported; this server speaks \(ControlProtocol.version)")
+                .failure(
+                    id: id, .unsupportedVersion,
+                    "protocol version \(version) is not supported; this server speaks \(ControlProtocol.version)")
             )
             return
         }
         guard let operation = ControlRequest.Operation(rawValue: request.op) else {
             let known = ControlRequest.Operation.allCases.map(\.rawValue).joined(separator: ", ")
-            session.send(.failure(id: id, .unknownOperation, "unknown operation '\(request.op.prefix(64))'; known: \(known)"))
+            session.send(
+                .failure(id: id, .unknownOperation, "unknown operation '\(request.op.prefix(64))'; known: \(known)"))
             return
         }
         let cause = DrainCause.client(pid: peer.pid, uid: peer.uid, reason: request.reason)
@@ -42,7 +45,8 @@ extension ControlServer {
         case .subscribe:
             let interval = request.intervalMs ?? 1000
             guard (50...60_000).contains(interval) else {
-                session.send(.failure(id: id, .invalidArgument, "interval_ms must be between 50 and 60000, got \(interval)"))
+                session.send(
+                    .failure(id: id, .invalidArgument, "interval_ms must be between 50 and 60000, got \(interval)"))
                 return
             }
             guard session.beginSubscription() else {
@@ -74,7 +78,8 @@ extension ControlServer {
             }
         case .extend:
             guard let seconds = request.seconds, seconds.isFinite, abs(seconds) <= 86_400 else {
-                session.send(.failure(id: id, .invalidArgument, "extend needs 'seconds', a number from -86400 to 86400"))
+                session.send(
+                    .failure(id: id, .invalidArgument, "extend needs 'seconds', a number from -86400 to 86400"))
                 return
             }
             pool.audit("extend deadline by \(seconds)s", cause: cause)

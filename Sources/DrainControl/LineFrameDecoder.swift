@@ -1,7 +1,7 @@
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Splits the byte stream into lines, refusing any line longer than a limit.
@@ -56,7 +56,8 @@ struct LineFrameDecoder: ByteToMessageDecoder {
         guard let newline = found else {
             searched = buffer.readableBytes
             // One byte over is still fine while it may be the `\r` of a `\r\n`.
-            let pendingCR = buffer.readableBytes > 0 && buffer.getInteger(at: buffer.writerIndex - 1, as: UInt8.self) == 13 ? 1 : 0
+            let pendingCR =
+                buffer.readableBytes > 0 && buffer.getInteger(at: buffer.writerIndex - 1, as: UInt8.self) == 13 ? 1 : 0
             if buffer.readableBytes > maxLength + pendingCR { throw LineTooLong() }
             return nil
         }
@@ -83,7 +84,9 @@ struct LineFrameDecoder: ByteToMessageDecoder {
         guard buffer.readableBytes > 0 else { return nil }
         if buffer.readableBytes > maxLength { throw LineTooLong() }
         var line = buffer.readSlice(length: buffer.readableBytes)!
-        if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
+        if line.readableBytesView.last == UInt8(ascii: "\r") {
+            line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)!
+        }
         return line
     }
 }

@@ -20,7 +20,8 @@ enum RequestDecoder {
         switch Nesting.scan(bytes, limit: maxNesting) {
         case .within: break
         case .tooDeep(balanced: true):
-            return .failure(Failure(code: .badRequest, message: "the request is nested more than \(maxNesting) levels deep"))
+            return .failure(
+                Failure(code: .badRequest, message: "the request is nested more than \(maxNesting) levels deep"))
         case .tooDeep(balanced: false):
             return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
         }
@@ -40,12 +41,15 @@ enum RequestDecoder {
         } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
             return .failure(Failure(code: .badRequest, message: "a request is a JSON object, like {\"op\":\"status\"}"))
         } catch DecodingError.keyNotFound(let key, _) {
-            return .failure(Failure(id: salvageID(bytes), code: .badRequest, message: "the request has no '\(key.stringValue)' field"))
+            return .failure(
+                Failure(
+                    id: salvageID(bytes), code: .badRequest, message: "the request has no '\(key.stringValue)' field"))
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
             DecodingError.dataCorrupted(let context)
         {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return .failure(Failure(id: salvageID(bytes), code: .badRequest, message: "field '\(field)' has the wrong type"))
+            return .failure(
+                Failure(id: salvageID(bytes), code: .badRequest, message: "field '\(field)' has the wrong type"))
         } catch {
             return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
         }

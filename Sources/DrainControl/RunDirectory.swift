@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The directory holding one control socket per process: `<name>.<pid>.sock`.
@@ -30,7 +30,8 @@ public struct RunDirectory: Sendable, Hashable, CustomStringConvertible {
     ///   a directory others can write to.
     public func prepare() throws {
         if mkdir(path, 0o700) != 0, errno != EEXIST {
-            throw ControlError(.unsafeRunDirectory, "cannot create the run directory \(path): \(String(cString: strerror(errno)))")
+            throw ControlError(
+                .unsafeRunDirectory, "cannot create the run directory \(path): \(String(cString: strerror(errno)))")
         }
         try verify()
     }

@@ -43,7 +43,9 @@ struct LineFramingTests {
                 buffer.writeBytes(wire[offset..<offset + size])
                 offset += size
                 do {
-                    while let line = try LineFrameDecoder.nextLine(in: &buffer, maxLength: Self.limit, searched: &searched) {
+                    while let line = try LineFrameDecoder.nextLine(
+                        in: &buffer, maxLength: Self.limit, searched: &searched)
+                    {
                         got.append(Array(line.readableBytesView))
                     }
                 } catch {
@@ -67,7 +69,9 @@ struct LineFramingTests {
             var buffer = ByteBuffer(bytes: [UInt8](repeating: 65, count: Self.limit) + ending)
             #expect(try LineFrameDecoder.nextLine(in: &buffer, maxLength: Self.limit)?.readableBytes == Self.limit)
             var over = ByteBuffer(bytes: [UInt8](repeating: 65, count: Self.limit + 1) + ending)
-            #expect(throws: LineFrameDecoder.LineTooLong.self) { try LineFrameDecoder.nextLine(in: &over, maxLength: Self.limit) }
+            #expect(throws: LineFrameDecoder.LineTooLong.self) {
+                try LineFrameDecoder.nextLine(in: &over, maxLength: Self.limit)
+            }
         }
         // The `\r` of a `\r\n` may arrive before its `\n` without tripping the limit.
         var pending = ByteBuffer(bytes: [UInt8](repeating: 65, count: Self.limit) + [13])

@@ -29,7 +29,8 @@ struct RequestDecoderFuzzTests {
 
     @Test("the id of a request with a bad field is still echoed")
     func salvagedID() {
-        guard case .failure(let failure) = RequestDecoder.decode(Data(#"{"id":42,"op":"status","grace":"x"}"#.utf8)) else {
+        guard case .failure(let failure) = RequestDecoder.decode(Data(#"{"id":42,"op":"status","grace":"x"}"#.utf8))
+        else {
             Issue.record("a string grace decoded")
             return
         }

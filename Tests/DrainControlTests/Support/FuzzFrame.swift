@@ -91,7 +91,8 @@ struct FrameMaker {
     /// A valid request cut short: never JSON, since its closing brace is gone.
     mutating func truncated() -> FuzzFrame {
         let full = request(op: pick(["hello", "status", "shutdown", "extend", "subscribe"]), id: id())
-        return FuzzFrame(kind: "truncated", bytes: Array(full.prefix(int(1...full.count - 1))), expect: .error("bad_json"))
+        return FuzzFrame(
+            kind: "truncated", bytes: Array(full.prefix(int(1...full.count - 1))), expect: .error("bad_json"))
     }
 
     /// Deep nesting: too deep is `bad_request` when well formed, `bad_json` when cut short; shallow
@@ -108,7 +109,8 @@ struct FrameMaker {
             return FuzzFrame(kind: "deep", bytes: Array(text.utf8), expect: .error("bad_request"))
         case 1:
             let depth = int(65...8_000)
-            let text = String(repeating: open, count: depth) + inner + String(repeating: close, count: int(0...depth - 1))
+            let text =
+                String(repeating: open, count: depth) + inner + String(repeating: close, count: int(0...depth - 1))
             return FuzzFrame(kind: "deep-truncated", bytes: Array(text.utf8), expect: .error("bad_json"))
         case 2:
             let depth = int(1...60)
@@ -200,7 +202,8 @@ struct FrameMaker {
         if chance(0.5) {
             // Small enough to sit in the socket buffer, so the client's write never fails on the close.
             let length = FuzzFrame.maxLine + (chance(0.8) ? int(1...4096) : int(1...FuzzFrame.maxLine))
-            return FuzzFrame(kind: "huge", bytes: Array(repeating: pick(Array("a{[\"".utf8)), count: length), expect: .closes)
+            return FuzzFrame(
+                kind: "huge", bytes: Array(repeating: pick(Array("a{[\"".utf8)), count: length), expect: .closes)
         }
         let id = id()
         let head = "{\"op\":\"status\",\"id\":\(id),\"reason\":\""

@@ -14,7 +14,10 @@ final class LineClient {
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let channel: any NIOCore.Channel
 
-    private init(_ channel: Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+    private init(
+        _ channel: Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
         self.channel = channel.channel
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound

@@ -30,12 +30,16 @@ final class ServerHarness: Sendable {
         poolConfiguration.cancellationWindow = .milliseconds(200)
         let logger = Logger(label: "drainctl.tests", factory: { _ in SwiftLogNoOpLogHandler() })
         let pool = WorkerPool(
-            configuration: poolConfiguration, journal: try SQLiteJournal(path: root.appendingPathComponent("j.sqlite").path),
+            configuration: poolConfiguration,
+            journal: try SQLiteJournal(path: root.appendingPathComponent("j.sqlite").path),
             logger: logger
         )
-        pool.register(kind: "sleep") { job in try await Task.sleep(for: .milliseconds(100 * Int(job.payload.first ?? 1))) }
+        pool.register(kind: "sleep") { job in
+            try await Task.sleep(for: .milliseconds(100 * Int(job.payload.first ?? 1)))
+        }
         pool.register(kind: "noop") { _ in }
-        var configuration = ControlServerConfiguration(runDirectory: RunDirectory(path: root.appendingPathComponent("run").path))
+        var configuration = ControlServerConfiguration(
+            runDirectory: RunDirectory(path: root.appendingPathComponent("run").path))
         configure(&configuration)
         let server = try await ControlServer.bind(pool: pool, configuration: configuration, logger: logger)
         let group = ServiceGroup(
