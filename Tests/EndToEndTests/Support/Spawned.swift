@@ -15,8 +15,8 @@ final class Spawned {
         let tag = UUID().uuidString.prefix(6)
         stdoutURL = sandbox.root.appendingPathComponent("\(executable.lastPathComponent)-\(tag).out")
         stderrURL = sandbox.root.appendingPathComponent("\(executable.lastPathComponent)-\(tag).err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment
