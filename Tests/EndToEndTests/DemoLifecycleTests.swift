@@ -56,7 +56,8 @@ struct DemoLifecycleTests {
         let again = try await startDemo(["--rate", "0", "--duration-scale", "0.001"], in: sandbox)
         try await waitUntil("requeued jobs done") {
             let s = try await status(again, in: sandbox)
-            return s.queued == 0 && s.inFlight == 0
+            // Until the `started` event the pool has not read the journal, and counts nothing queued yet.
+            return s.recentEvents.contains { $0.kind == .started } && s.queued == 0 && s.inFlight == 0
         }
         again.signal(SIGTERM)
         #expect(try await again.wait() == 0)
@@ -82,7 +83,8 @@ struct DemoLifecycleTests {
         try await waitUntil("recovery") { try await status(again, in: sandbox).recovered == 3 }
         try await waitUntil("recovered jobs done") {
             let s = try await status(again, in: sandbox)
-            return s.queued == 0 && s.inFlight == 0
+            // Until the `started` event the pool has not read the journal, and counts nothing queued yet.
+            return s.recentEvents.contains { $0.kind == .started } && s.queued == 0 && s.inFlight == 0
         }
         again.signal(SIGTERM)
         #expect(try await again.wait() == 0)

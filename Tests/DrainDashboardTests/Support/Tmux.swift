@@ -51,9 +51,14 @@ final class Tmux {
     func waitFor(
         _ fragment: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> String {
-        try await poll("“\(fragment)” in the pane", timeout: timeout, sourceLocation: sourceLocation) {
-            let screen = capture()
-            return screen.contains(fragment) ? screen : nil
+        do {
+            return try await poll("“\(fragment)” in the pane", timeout: timeout, sourceLocation: sourceLocation) {
+                let screen = capture()
+                return screen.contains(fragment) ? screen : nil
+            }
+        } catch {
+            Issue.record("the pane when the wait ended:\n\(capture())", sourceLocation: sourceLocation)
+            throw error
         }
     }
 
@@ -63,7 +68,13 @@ final class Tmux {
         _ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
         _ match: (String) -> T?
     ) async throws -> T {
-        try await poll(what, timeout: timeout, sourceLocation: sourceLocation) { match(capture()) }
+        do {
+            return try await poll(what, timeout: timeout, sourceLocation: sourceLocation) { match(capture()) }
+        } catch {
+            // The screen that did not match is what explains a failure.
+            Issue.record("the pane when the wait ended:\n\(capture())", sourceLocation: sourceLocation)
+            throw error
+        }
     }
 
     func send(_ keys: String...) { _ = try? run(["send-keys"] + keys) }
