@@ -35,6 +35,8 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var inFlight: Int
     public var inFlightJobs: Int
     public var inFlightOperations: Int
+    /// The journal has been read. Until then (the first moments after start) `queued` counts nothing yet.
+    public var loaded: Bool
     public var queued: Int
     public var completed: Int
     public var failed: Int
@@ -75,7 +77,8 @@ extension PoolSnapshot {
     public init(name: String, pid: Int32, phase: DrainPhase = .running, time: Date = Date()) {
         self.init(
             name: name, pid: pid, time: time, phase: phase, ready: phase.isReady, uptimeSeconds: 0, inFlight: 0,
-            inFlightJobs: 0, inFlightOperations: 0, queued: 0, completed: 0, failed: 0, rejected: 0, cancelled: 0,
+            inFlightJobs: 0, inFlightOperations: 0, loaded: true, queued: 0, completed: 0, failed: 0, rejected: 0,
+            cancelled: 0,
             requeued: 0, recovered: 0, maxConcurrentJobs: 0, drainCause: nil, drainStartedAt: nil, graceSeconds: nil,
             deadline: nil, secondsLeft: nil, inFlightAtDrainStart: nil, drainedSinceStart: nil, etaSeconds: nil,
             predictedMisses: nil, oldestJobs: [], kinds: [], recentEvents: [], report: nil

@@ -44,7 +44,7 @@ extension WorkerPool {
             return PoolSnapshot(
                 name: configuration.name, pid: getpid(), time: wallNow, phase: state.phase,
                 ready: state.phase.isReady, uptimeSeconds: now.seconds, inFlight: state.inFlightTotal,
-                inFlightJobs: state.inFlight.count, inFlightOperations: state.operations.count,
+                inFlightJobs: state.inFlight.count, inFlightOperations: state.operations.count, loaded: state.loaded,
                 queued: state.queued, completed: state.completed, failed: state.failed, rejected: state.rejected,
                 cancelled: state.cancelled, requeued: state.requeued, recovered: state.recovered,
                 maxConcurrentJobs: configuration.maxConcurrentJobs, drainCause: state.drainCause,

@@ -6,7 +6,7 @@ enum SnapshotText {
     static func render(_ s: PoolSnapshot) -> String {
         var lines = [
             "\(s.name)  pid \(s.pid)  \(s.phase.rawValue.uppercased())  up \(duration(s.uptimeSeconds))  \(s.ready ? "ready" : "not ready")",
-            "  in flight \(s.inFlight) (jobs \(s.inFlightJobs), operations \(s.inFlightOperations))  queued \(s.queued)  completed \(s.completed)  failed \(s.failed)",
+            "  in flight \(s.inFlight) (jobs \(s.inFlightJobs), operations \(s.inFlightOperations))  queued \(s.loaded ? "\(s.queued)" : "? (reading the journal)")  completed \(s.completed)  failed \(s.failed)",
             "  rejected \(s.rejected)  cancelled \(s.cancelled)  requeued \(s.requeued)  recovered \(s.recovered)",
         ]
         if let started = s.inFlightAtDrainStart {

@@ -4,6 +4,16 @@ import Testing
 
 @Suite("Snapshots", .timeLimit(.minutes(1)))
 struct SnapshotTests {
+    @Test("until the pool has read its journal, a snapshot says so instead of counting nothing queued")
+    func loadedFlag() async throws {
+        let h = try PoolHarness()
+        #expect(h.snapshot().loaded == false)
+        try await h.start()
+        #expect(h.snapshot().loaded)
+        let json = try #require(String(data: try JSONEncoder().encode(h.snapshot()), encoding: .utf8))
+        #expect(json.contains("\"loaded\":true"))
+    }
+
     @Test("a snapshot lists only the oldest in-flight jobs, oldest first, with exact totals")
     func oldestOnly() async throws {
         let h = try PoolHarness(concurrency: 120, maxQueued: 500)
