@@ -15,7 +15,7 @@ package enum ChildSpawn {
     package static func spawn(
         executable: String, arguments: [String], environment: [String: String], outputPath: String,
         newProcessGroup: Bool, defaultSignals: [Int32]
-    ) -> Result<pid_t, SpawnErrno> {
+    ) -> Result<pid_t, Errno> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -45,12 +45,6 @@ package enum ChildSpawn {
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        return result == 0 ? .success(pid) : .failure(SpawnErrno(code: result))
-    }
-
-    /// Why `posix_spawn` failed.
-    package struct SpawnErrno: Error {
-        package var code: Int32
-        package var description: String { String(cString: strerror(code)) }
+        return result == 0 ? .success(pid) : .failure(Errno(result))
     }
 }

@@ -63,9 +63,12 @@ final class Subscription: Sendable {
     }
 
     private func follow(_ entry: ProcessEntry, session: Int, intervalMs: Int, inbox: Inbox) -> End {
-        guard let fd = connect(entry.path) else {
-            return .ended("cannot connect to \(entry.path): \(String(cString: strerror(errno)))")
+        let fd: Int32
+        switch UnixSocket.connect(entry.path) {
+        case .success(let connected): fd = connected
+        case .failure(let error): return .ended("cannot connect to \(entry.path): \(error.description)")
         }
+        socket.withLock { $0 = fd }
         guard !cancelled.load(ordering: .sequentiallyConsistent) else { return .ended(nil) }
         let request = "{\"v\":\(ControlProtocol.version),\"id\":1,\"op\":\"subscribe\",\"interval_ms\":\(intervalMs)}\n"
         var bytes = Array(request.utf8)
@@ -124,37 +127,6 @@ final class Subscription: Sendable {
             case .event: return message.event.map { .event($0, session: session) }
             }
         }
-    }
-
-    /// A blocking Unix-socket connection; nil with `errno` set when it fails.
-    private func connect(_ path: String) -> Int32? {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(fd)
-            errno = ENAMETOOLONG
-            return nil
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let saved = errno
-            Glibc.close(fd)
-            errno = saved
-            return nil
-        }
-        socket.withLock { $0 = fd }
-        return fd
     }
 
     private func close() {

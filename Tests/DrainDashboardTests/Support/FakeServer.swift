@@ -1,3 +1,4 @@
+import DrainControl
 import Foundation
 import Synchronization
 
@@ -33,19 +34,8 @@ final class FakeServer: Sendable {
         self.path = path
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 8) == 0 else {
+        let bound = UnixSocket.withAddress(path) { bind(fd, $0, $1) }
+        guard case .success(0) = bound, listen(fd, 8) == 0 else {
             close(fd)
             throw POSIXError(.EADDRINUSE)
         }

@@ -1,3 +1,4 @@
+import DrainControl
 import Foundation
 
 #if canImport(Glibc)
@@ -9,20 +10,10 @@ final class RawSocket {
     let fd: Int32
 
     init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
+        switch UnixSocket.connect(path) {
+        case .success(let connected): fd = connected
+        case .failure(let error): throw POSIXError(POSIXErrorCode(rawValue: error.code) ?? .ECONNREFUSED)
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
 
     func send(_ data: [UInt8]) {
