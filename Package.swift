@@ -99,6 +99,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DrainTests", dependencies: ["Drain"]),
+        // Finds the built binaries for the tests that run them.
+        .target(name: "DrainTestSupport", path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
             dependencies: [
@@ -110,12 +112,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "DrainDashboardTests", dependencies: ["DrainDashboard", "DrainControl", "Drain"]),
+        .testTarget(
+            name: "DrainDashboardTests",
+            dependencies: ["DrainDashboard", "DrainControl", "Drain", "DrainTestSupport"]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "Drain",
                 "DrainControl",
+                "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,6 @@
 import DrainControl
 import DrainDashboard
+import DrainTestSupport
 import Foundation
 import Testing
 
@@ -39,7 +40,7 @@ struct TerminalTests {
         let demo = try await Demo(
             ["--rate", "10", "--concurrency", "8", "--duration-scale", "30", "--cancel-window", "0.5"], in: sandbox)
         let tmux = try Tmux(
-            Binaries.drainctl + " top",
+            Binaries.drainctl.path + " top",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         // The header can show RUNNING (from the hello) one frame before the first snapshot fills the counters.
         let running = try await tmux.waitUntil("RUNNING and the in-flight count") { screen in
@@ -84,7 +85,8 @@ struct TerminalTests {
         let sandbox = try Sandbox()
         // Slow jobs: the drain must still run when + arrives.
         let demo = try await Demo(["--rate", "5", "--duration-scale", "30", "--cancel-window", "0.5"], in: sandbox)
-        let tmux = try Tmux(Binaries.drainctl + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
+        let tmux = try Tmux(
+            Binaries.drainctl.path + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
         try await tmux.waitFor("RUNNING")
         tmux.send("s")
         try await tmux.waitFor("grace in seconds")
@@ -116,7 +118,8 @@ struct TerminalTests {
     func serviceKilled() async throws {
         let sandbox = try Sandbox()
         let demo = try await Demo(["--rate", "10", "--duration-scale", "0.1"], in: sandbox)
-        let tmux = try Tmux(Binaries.drainctl + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
+        let tmux = try Tmux(
+            Binaries.drainctl.path + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
         try await tmux.waitFor("RUNNING")
         demo.child.signal(SIGKILL)
         let lost = try await tmux.waitFor("CONNECTION LOST")
@@ -144,7 +147,7 @@ struct TerminalTests {
         let pidFile = sandbox.root + "/top.pid"
         // The shell writes its pid and then becomes drainctl, so the test knows whom to signal.
         let tmux = try Tmux(
-            "sh -c 'echo $$ > \(pidFile); exec \(Binaries.drainctl) top'",
+            "sh -c 'echo $$ > \(pidFile); exec \(Binaries.drainctl.path) top'",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "NO_COLOR": "1"], in: sandbox
         )
         try await tmux.waitFor("RUNNING")
@@ -178,7 +181,7 @@ struct TerminalTests {
         let path = sandbox.root + "/impostor.4242.sock"
         let server = try FakeServer(path: path, answer: answer)
         let tmux = try Tmux(
-            Binaries.drainctl + " top --socket " + path,
+            Binaries.drainctl.path + " top --socket " + path,
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         try await tmux.expectRestored(exitCode: 2)
         let pane = tmux.capture()
@@ -196,7 +199,8 @@ struct TerminalTests {
     func severalProcesses() async throws {
         let sandbox = try Sandbox()
         let first = try await Demo(["--rate", "2", "--duration-scale", "0.1"], in: sandbox, name: "alpha")
-        let tmux = try Tmux(Binaries.drainctl + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
+        let tmux = try Tmux(
+            Binaries.drainctl.path + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
         try await tmux.waitFor("pid \(first.pid)")
         let second = try await Demo(["--rate", "2", "--duration-scale", "0.1"], in: sandbox, name: "beta")
         try await tmux.waitFor("NEW PROCESS")
@@ -222,7 +226,7 @@ struct TerminalTests {
     @Test("drainctl demo at 80×24: fits the screen, s drains it to a banner, q stops the demo service too")
     func demoCommand() async throws {
         let sandbox = try Sandbox()
-        let tmux = try Tmux(Binaries.drainctl + " demo --grace 3", columns: 80, rows: 24, in: sandbox)
+        let tmux = try Tmux(Binaries.drainctl.path + " demo --grace 3", columns: 80, rows: 24, in: sandbox)
         let screen = try await tmux.waitFor("RUNNING")
         let lines = Self.rows(screen)
         #expect(lines.count <= 24 && lines.allSatisfy { $0.count <= 80 })
@@ -245,7 +249,7 @@ struct TerminalTests {
     @Test("closing the terminal of drainctl demo (SIGHUP) still stops the demo service")
     func demoHangUp() async throws {
         let sandbox = try Sandbox()
-        let tmux = try Tmux(Binaries.drainctl + " demo", columns: 100, rows: 30, in: sandbox)
+        let tmux = try Tmux(Binaries.drainctl.path + " demo", columns: 100, rows: 30, in: sandbox)
         let screen = try await tmux.waitFor("RUNNING")
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
         tmux.killServer()

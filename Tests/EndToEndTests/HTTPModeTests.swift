@@ -1,5 +1,6 @@
 import Drain
 import DrainControl
+import DrainTestSupport
 import Foundation
 import Testing
 

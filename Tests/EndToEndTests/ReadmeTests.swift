@@ -1,3 +1,4 @@
+import DrainTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import DrainControl
 import DrainDashboard
+import DrainTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ final class Demo {
     /// Starts it and waits until its socket answers.
     init(_ arguments: [String], in sandbox: Sandbox, name: String = "demo") async throws {
         child = try ChildProcess(
-            executable: Binaries.demo,
+            executable: Binaries.demo.path,
             arguments: ["--name", name, "--journal", sandbox.root + "/\(name).sqlite", "--log-level", "warning"]
                 + arguments,
             environment: sandbox.environment, outputPath: sandbox.root + "/\(name).log"
@@ -35,7 +36,7 @@ final class Demo {
 func runDrainctl(_ arguments: [String], in sandbox: Sandbox) async throws -> (code: Int32?, output: String) {
     let output = sandbox.root + "/drainctl-\(UUID().uuidString.prefix(6)).out"
     let child = try ChildProcess(
-        executable: Binaries.drainctl, arguments: arguments, environment: sandbox.environment, outputPath: output)
+        executable: Binaries.drainctl.path, arguments: arguments, environment: sandbox.environment, outputPath: output)
     let code = await child.wait(upTo: .seconds(30))
     return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
 }

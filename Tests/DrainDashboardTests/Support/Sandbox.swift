@@ -1,27 +1,5 @@
+import DrainTestSupport
 import Foundation
-
-/// Where the built `drainctl` and `drain-demo` are: `$DRAINCTL_BIN_DIR`, else `.build/debug` of this package.
-enum Binaries {
-    /// The directory holding Package.swift, found from this file.
-    static let packageRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
-        }
-        return url
-    }()
-
-    static let directory: URL = {
-        if let explicit = ProcessInfo.processInfo.environment["DRAINCTL_BIN_DIR"], !explicit.isEmpty {
-            return URL(fileURLWithPath: explicit)
-        }
-        return packageRoot.appendingPathComponent(".build/debug")
-    }()
-
-    static var drainctl: String { directory.appendingPathComponent("drainctl").path }
-    static var demo: String { directory.appendingPathComponent("drain-demo").path }
-}
 
 /// A private directory per test (short: socket paths must fit in 107 bytes), removed at the end.
 final class Sandbox {
