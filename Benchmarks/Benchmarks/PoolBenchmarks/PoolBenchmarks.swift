@@ -98,10 +98,3 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 }
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (s, attos) = components
-        return Double(s) + Double(attos) / 1e18
-    }
-}
