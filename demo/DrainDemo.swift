@@ -79,10 +79,9 @@ struct DrainDemo: AsyncParsableCommand {
         let logger = Logger(label: "drain-demo")
         let runDirectory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
         let outcome: ShutdownReport
-        let pool: WorkerPool
         do {
             try runDirectory.prepare()
-            (outcome, pool) = try await serve(runDirectory: runDirectory, logger: logger)
+            outcome = try await serve(runDirectory: runDirectory, logger: logger)
         } catch let error as ControlError {
             FileHandle.standardError.write(Data("drain-demo: \(error.message)\n".utf8))
             throw ExitCode(1)
@@ -106,14 +105,10 @@ struct DrainDemo: AsyncParsableCommand {
             "drain-demo: \(outcome.outcome.rawValue) drain in \(String(format: "%.2f", outcome.drainSeconds))s: "
             + "\(outcome.completed) completed, \(outcome.requeued) requeued, \(outcome.queued) still queued\n"
         FileHandle.standardError.write(Data(summary.utf8))
-        // Exit with the pool, and so the journal, still open. Every outcome is already durable (each commit
-        // is synced, and the pool synced the journal when it stopped); closing it now would only checkpoint
-        // the WAL into the database (page writes, an fdatasync, two unlinks) between the last response and
-        // the exit. The next start reads the WAL as after any stop.
-        withExtendedLifetime(pool) { Foundation.exit(outcome.outcome == .forced ? 3 : 0) }
+        if outcome.outcome == .forced { throw ExitCode(3) }
     }
 
-    private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> (ShutdownReport, WorkerPool) {
+    private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> ShutdownReport {
         let journalPath = journal ?? "\(runDirectory.path)/\(name).journal.sqlite"
         let store = try SQLiteJournal(path: journalPath)
         var configuration = WorkerPoolConfiguration(name: name)
@@ -151,7 +146,7 @@ struct DrainDemo: AsyncParsableCommand {
         )
         try await group.run()
         guard let report = pool.report else { throw DrainError(.notRunning, "the pool ended without a report") }
-        return (report, pool)
+        return report
     }
 
     /// Binds the HTTP front and says where, on stdout and in `--http-port-file`, for scripts and harnesses.
