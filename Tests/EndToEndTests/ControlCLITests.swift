@@ -16,7 +16,8 @@ struct ControlCLITests {
     @Test("ls, status and shutdown --grace drive a live process to a clean exit")
     func lsStatusShutdown() async throws {
         let sandbox = try Sandbox()
-        let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.05"], in: sandbox, name: "shop")
+        // Scale 0.005: even the longest export (600 s, the demo's cap) takes 3 s, inside the 5 s grace.
+        let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.005"], in: sandbox, name: "shop")
         let ls = try await drainctl(["ls"], in: sandbox)
         #expect(ls.code == 0)
         #expect(ls.out.contains("shop") && ls.out.contains("live") && ls.out.contains("\(demo.pid)"))
@@ -148,7 +149,8 @@ struct ControlCLITests {
     @Test("a subscriber that never reads does not delay the drain")
     func stalledSubscriber() async throws {
         let sandbox = try Sandbox()
-        let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.02"], in: sandbox)
+        // Scale 0.005: the longest export takes 3 s, so only a delay caused by the subscriber passes 5 s.
+        let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.005"], in: sandbox)
         let stalled = try RawSocket(path: socket(demo, sandbox))
         stalled.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
         try await Task.sleep(for: .seconds(2))
