@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
+        .library(name: "DrainPostgres", targets: ["DrainPostgres"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
         .executable(name: "drain-demo", targets: ["drain-demo"]),
         .executable(name: "drain-chaos", targets: ["drain-chaos"]),
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // The shared journal for a fleet (issue 10).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Test-only: property-based fuzzing of the control protocol (issue 6).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -47,6 +51,21 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The shared PostgreSQL journal: claims, leases, rescue, LISTEN/NOTIFY. Drain itself imports no
+        // PostgreSQL.
+        .target(
+            name: "DrainPostgres",
+            dependencies: [
+                "Drain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +129,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "DrainPostgresTests",
+            dependencies: [
+                "DrainPostgres",
+                "Drain",
+                "DrainTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

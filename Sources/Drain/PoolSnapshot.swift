@@ -37,6 +37,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var inFlightOperations: Int
     /// The journal has been read. Until then (the first moments after start) `queued` counts nothing yet.
     public var loaded: Bool
+    /// For a shared journal, the fleet's queue; for a private one, this process's.
     public var queued: Int
     public var completed: Int
     public var failed: Int
@@ -67,6 +68,9 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var recentEvents: [DrainEvent]
     /// The shutdown report, once stopped.
     public var report: ShutdownReport?
+    /// For a shared journal (PostgreSQL), whether its last call succeeded; nil for a private journal.
+    /// On the wire: `journal_reachable`.
+    public var journalReachable: Bool? = nil
 }
 
 extension PoolSnapshot {

@@ -41,7 +41,7 @@ extension WorkerPool {
                 )
             }
             let draining = state.drainStarted != nil
-            return PoolSnapshot(
+            var snapshot = PoolSnapshot(
                 name: configuration.name, pid: getpid(), time: wallNow, phase: state.phase,
                 ready: state.phase.isReady, uptimeSeconds: now.seconds, inFlight: state.inFlightTotal,
                 inFlightJobs: state.inFlight.count, inFlightOperations: state.operations.count, loaded: state.loaded,
@@ -56,6 +56,8 @@ extension WorkerPool {
                 predictedMisses: state.deadline == nil ? nil : misses,
                 oldestJobs: oldest, kinds: kinds, recentEvents: state.recentEvents, report: state.report
             )
+            snapshot.journalReachable = state.journalReachable
+            return snapshot
         }
     }
 }
