@@ -24,10 +24,13 @@ struct LeaseStateMachineTests {
     func unreachableStopsSweeps() {
         var machine = LeaseStateMachine(heartbeat: .seconds(1), lease: .seconds(5), now: .zero)
         _ = machine.due(now: .zero)
-        #expect(machine.beatFailed(now: .zero))
-        #expect(!machine.beatFailed(now: .seconds(1)), "unreachable is reported once, not per beat")
+        let wentAway = machine.beatFailed(now: .zero)
+        #expect(wentAway)
+        let again = machine.beatFailed(now: .seconds(1))
+        #expect(!again, "unreachable is reported once, not per beat")
         #expect(machine.due(now: .seconds(1)).actions == [.beat])
-        #expect(machine.beatSucceeded(now: .seconds(2)), "coming back is reported")
+        let back = machine.beatSucceeded(now: .seconds(2))
+        #expect(back, "coming back is reported")
         #expect(machine.due(now: .seconds(2)).actions == [.beat, .sweep])
     }
 
