@@ -17,7 +17,8 @@ struct PostgresJournalTests {
         let services = journals.map { journal in Task { try await journal.run() } }
         defer { for service in services { service.cancel() } }
         for journal in journals { _ = try await journal.recover() }
-        let ids = try await journals[0].append((0..<400).map { NewJob(kind: "quick", payload: Data([UInt8($0 % 256)])) })
+        let ids = try await journals[0].append(
+            (0..<400).map { NewJob(kind: "quick", payload: Data([UInt8($0 % 256)])) })
         #expect(ids == ids.sorted() && Set(ids).count == 400)
         let claimed = try await withThrowingTaskGroup(of: [JobID].self) { group in
             for journal in journals {
@@ -73,7 +74,9 @@ struct PostgresJournalTests {
         defer { for service in services { service.cancel() } }
         _ = try await redJournal.recover()
         _ = try await blueJournal.recover()
-        _ = try await redJournal.append([NewJob(kind: "quick", payload: Data()), NewJob(kind: "quick", payload: Data())])
+        _ = try await redJournal.append([
+            NewJob(kind: "quick", payload: Data()), NewJob(kind: "quick", payload: Data()),
+        ])
         _ = try await blueJournal.append([NewJob(kind: "quick", payload: Data())])
         #expect(try await redJournal.counts().queued == 2)
         #expect(try await blueJournal.counts().queued == 1)
@@ -90,13 +93,17 @@ struct PostgresJournalTests {
         try await old.migrate(upTo: 1)
         #expect(try fleet.value("SELECT max(version) FROM $s.schema_version") == "1")
         try fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('quick', '\\x01', 'queued')")
-        #expect(try fleet.value("SELECT count(*) FROM information_schema.columns WHERE column_name = 'rescues' AND table_schema = '\(fleet.schema)'") == "0")
+        #expect(
+            try fleet.value(
+                "SELECT count(*) FROM information_schema.columns WHERE column_name = 'rescues' AND table_schema = '\(fleet.schema)'"
+            ) == "0")
 
         let journal = try fleet.journal()
         let service = Task { try await journal.run() }
         defer { service.cancel() }
         _ = try await journal.recover()
-        #expect(try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
+        #expect(
+            try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
         let jobs = try await journal.claim(limit: 5)
         #expect(jobs.map(\.payload) == [Data([1])], "the job written under v1 is still there")
         #expect(try fleet.value("SELECT rescues FROM $s.jobs") == "0")
@@ -110,7 +117,8 @@ struct PostgresJournalTests {
             for journal in journals { group.addTask { try await journal.migrate() } }
             try await group.waitForAll()
         }
-        #expect(try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
+        #expect(
+            try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
     }
 
     @Test("a schema newer than this build is refused with a clear error")

@@ -123,12 +123,7 @@ public final class PostgresTestServer: Sendable {
               rm -rf '\(directory)'
             fi
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
+        _ = try? Self.spawn("/bin/sh", ["-c", script], outputPath: "/dev/null", ownGroup: true)
     }
 
     private static var serverUserPrefix: String { geteuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "" }
@@ -150,19 +145,7 @@ public final class PostgresTestServer: Sendable {
     private static func run(_ tool: String, _ arguments: [String]) throws -> String {
         let outputPath = "/tmp/drain-pg-output-\(getpid())-\(UUID().uuidString)"
         defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, tool, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw Failure(description: "cannot start \(tool): \(String(cString: strerror(spawned)))")
-        }
+        let pid = try spawn(tool, arguments, outputPath: outputPath, ownGroup: false)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
@@ -174,6 +157,34 @@ public final class PostgresTestServer: Sendable {
                     "\(tool) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts a child with its output in `outputPath`; `ownGroup` keeps it out of this process's group,
+    /// so that it outlives a kill of the test run.
+    private static func spawn(_ tool: String, _ arguments: [String], outputPath: String, ownGroup: Bool) throws
+        -> pid_t
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if ownGroup {
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+        guard spawned == 0 else {
+            throw Failure(description: "cannot start \(tool): \(String(cString: strerror(spawned)))")
+        }
+        return pid
     }
 
     private static func findBinaries() throws -> String {
