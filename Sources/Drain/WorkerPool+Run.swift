@@ -328,10 +328,3 @@ extension WorkerPool {
         )
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (s, attos) = components
-        return s * 1_000_000_000 + attos / 1_000_000_000
-    }
-}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Drain
-import DrainControl
+import DrainClient
 import Foundation
 
 #if canImport(Glibc)

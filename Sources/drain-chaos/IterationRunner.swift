@@ -1,5 +1,5 @@
 import Drain
-import DrainControl
+import DrainClient
 import Foundation
 
 #if canImport(Glibc)
@@ -201,13 +201,5 @@ struct IterationRunner: Sendable {
                     .demoFailed, "drain-demo (pid \(demo.pid)) closed the connection before its queue emptied")
             }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

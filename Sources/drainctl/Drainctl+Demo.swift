@@ -1,7 +1,17 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainDashboard
-import Foundation
+import DrainSpawn
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Demo: AsyncParsableCommand {
@@ -54,7 +64,7 @@ extension Drainctl {
             let service: DemoService
             do {
                 service = try await DemoService.start(executable: DemoService.locate(), workload: workload)
-            } catch let error as DashboardError {
+            } catch {
                 Failure.printError(error.message)
                 throw ExitCode.failure
             }

@@ -1,7 +1,16 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Shutdown: AsyncParsableCommand {
@@ -53,7 +62,7 @@ extension Drainctl {
             }
             guard !noWait else { return }
             guard let report else {
-                if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
+                if interactive { write(to: STDOUT_FILENO, "\n") }
                 Failure.printError(
                     "lost the connection to \(entry.name) (pid \(entry.pid)) before the drain finished; the process may have been killed"
                 )
@@ -62,9 +71,9 @@ extension Drainctl {
             if json {
                 emit(String(decoding: try report.jsonData(), as: UTF8.self))
             } else {
-                if interactive { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) }
+                if interactive { write(to: STDOUT_FILENO, "\r\u{1B}[2K") }
                 emit(
-                    "\(report.name) (pid \(report.pid)) stopped \(report.outcome.rawValue) in \(String(format: "%.2f", report.drainSeconds))s: "
+                    "\(report.name) (pid \(report.pid)) stopped \(report.outcome.rawValue) in \(DurationFormat.fixed(report.drainSeconds, places: 2))s: "
                         + "\(report.completed) completed, \(report.cancelled) cancelled, \(report.requeued) requeued"
                 )
             }
@@ -78,7 +87,7 @@ extension Drainctl {
                 if let event = message.event, event.seq > lastSeq {
                     lastSeq = event.seq
                     if interactive {
-                        FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+                        write(to: STDOUT_FILENO, "\r\u{1B}[2K")
                         emit(SnapshotText.render(event))
                     } else if json {
                         emit(String(decoding: try JSONEncoder.drain.encode(event), as: UTF8.self))
@@ -88,10 +97,10 @@ extension Drainctl {
                     if event.kind == .stopped, let report = event.report { return report }
                 }
                 if interactive, let s = message.snapshot, s.phase != .stopped {
-                    let left = s.secondsLeft.map { String(format: "%.1fs left", max(0, $0)) } ?? ""
+                    let left = s.secondsLeft.map { DurationFormat.fixed(max(0, $0), places: 1) + "s left" } ?? ""
                     let done = "\(s.drainedSinceStart ?? 0)/\(s.inFlightAtDrainStart ?? s.inFlight) done"
                     let line = "\(s.phase.rawValue.uppercased())  in flight \(s.inFlight)  \(done)  \(left)"
-                    FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
+                    write(to: STDOUT_FILENO, "\r\u{1B}[2K\(line)")
                 }
             }
             return nil

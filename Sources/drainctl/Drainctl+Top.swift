@@ -1,7 +1,16 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainDashboard
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Top: AsyncParsableCommand {

@@ -1,6 +1,15 @@
 import ArgumentParser
-import DrainControl
-import Foundation
+import DrainClient
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The documented exit codes, and printing an error the way every command does.
 enum Failure {
@@ -20,7 +29,7 @@ enum Failure {
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("drainctl: \(message)\n".utf8))
+        write(to: STDERR_FILENO, "drainctl: \(message)\n")
     }
 }
 
@@ -34,8 +43,11 @@ func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
 }
 
 /// Prints one line to stdout, flushed, so pipes see events as they happen.
-/// Uses write(2): `FileHandle.write` traps when the terminal has gone away (after SIGHUP).
-func emit(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { bytes in _ = write(STDOUT_FILENO, bytes.baseAddress, bytes.count) }
+func emit(_ line: String) { write(to: STDOUT_FILENO, line + "\n") }
+
+/// Writes `text` with write(2), unbuffered: a terminal that has gone away (after SIGHUP) makes it fail
+/// quietly rather than trap.
+func write(to fd: Int32, _ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 
 /// `--socket` and `--run-dir`, shared by every command that talks to a process.
 struct TargetOptions: ParsableArguments {
