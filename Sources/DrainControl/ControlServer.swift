@@ -1,5 +1,6 @@
 import Drain
 import DrainClient
+import DrainProtocol
 import Foundation
 import Logging
 import NIOCore
@@ -84,12 +85,17 @@ public final class ControlServer: Service, CustomStringConvertible {
         unlink(binding)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.listenBacklog))
+            // A client that sends its request and half-closes (`echo … | socat`, `shutdown(SHUT_WR)`) still
+            // gets its answers: its end of input must not close our end of output.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(unixDomainSocketPath: binding) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
-                    let connection = try Connection(wrappingChannelSynchronously: channel)
+                    let connection = try Connection(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: false))
                     accepted.add(connection)
                     return connection
                 }
@@ -172,8 +178,8 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// One task for the whole server checks every connection a few times per timeout, instead of a
     /// timer per written line.
     private func watchdog() async {
-        let writeTimeout = configuration.writeTimeout.nanoseconds
-        let idleTimeout = configuration.idleTimeout.nanoseconds
+        let writeTimeout = UInt64(max(0, configuration.writeTimeout.nanoseconds))
+        let idleTimeout = UInt64(max(0, configuration.idleTimeout.nanoseconds))
         let period = min(configuration.writeTimeout, configuration.idleTimeout) / 4
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
@@ -192,12 +198,5 @@ public final class ControlServer: Service, CustomStringConvertible {
                 }
             }
         }
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }
