@@ -3,6 +3,7 @@ import DrainClient
 import DrainProtocol
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -33,12 +34,14 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// drops connections accepted as it closes, and only this list can still close those.
     let accepted: AcceptedChannels
     let fanout: SubscriberFanout
+    let metrics: ControlMetrics
 
     private init(
-        pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, socketPath: String,
-        listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
+        pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, metrics: ControlMetrics,
+        socketPath: String, listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
     ) {
         self.accepted = accepted
+        self.metrics = metrics
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -56,9 +59,11 @@ public final class ControlServer: Service, CustomStringConvertible {
     ///   - pool: The pool to expose.
     ///   - configuration: Run directory and limits.
     ///   - logger: Where commands are logged with the peer's pid and uid.
+    ///   - metrics: Where requests are counted (`drain_control_requests_total{pool, op}`); never bootstrapped here.
     /// - Throws: ``ControlError`` `unsafeRunDirectory`, `socketInUse` or `pathTooLong`.
     public static func bind(
-        pool: WorkerPool, configuration: ControlServerConfiguration = .init(), logger: Logger
+        pool: WorkerPool, configuration: ControlServerConfiguration = .init(), logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) async throws -> ControlServer {
         try configuration.runDirectory.prepare()
         let path = configuration.runDirectory.socketPath(name: pool.name)
@@ -111,7 +116,8 @@ public final class ControlServer: Service, CustomStringConvertible {
         var logger = logger
         logger[metadataKey: "drain.socket"] = "\(path)"
         return ControlServer(
-            pool: pool, configuration: configuration, logger: logger, socketPath: path, listener: listener,
+            pool: pool, configuration: configuration, logger: logger,
+            metrics: ControlMetrics(pool: pool.name, factory: metrics), socketPath: path, listener: listener,
             accepted: accepted)
     }
 
