@@ -75,8 +75,10 @@ extension ControlServer {
             do {
                 try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
                 session.send(snapshotReply(id: id))
+            } catch let error as DrainError {
+                session.send(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
-                session.send(.failure(id: id, .invalidArgument, "\(error)"))
+                session.send(.failure(id: id, .internalError, "\(error)"))
             }
         case .extend:
             guard let seconds = request.seconds, seconds.isFinite, abs(seconds) <= 86_400 else {
@@ -89,7 +91,7 @@ extension ControlServer {
                 try pool.moveDeadline(by: .milliseconds(Int64(seconds * 1000)), cause: cause)
                 session.send(snapshotReply(id: id))
             } catch let error as DrainError {
-                session.send(.failure(id: id, .notDraining, error.message))
+                session.send(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
                 session.send(.failure(id: id, .internalError, "\(error)"))
             }

@@ -46,8 +46,8 @@ extension Drainctl {
                 }
             }
             if !stopped {
-                Failure.printError("the connection to \(entry.name) (pid \(entry.pid)) was lost before it stopped")
-                throw ExitCode(Failure.connectionLost)
+                printError("the connection to \(entry.name) (pid \(entry.pid)) was lost before it stopped")
+                throw ExitCode(ExitCodes.connectionLost)
             }
         }
     }

@@ -44,7 +44,7 @@ extension Drainctl {
         func run() async throws {
             let directory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
             if FileManager.default.fileExists(atPath: directory.path) {
-                do { try directory.verify() } catch let error as ControlError { throw Failure.from(error) }
+                do { try directory.verify() } catch let error as ControlError { throw ExitCodes.from(error) }
             }
             var rows: [Row] = []
             for entry in directory.entries() {

@@ -29,7 +29,9 @@ extension Drainctl {
         )
 
         @OptionGroup var target: TargetOptions
-        @Option(help: "Seconds in-flight work may take (default: the service's own default).") var grace: Double?
+        // Unconditional: `--grace -1` must reach validate() and its range message, not be read as a flag.
+        @Option(parsing: .unconditional, help: "Seconds in-flight work may take (default: the service's own default).")
+        var grace: Double?
         @Option(help: "Why, shown in the service's events and report.") var reason: String?
         @Flag(help: "Start the drain and return at once.") var noWait = false
         @Flag(help: "Print events and the final report as JSON lines.") var json = false
@@ -63,10 +65,10 @@ extension Drainctl {
             guard !noWait else { return }
             guard let report else {
                 if interactive { write(to: STDOUT_FILENO, "\n") }
-                Failure.printError(
+                printError(
                     "lost the connection to \(entry.name) (pid \(entry.pid)) before the drain finished; the process may have been killed"
                 )
-                throw ExitCode(Failure.connectionLost)
+                throw ExitCode(ExitCodes.connectionLost)
             }
             if json {
                 emit(String(decoding: try report.jsonData(), as: UTF8.self))
@@ -77,7 +79,7 @@ extension Drainctl {
                         + "\(report.completed) completed, \(report.cancelled) cancelled, \(report.requeued) requeued"
                 )
             }
-            if report.outcome == .forced { throw ExitCode(Failure.forced) }
+            if report.outcome == .forced { throw ExitCode(ExitCodes.forced) }
         }
 
         /// Prints progress until the `stopped` event; nil when the connection ends without one.

@@ -48,10 +48,10 @@ extension Drainctl {
             do {
                 return try await Dashboard.run(configuration)
             } catch let error as DashboardError {
-                Failure.printError(error.message)
-                throw ExitCode(Failure.noProcess)
+                printError(error.message)
+                throw ExitCode(ExitCodes.noProcess)
             } catch let error as ControlError {
-                throw Failure.from(error)
+                throw ExitCodes.from(error)
             }
         }
 

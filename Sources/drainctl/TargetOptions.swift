@@ -19,7 +19,7 @@ struct TargetOptions: ParsableArguments {
         do {
             return try ProcessSelector.select(socket: socket, runDirectory: runDirectory)
         } catch let error as ControlError {
-            throw Failure.from(error)
+            throw ExitCodes.from(error)
         }
     }
 }

@@ -11,8 +11,8 @@ import DrainClient
     import Glibc
 #endif
 
-/// The documented exit codes, and printing an error the way every command does.
-enum Failure {
+/// The documented exit codes, and the one a ``ControlError`` ends a command with.
+enum ExitCodes {
     static let forced: Int32 = 1
     static let connectionLost: Int32 = 2
     static let noProcess: Int32 = 3
@@ -28,9 +28,6 @@ enum Failure {
         }
     }
 
-    static func printError(_ message: String) {
-        write(to: STDERR_FILENO, "drainctl: \(message)\n")
-    }
 }
 
 /// Runs `body`, turning a ``ControlError`` into its exit code.
@@ -38,16 +35,6 @@ func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as ControlError {
-        throw Failure.from(error)
+        throw ExitCodes.from(error)
     }
-}
-
-/// Prints one line to stdout, flushed, so pipes see events as they happen.
-func emit(_ line: String) { write(to: STDOUT_FILENO, line + "\n") }
-
-/// Writes `text` with write(2), unbuffered: a terminal that has gone away (after SIGHUP) makes it fail
-/// quietly rather than trap.
-func write(to fd: Int32, _ text: String) {
-    var text = text
-    text.withUTF8 { bytes in _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
 }
