@@ -96,6 +96,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

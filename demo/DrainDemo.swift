@@ -2,6 +2,7 @@ import ArgumentParser
 import Drain
 import DrainClient
 import DrainControl
+import DrainProtocol
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -113,7 +114,7 @@ struct DrainDemo: AsyncParsableCommand {
             }
         }
         let summary =
-            "drain-demo: \(outcome.outcome.rawValue) drain in \(String(format: "%.2f", outcome.drainSeconds))s: "
+            "drain-demo: \(outcome.outcome.rawValue) drain in \(DurationFormat.fixed(outcome.drainSeconds, places: 2))s: "
             + "\(outcome.completed) completed, \(outcome.requeued) requeued, \(outcome.queued) still queued\n"
         FileHandle.standardError.write(Data(summary.utf8))
         if outcome.outcome == .forced { throw ExitCode(3) }

@@ -19,6 +19,13 @@ package enum DurationFormat {
         return duration(value)
     }
 
+    /// `1.5s` below ten seconds when there is a fraction, else like ``duration(_:)`` rounded to the
+    /// second: for graces and deadline moves in event messages.
+    package static func short(_ seconds: Double) -> String {
+        if seconds < 10, seconds != seconds.rounded() { return fixed(seconds, places: 1) + "s" }
+        return duration(seconds.rounded())
+    }
+
     /// `12.35`: `value` rounded to `places` decimals (0 to 6), like `%.Nf`.
     ///
     /// A value within a rounding error of a half may round the other way from printf, which no reader
