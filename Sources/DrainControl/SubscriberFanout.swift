@@ -42,9 +42,7 @@ final class SubscriberFanout: Sendable {
     /// queued first, a client that skips what it has seen (by `seq`) would skip the whole snapshot.
     func add(_ outbox: ControlOutbox, intervalMs: Int) -> Bool {
         state.withLock { state in
-            var first = ControlMessage(id: nil, type: .snapshot)
-            first.snapshot = pool.snapshot()
-            if let line = ControlOutbox.encode(first) { outbox.send(line: line) }
+            if let line = ControlOutbox.encode(.snapshot(pool.snapshot())) { outbox.send(line: line) }
             guard !state.stopped else { return false }
             state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = outbox
             if state.groups[intervalMs]?.ticker == nil {
@@ -67,9 +65,7 @@ final class SubscriberFanout: Sendable {
     /// its subscription. Returns early when cancelled.
     func run() async {
         for await event in events {
-            var message = ControlMessage(id: nil, type: .event)
-            message.event = event
-            guard let line = ControlOutbox.encode(message) else { continue }
+            guard let line = ControlOutbox.encode(.event(event)) else { continue }
             for member in members() { member.send(line: line) }
         }
         let (members, tickers) = state.withLock { state -> ([ControlOutbox], [Task<Void, Never>]) in
@@ -79,9 +75,7 @@ final class SubscriberFanout: Sendable {
         }
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
-        var last = ControlMessage(id: nil, type: .snapshot)
-        last.snapshot = pool.snapshot()
-        let line = ControlOutbox.encode(last)
+        let line = ControlOutbox.encode(.snapshot(pool.snapshot()))
         for member in members {
             if let line { member.send(line: line) }
             member.endSubscription()
@@ -110,9 +104,7 @@ final class SubscriberFanout: Sendable {
                 return Array(group.members.values)
             }
             guard let members, !Task.isCancelled else { return }
-            var message = ControlMessage(id: nil, type: .snapshot)
-            message.snapshot = pool.snapshot()
-            guard let line = ControlOutbox.encode(message) else { continue }
+            guard let line = ControlOutbox.encode(.snapshot(pool.snapshot())) else { continue }
             for member in members where !member.send(line: line) { remove(member) }
         }
     }
