@@ -148,6 +148,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,13 +25,16 @@ struct ProtocolDocTests {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if var open = current {
                 if line.hasPrefix("```") {
-                    examples.append(Example(kind: open.kind, json: open.lines.joined(separator: "\n"), line: open.start))
+                    examples.append(
+                        Example(kind: open.kind, json: open.lines.joined(separator: "\n"), line: open.start))
                     current = nil
                 } else {
                     open.lines.append(String(line))
                     current = open
                 }
-            } else if line.hasPrefix("```"), let tag = line.split(separator: " ").first(where: { $0.hasPrefix("golden=") }) {
+            } else if line.hasPrefix("```"),
+                let tag = line.split(separator: " ").first(where: { $0.hasPrefix("golden=") })
+            {
                 current = (String(tag.dropFirst("golden=".count)), [], index + 1)
             }
         }
