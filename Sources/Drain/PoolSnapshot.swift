@@ -12,8 +12,26 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         public var attempt: Int
         public var startedAt: Date
         public var ageSeconds: Double
-        /// From the kind's observed durations; nil before any job of the kind finished.
+        /// The median of the time it still needs, given its age; nil when over a day.
         public var predictedRemainingSeconds: Double?
+        /// The chance it is still running at the deadline (while draining) or at the end of the default
+        /// grace (while running: the planner's view).
+        public var pMiss: Double? = nil
+        /// What ``pMiss`` rests on.
+        public var predictionSource: PredictionSource? = nil
+    }
+
+    /// A job more likely than not to miss the deadline.
+    public struct LikelyMiss: Sendable, Codable, Hashable {
+        public var id: JobID
+        public var kind: String
+        public var pMiss: Double
+
+        public init(id: JobID, kind: String, pMiss: Double) {
+            self.id = id
+            self.kind = kind
+            self.pMiss = pMiss
+        }
     }
 
     /// Recent durations of one kind.
@@ -23,6 +41,8 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         public var samples: Int
         public var p50Seconds: Double?
         public var p95Seconds: Double?
+        /// What this kind's predictions rest on now.
+        public var predictionSource: PredictionSource? = nil
     }
 
     public var name: String
@@ -56,9 +76,10 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var inFlightAtDrainStart: Int?
     /// Of those, how many have finished (or been given up).
     public var drainedSinceStart: Int?
-    /// Predicted seconds until the last in-flight job finishes, from observed durations.
+    /// The median of the time until the last in-flight job finishes, deadline or not; nil when over a
+    /// day. The same model as ``etaP50Seconds``, which stops at the deadline.
     public var etaSeconds: Double?
-    /// In-flight jobs predicted to still be running at the deadline.
+    /// ``expectedMisses`` rounded, while draining.
     public var predictedMisses: Int?
     /// The oldest in-flight jobs, oldest first.
     public var oldestJobs: [InFlightJob]
@@ -67,6 +88,19 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var recentEvents: [DrainEvent]
     /// The shutdown report, once stopped.
     public var report: ShutdownReport?
+    /// While draining: the median and 90th percentile of the time until the last job finishes; nil when
+    /// that percentile lies past the deadline.
+    public var etaP50Seconds: Double? = nil
+    public var etaP90Seconds: Double? = nil
+    /// While draining: the expected number of jobs still running at the deadline, the sum of their
+    /// P(miss), over every job in flight (not only the listed ones).
+    public var expectedMisses: Double? = nil
+    /// While draining: how many jobs in flight have P(miss) ≥ 0.5, listed or not.
+    public var likelyToMissCount: Int? = nil
+    /// While draining: the listed jobs with P(miss) ≥ 0.5, most likely first.
+    public var likelyToMiss: [LikelyMiss]? = nil
+    /// While running: what a drain started now with the default grace would do.
+    public var plan: DrainPlan? = nil
 }
 
 extension PoolSnapshot {
