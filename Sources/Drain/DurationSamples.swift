@@ -8,7 +8,10 @@ struct DurationSamples: Sendable {
     private var next = 0
     private let capacity: Int
 
-    init(capacity: Int = 256) { self.capacity = capacity }
+    /// How many durations of a kind predictions keep: enough for a p95, few enough to sort per snapshot.
+    static let defaultCapacity = 256
+
+    init(capacity: Int = defaultCapacity) { self.capacity = capacity }
 
     var count: Int { ring.count }
 
