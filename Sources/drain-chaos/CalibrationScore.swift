@@ -1,0 +1,80 @@
+import Foundation
+
+/// How well one predictor did over a set of calibration drains.
+struct CalibrationScore: Sendable, Codable {
+    /// Predicted probability bucket against the observed miss rate.
+    struct Bucket: Sendable, Codable {
+        var low: Double
+        var high: Double
+        var jobs: Int
+        var meanPredicted: Double
+        var observedMissRate: Double
+    }
+
+    var predictor: Predictor
+    var jobs: Int
+    var missed: Int
+    /// Of the jobs that missed, the share "likely to miss" (P ≥ 0.5) named beforehand; nil without misses.
+    var recall: Double?
+    /// Of the jobs named likely to miss, the share that did; nil when none was named.
+    var precision: Double?
+    /// Mean squared difference between P(miss) and what happened (0 perfect, 0.25 a coin toss).
+    var brier: Double?
+    /// Mean |predicted count − actual count| per drain.
+    var meanCountError: Double?
+    /// Mean |ETA − actual time to the end| over clean drains that had an ETA.
+    var meanEtaError: Double?
+    /// Clean drains whose end fell inside the ETA's p50–p90 (the model only) and at or before its p90.
+    var insideP50P90: Double?
+    var atOrBeforeP90: Double?
+    var reliability: [Bucket]
+
+    init(_ predictor: Predictor, drains: [DrainObservation]) {
+        self.predictor = predictor
+        var pairs: [(p: Double, missed: Bool)] = []
+        var countErrors: [Double] = []
+        var etaErrors: [Double] = []
+        var inside = 0
+        var before = 0
+        var clean = 0
+        for drain in drains {
+            for job in drain.jobs { pairs.append((predictor.pMiss(job, in: drain), job.missed)) }
+            countErrors.append(abs(predictor.expectedMisses(in: drain) - Double(drain.actualMisses)))
+            guard drain.outcome == .clean else { continue }
+            clean += 1
+            if let eta = predictor.eta(in: drain) { etaErrors.append(abs(eta - drain.actualRemaining)) }
+            if predictor == .model {
+                let actual = drain.actualRemaining
+                if let p50 = drain.etaP50Seconds, let p90 = drain.etaP90Seconds, actual >= p50, actual <= p90 {
+                    inside += 1
+                }
+                if let p90 = drain.etaP90Seconds, actual <= p90 { before += 1 }
+            }
+        }
+        jobs = pairs.count
+        missed = pairs.filter(\.missed).count
+        let named = pairs.filter { $0.p >= 0.5 }
+        let hits = named.filter(\.missed).count
+        recall = missed > 0 ? Double(hits) / Double(missed) : nil
+        precision = named.isEmpty ? nil : Double(hits) / Double(named.count)
+        brier = Self.mean(pairs.map { ($0.p - ($0.missed ? 1 : 0)) * ($0.p - ($0.missed ? 1 : 0)) })
+        meanCountError = Self.mean(countErrors)
+        meanEtaError = Self.mean(etaErrors)
+        insideP50P90 = predictor == .model && clean > 0 ? Double(inside) / Double(clean) : nil
+        atOrBeforeP90 = predictor == .model && clean > 0 ? Double(before) / Double(clean) : nil
+        reliability = (0..<10).compactMap { index in
+            let low = Double(index) / 10
+            let high = low + 0.1
+            let inBucket = pairs.filter { $0.p >= low && ($0.p < high || (index == 9 && $0.p <= 1)) }
+            guard !inBucket.isEmpty else { return nil }
+            return Bucket(
+                low: low, high: high, jobs: inBucket.count,
+                meanPredicted: inBucket.map(\.p).reduce(0, +) / Double(inBucket.count),
+                observedMissRate: Double(inBucket.filter(\.missed).count) / Double(inBucket.count))
+        }
+    }
+
+    private static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+}

@@ -1,0 +1,40 @@
+import Drain
+import Foundation
+
+/// One calibration drain: what was predicted one second into it, and what then happened.
+struct DrainObservation: Sendable, Codable {
+    /// A job in flight when the prediction was read.
+    struct Job: Sendable, Codable {
+        var id: JobID
+        var kind: String
+        var ageSeconds: Double
+        var pMiss: Double?
+        var source: PredictionSource?
+        /// It was still running at the deadline (cancelled and requeued).
+        var missed: Bool
+    }
+
+    var index: Int
+    var seed: UInt64
+    var graceSeconds: Double
+    /// The grace came from the planner (`suggested_grace_seconds`), not from the random draw.
+    var planned: Bool
+    /// What the planner said just before the drain, for the default grace.
+    var plan: DrainPlan?
+    /// Seconds from the drain's start to the prediction.
+    var sampledAfterSeconds: Double
+    var secondsLeft: Double
+    var expectedMisses: Double?
+    var etaP50Seconds: Double?
+    var etaP90Seconds: Double?
+    /// Per kind at the prediction: the median and p95 that today's (point) predictor uses.
+    var kindP50: [String: Double]
+    var kindP95: [String: Double]
+    var jobs: [Job]
+    var outcome: ShutdownReport.Outcome
+    var drainSeconds: Double
+
+    /// Seconds from the prediction to the end of the drain.
+    var actualRemaining: Double { max(0, drainSeconds - sampledAfterSeconds) }
+    var actualMisses: Int { jobs.filter(\.missed).count }
+}
