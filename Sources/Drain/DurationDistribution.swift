@@ -2,39 +2,77 @@ import Foundation
 
 /// The duration distribution of one job kind: its observed durations blended with a prior.
 ///
-/// Built once per kind per snapshot (one sort of at most a ring's worth of samples), then asked about
-/// every job of the kind in O(log n). The survival curve is the weighted mixture
-/// `w·empirical + (1 − w)·prior`, `w = n / (n + priorWeight)`: with three samples the prior still counts
-/// for most, with hundreds it hardly counts at all, as a Bayesian update with a prior worth
-/// `priorWeight` observations would have it.
+/// Built once per kind per snapshot (one sort of at most a ring's worth of samples and the kind's jobs
+/// in flight, by start second), then asked about every job of the kind in O(log n). The survival curve is
+/// the weighted mixture `w·empirical + (1 − w)·prior`, `w = n / (n + priorWeight)` for `n` finished
+/// runs: with three samples the prior still counts for most, with hundreds it hardly counts at all, as a
+/// Bayesian update with a prior worth `priorWeight` observations would have it.
 ///
-/// The empirical part is piecewise linear through the order statistics, and past the longest sample it
-/// continues as a Pareto tail fitted to the longest ones (a Hill estimate): a job that has outlived every
-/// sample is then neither certain to finish at once nor certain never to finish.
+/// The empirical part is a Kaplan–Meier estimate: the jobs still in flight count as runs known to last
+/// at least their age (right-censored). Without them, the durations seen early in a process's life
+/// would be only the short runs of a long kind, the long ones not having finished yet. It is linear
+/// between its steps, and past the longest run it continues as a Pareto tail fitted to the longest ones
+/// (a Hill estimate): a job that has outlived every sample is then neither certain to finish at once nor
+/// certain never to finish.
 struct DurationDistribution: Sendable {
     /// What most of the weight rests on.
     let source: PredictionSource
-    private let sorted: [Double]
+    /// The empirical curve's corners: times (ascending) and survival just after each.
+    private let times: [Double]
+    private let survivals: [Double]
+    private let events: Int
     private let prior: DurationPrior
     private let weight: Double
     private let tailIndex: Double
 
     /// - Parameters:
     ///   - samples: Observed durations in seconds, in any order.
+    ///   - censored: Runs still going, as (age in seconds, how many): each lasts at least its age.
     ///   - prior: The declared or pool-wide prior.
     ///   - priorWeight: How many observations the prior is worth.
-    init(samples: [Double], prior: DurationPrior, priorWeight: Double) {
-        let sorted = samples.filter { $0.isFinite && $0 >= 0 }.sorted()
-        self.sorted = sorted
+    init(
+        samples: [Double], censored: [(seconds: Double, count: Int)] = [], prior: DurationPrior,
+        priorWeight: Double
+    ) {
+        let finished = samples.filter { $0.isFinite && $0 >= 0 }.sorted()
+        var running = censored.filter { $0.seconds.isFinite && $0.seconds >= 0 && $0.count > 0 }
+        running.sort { $0.seconds < $1.seconds }
+        // Kaplan–Meier with one extra run at risk that never ends, so the curve stays above zero at the
+        // longest sample (without censoring its corners are 1 − i / (n + 1)).
+        var atRisk = Double(finished.count + running.reduce(0) { $0 + $1.count } + 1)
+        var survival = 1.0
+        var times: [Double] = []
+        var survivals: [Double] = []
+        var i = 0
+        var j = 0
+        while i < finished.count {
+            let t = finished[i]
+            while j < running.count, running[j].seconds < t {
+                atRisk -= Double(running[j].count)
+                j += 1
+            }
+            var ended = 0
+            while i < finished.count, finished[i] == t {
+                ended += 1
+                i += 1
+            }
+            survival *= 1 - Double(ended) / atRisk
+            atRisk -= Double(ended)
+            times.append(t)
+            survivals.append(survival)
+        }
+        self.times = times
+        self.survivals = survivals
+        events = finished.count
         self.prior = prior
-        let n = Double(sorted.count)
-        weight = sorted.isEmpty ? 0 : n / (n + max(priorWeight, 0))
+        let n = Double(finished.count)
+        weight = finished.isEmpty ? 0 : n / (n + max(priorWeight, 0))
         source = weight >= 0.5 ? .history : prior.source
-        tailIndex = Self.hill(sorted)
+        tailIndex = Self.hill(finished)
     }
 
     /// How many observations the empirical part has.
-    var sampleCount: Int { sorted.count }
+    var sampleCount: Int { events }
 
     /// The chance that a job of this kind runs longer than `seconds` in all.
     func survival(_ seconds: Double) -> Double {
@@ -75,27 +113,24 @@ struct DurationDistribution: Sendable {
     }
 
     private func empiricalSurvival(_ t: Double) -> Double {
-        let n = sorted.count
         guard t > 0 else { return 1 }
-        let step = 1 / Double(n + 1)
-        guard let last = sorted.last, t < last else {
+        guard let last = times.last, t < last else {
             // Past the longest sample: a Pareto tail from the survival left there.
-            let last = sorted[n - 1]
-            return step * (last > 0 ? pow(last / t, tailIndex) : 0)
+            let last = times[times.count - 1]
+            return survivals[survivals.count - 1] * (last > 0 ? pow(last / t, tailIndex) : 0)
         }
-        // The first sample at or above t; the curve runs linearly from the point before it.
+        // The first corner at or after t; the curve runs linearly from the corner before it.
         var low = 0
-        var high = n - 1
+        var high = times.count - 1
         while low < high {
             let middle = (low + high) / 2
-            if sorted[middle] < t { low = middle + 1 } else { high = middle }
+            if times[middle] < t { low = middle + 1 } else { high = middle }
         }
-        let upper = sorted[low]
-        let lowerTime = low == 0 ? 0 : sorted[low - 1]
-        let lowerSurvival = 1 - Double(low) * step
-        let upperSurvival = 1 - Double(low + 1) * step
-        guard upper > lowerTime else { return upperSurvival }
-        return lowerSurvival + (upperSurvival - lowerSurvival) * (t - lowerTime) / (upper - lowerTime)
+        let upperTime = times[low]
+        let lowerTime = low == 0 ? 0 : times[low - 1]
+        let lowerSurvival = low == 0 ? 1 : survivals[low - 1]
+        guard upperTime > lowerTime else { return survivals[low] }
+        return lowerSurvival + (survivals[low] - lowerSurvival) * (t - lowerTime) / (upperTime - lowerTime)
     }
 
     /// The Pareto index of the longest samples (Hill's estimator), clamped to a sane range; 1 when there

@@ -47,14 +47,6 @@ struct SnapshotPredictions: Sendable {
         let fallback = DurationDistribution(
             samples: [], prior: DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior),
             priorWeight: Self.priorWeight)
-        var distributions: [String: DurationDistribution] = [:]
-        for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
-            let prior =
-                declared[kind].map { DurationPrior(median: $0, sigma: Self.declaredSigma, source: .declared) }
-                ?? DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior)
-            distributions[kind] = DurationDistribution(
-                samples: samples[kind] ?? [], prior: prior, priorWeight: Self.priorWeight)
-        }
         // The listed jobs are predicted one by one; the rest by start second, aged from its middle.
         var rest = buckets
         for job in listed { rest[job.kind]?[job.bucket, default: 1] -= 1 }
@@ -63,6 +55,19 @@ struct SnapshotPredictions: Sendable {
             for (second, count) in seconds where count > 0 {
                 others.append(.init(kind: kind, age: max(0, now - (Double(second) + 0.5)), count: count))
             }
+        }
+        // Every job in flight is a run known to last at least its age, so far.
+        var censored: [String: [(seconds: Double, count: Int)]] = [:]
+        for job in listed { censored[job.kind, default: []].append((job.age, 1)) }
+        for group in others { censored[group.kind, default: []].append((group.age, group.count)) }
+        var distributions: [String: DurationDistribution] = [:]
+        for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
+            let prior =
+                declared[kind].map { DurationPrior(median: $0, sigma: Self.declaredSigma, source: .declared) }
+                ?? DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior)
+            distributions[kind] = DurationDistribution(
+                samples: samples[kind] ?? [], censored: censored[kind] ?? [], prior: prior,
+                priorWeight: Self.priorWeight)
         }
         let forecast = DrainForecast(
             listed: listed.map { .init(kind: $0.kind, age: $0.age, count: 1) }, others: others,

@@ -84,6 +84,25 @@ struct DurationDistributionTests {
         #expect(distribution.remaining(quantile: 0.5, age: 0, horizon: 2) == nil)
     }
 
+    @Test("jobs still in flight count as runs at least as long as their age (Kaplan–Meier)")
+    func censoring() {
+        // Finished: 1, 2, 3 s; one still running at 2.5 s. With the extra never-ending run the curve keeps:
+        // at risk 5, 4, 2 → S(3) = 0.8 · 0.75 · 0.5 = 0.3, against 0.25 without the running job.
+        let prior = DurationPrior(median: 1, sigma: 1, source: .prior)
+        let with = DurationDistribution(samples: [3, 1, 2], censored: [(2.5, 1)], prior: prior, priorWeight: 0)
+        let without = DurationDistribution(samples: [1, 2, 3], prior: prior, priorWeight: 0)
+        #expect(abs(with.survival(3) - 0.3) < 1e-9)
+        #expect(abs(without.survival(3) - 0.25) < 1e-9)
+        #expect(abs(with.survival(2) - 0.6) < 1e-9)
+        // Early in a process only the short runs of a long kind have finished: the long ones in flight
+        // keep the curve from claiming that every run is short.
+        let early = DurationDistribution(
+            samples: [4, 4.5, 5], censored: [(9, 3), (12, 2)], prior: prior, priorWeight: 0)
+        let naive = DurationDistribution(samples: [4, 4.5, 5], prior: prior, priorWeight: 0)
+        #expect(early.survival(6) > 0.5)
+        #expect(naive.survival(6) < 0.25)
+    }
+
     // MARK: Fallback order
 
     @Test("with no samples the declared duration is used, and without one the pool prior")

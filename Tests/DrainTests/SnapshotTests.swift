@@ -63,7 +63,7 @@ struct SnapshotTests {
         #expect(snapshot.oldestJobs.allSatisfy { $0.predictionSource == .history && ($0.pMiss ?? 0) > 0.5 })
         let expected = try #require(snapshot.expectedMisses)
         #expect(abs(expected - snapshot.oldestJobs.compactMap(\.pMiss).reduce(0, +)) < 1e-9)
-        #expect(snapshot.predictedMisses == 2)
+        #expect(snapshot.predictedMisses == Int(expected.rounded()))
         #expect(snapshot.likelyToMissCount == 2)
         #expect(snapshot.likelyToMiss?.map(\.kind) == ["wait", "wait"])
         #expect(snapshot.etaP50Seconds == nil)
