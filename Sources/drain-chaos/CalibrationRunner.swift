@@ -23,8 +23,9 @@ struct CalibrationRunner: Sendable {
         var plannerEvery: Int
         /// The longest planner grace used (like `shutdown --grace auto`'s cap).
         var plannerCap: Double
-        /// One journal for every drain (a service restarted again and again), or a fresh one each time.
-        var sharedJournal: Bool
+        /// Each drain starts with the finished jobs of the ones before (a service restarted again and
+        /// again), or from nothing.
+        var keepHistory: Bool
     }
 
     let settings: Settings
@@ -37,8 +38,9 @@ struct CalibrationRunner: Sendable {
         guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
             throw ChaosError(.invalidInput, "cannot create \(directory): \(String(cString: strerror(errno)))")
         }
-        let journal =
-            settings.sharedJournal ? "\(settings.workDirectory)/journal.sqlite" : "\(directory)/journal.sqlite"
+        let journal = "\(directory)/journal.sqlite"
+        let history = HistoryJournal(path: "\(settings.workDirectory)/history.sqlite")
+        if settings.keepHistory { try history.seed(journal) }
         let report = "\(directory)/report.json"
         unlink(report)
         let workloadSeed = random.next()
@@ -85,6 +87,7 @@ struct CalibrationRunner: Sendable {
             throw ChaosError(
                 .demoFailed, "drain-demo (pid \(demo.pid)) ended (\(status)) without a report at \(report)")
         }
+        if settings.keepHistory { try history.absorb(journal) }
         return Self.observation(
             index: index, seed: workloadSeed, planned: planned, plan: plan, sample: sample, report: outcome)
     }

@@ -20,9 +20,9 @@ extension DrainChaos {
                 expected count, how often the end fell inside the ETA's p50–p90, a reliability table, and \
                 the same for the previous rule and a naive baseline; writes reliability.png.
 
-                By default all drains share one journal, as a service restarted again and again would, so \
-                the history kept in the journal is part of what is measured; --fresh-journal starts each \
-                drain from nothing.
+                By default each drain starts on a journal holding the finished jobs of the drains before it \
+                (not their backlog), as a service restarted again and again would, so the history kept in \
+                the journal is part of what is measured; --fresh-journal starts each drain from nothing.
 
                 Examples:
                   drain-chaos calibrate --drains 60 --seed 1 --out /tmp/calibration
@@ -154,7 +154,7 @@ extension DrainChaos {
             let settings = CalibrationRunner.Settings(
                 demo: demoPath, runDirectory: String(cString: made), workDirectory: work, warmUp: warmUp,
                 graces: parsedGraces ?? 3...10, durationScale: durationScale, sampleAfter: sampleAfter,
-                plannerEvery: plannerEvery, plannerCap: plannerCap, sharedJournal: !freshJournal)
+                plannerEvery: plannerEvery, plannerCap: plannerCap, keepHistory: !freshJournal)
             return CalibrationRunner(settings: settings)
         }
 
