@@ -9,6 +9,7 @@ let package = Package(
     name: "drainctl",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "DrainProtocol", targets: ["DrainProtocol"]),
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
@@ -26,9 +27,13 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // The wire contract only: snapshots, events, reports, requests, replies and their one JSON dialect.
+        // FoundationEssentials, no NIO, no GRDB, so a client links nothing of the server.
+        .target(name: "DrainProtocol", swiftSettings: strict),
         .target(
             name: "Drain",
             dependencies: [
+                "DrainProtocol",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -47,6 +52,7 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
+                "DrainProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,7 +67,7 @@ let package = Package(
         ),
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainControl", "CNcurses"],
+            dependencies: ["DrainControl", "DrainProtocol", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -69,6 +75,7 @@ let package = Package(
             dependencies: [
                 "DrainDashboard",
                 "DrainControl",
+                "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -100,7 +107,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "DrainTests", dependencies: ["Drain"]),
+
+        .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
+        .testTarget(name: "DrainTests", dependencies: ["Drain", "DrainProtocol"]),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),
         .testTarget(

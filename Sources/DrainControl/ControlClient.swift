@@ -1,4 +1,5 @@
 import Drain
+import DrainProtocol
 import Foundation
 import NIOCore
 import NIOPosix
@@ -63,7 +64,7 @@ public final class ControlClient {
         let id = nextID
         nextID += 1
         request.id = id
-        var data = try JSONEncoder.wire.encode(request)
+        var data = try JSONEncoder.drain.encode(request)
         data.append(UInt8(ascii: "\n"))
         do {
             try await outbound.write(ByteBuffer(bytes: data))

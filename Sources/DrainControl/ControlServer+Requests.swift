@@ -1,4 +1,5 @@
 import Drain
+import DrainProtocol
 import Foundation
 import NIOCore
 

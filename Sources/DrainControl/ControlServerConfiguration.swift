@@ -1,3 +1,5 @@
+import DrainProtocol
+
 /// Limits and placement of a ``ControlServer``.
 public struct ControlServerConfiguration: Sendable {
     /// Where the socket goes.

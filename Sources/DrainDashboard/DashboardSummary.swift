@@ -1,4 +1,4 @@
-import Drain
+import DrainProtocol
 import Foundation
 
 /// What `top` leaves on the normal screen after it quits, since the alternate screen is wiped.

@@ -16,6 +16,14 @@ struct CalibrationReport: Sendable, Codable {
     var plannedGraceMedianSeconds: Double?
     var seconds: Double
 
+    private enum CodingKeys: String, CodingKey {
+        case seed, drains, jobs, missed, scores, seconds
+        case cleanDrains = "clean_drains"
+        case plannedDrains = "planned_drains"
+        case plannedClean = "planned_clean"
+        case plannedGraceMedianSeconds = "planned_grace_median_seconds"
+    }
+
     init(seed: UInt64, drains: [DrainObservation], seconds: Double) {
         self.seed = seed
         self.drains = drains.count

@@ -9,6 +9,12 @@ struct CalibrationScore: Sendable, Codable {
         var jobs: Int
         var meanPredicted: Double
         var observedMissRate: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case low, high, jobs
+            case meanPredicted = "mean_predicted"
+            case observedMissRate = "observed_miss_rate"
+        }
     }
 
     var predictor: Predictor
@@ -28,6 +34,14 @@ struct CalibrationScore: Sendable, Codable {
     var insideP50P90: Double?
     var atOrBeforeP90: Double?
     var reliability: [Bucket]
+
+    private enum CodingKeys: String, CodingKey {
+        case predictor, jobs, missed, recall, precision, brier, reliability
+        case meanCountError = "mean_count_error"
+        case meanEtaError = "mean_eta_error"
+        case insideP50P90 = "inside_p50_p90"
+        case atOrBeforeP90 = "at_or_before_p90"
+    }
 
     init(_ predictor: Predictor, drains: [DrainObservation]) {
         self.predictor = predictor

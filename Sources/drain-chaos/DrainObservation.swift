@@ -12,6 +12,12 @@ struct DrainObservation: Sendable, Codable {
         var source: PredictionSource?
         /// It was still running at the deadline (cancelled and requeued).
         var missed: Bool
+
+        private enum CodingKeys: String, CodingKey {
+            case id, kind, source, missed
+            case ageSeconds = "age_seconds"
+            case pMiss = "p_miss"
+        }
     }
 
     var index: Int
@@ -33,6 +39,19 @@ struct DrainObservation: Sendable, Codable {
     var jobs: [Job]
     var outcome: ShutdownReport.Outcome
     var drainSeconds: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case index, seed, planned, plan, jobs, outcome
+        case graceSeconds = "grace_seconds"
+        case sampledAfterSeconds = "sampled_after_seconds"
+        case secondsLeft = "seconds_left"
+        case expectedMisses = "expected_misses"
+        case etaP50Seconds = "eta_p50_seconds"
+        case etaP90Seconds = "eta_p90_seconds"
+        case kindP50 = "kind_p50"
+        case kindP95 = "kind_p95"
+        case drainSeconds = "drain_seconds"
+    }
 
     /// Seconds from the prediction to the end of the drain.
     var actualRemaining: Double { max(0, drainSeconds - sampledAfterSeconds) }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Drain
 import DrainControl
+import DrainProtocol
 import Foundation
 
 extension Drainctl {
@@ -24,6 +24,12 @@ extension Drainctl {
             var inFlight: Int?
             var queued: Int?
             var secondsLeft: Double?
+
+            private enum CodingKeys: String, CodingKey {
+                case name, pid, socket, state, phase, queued
+                case inFlight = "in_flight"
+                case secondsLeft = "seconds_left"
+            }
         }
 
         func run() async throws {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Drain
 import DrainControl
+import DrainProtocol
 import Foundation
 
 extension Drainctl {

@@ -1,4 +1,4 @@
-import Drain
+import DrainProtocol
 import Foundation
 
 /// Plain-text renderings of snapshots and events for `status`, `events` and `shutdown`.

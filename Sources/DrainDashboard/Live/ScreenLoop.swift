@@ -1,5 +1,5 @@
-import Drain
 import DrainControl
+import DrainProtocol
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import DrainControl
+import DrainProtocol
 import Foundation
 import Synchronization
 

@@ -1,5 +1,5 @@
-import Drain
 import DrainControl
+import DrainProtocol
 import Foundation
 
 /// Decodes the lines of a subscription, cheaply for the line that comes ten times a second.

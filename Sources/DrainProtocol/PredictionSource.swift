@@ -6,8 +6,8 @@
 public enum PredictionSource: String, Sendable, Codable, Hashable, CaseIterable {
     /// The kind's own observed durations.
     case history
-    /// The expected duration declared with ``WorkerPool/register(kind:expectedDuration:handler:)``.
+    /// The expected duration declared with `WorkerPool.register(kind:expectedDuration:handler:)`.
     case declared
-    /// ``WorkerPoolConfiguration/priorJobDuration``, for kinds with neither.
+    /// `WorkerPoolConfiguration.priorJobDuration`, for kinds with neither.
     case prior
 }
