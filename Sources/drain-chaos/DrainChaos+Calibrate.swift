@@ -84,6 +84,7 @@ extension DrainChaos {
                 throw ExitCode(DrainChaos.harnessFailure)
             }
             let work = runner.settings.workDirectory
+            defer { try? FileManager.default.removeItem(atPath: runner.settings.runDirectory) }
             progress("seed \(seed), \(drains) drains, output in \(work)")
             let clock = ContinuousClock()
             let started = clock.now
