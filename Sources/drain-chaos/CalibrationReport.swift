@@ -6,6 +6,8 @@ struct CalibrationReport: Sendable, Codable {
     var seed: UInt64
     var drains: Int
     var cleanDrains: Int
+    /// Drains over before the prediction was due, left out of the scores.
+    var endedBeforeSample: Int
     var jobs: Int
     var missed: Int
     var scores: [CalibrationScore]
@@ -18,6 +20,7 @@ struct CalibrationReport: Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case seed, drains, jobs, missed, scores, seconds
+        case endedBeforeSample = "ended_before_sample"
         case cleanDrains = "clean_drains"
         case plannedDrains = "planned_drains"
         case plannedClean = "planned_clean"
@@ -28,9 +31,11 @@ struct CalibrationReport: Sendable, Codable {
         self.seed = seed
         self.drains = drains.count
         cleanDrains = drains.filter { $0.outcome == .clean }.count
-        jobs = drains.map(\.jobs.count).reduce(0, +)
-        missed = drains.map(\.actualMisses).reduce(0, +)
-        scores = Predictor.allCases.map { CalibrationScore($0, drains: drains) }
+        let scored = drains.filter { !$0.endedBeforeSample }
+        endedBeforeSample = drains.count - scored.count
+        jobs = scored.map(\.jobs.count).reduce(0, +)
+        missed = scored.map(\.actualMisses).reduce(0, +)
+        scores = Predictor.allCases.map { CalibrationScore($0, drains: scored) }
         let planned = drains.filter(\.planned)
         plannedDrains = planned.count
         plannedClean = planned.filter { $0.outcome == .clean }.count
@@ -44,8 +49,8 @@ struct CalibrationReport: Sendable, Codable {
             value.map { String(format: format, $0) } ?? "–"
         }
         var lines = [
-            "calibration: \(drains) drains (\(cleanDrains) clean), \(jobs) jobs in flight at the prediction, "
-                + "\(missed) missed; seed \(seed); \(f(seconds, "%.0f"))s",
+            "calibration: \(drains) drains (\(cleanDrains) clean, \(endedBeforeSample) over before the prediction), "
+                + "\(jobs) jobs in flight at the prediction, \(missed) missed; seed \(seed); \(f(seconds, "%.0f"))s",
             "",
             "predictor   recall  precision  brier  count err  eta err  in p50–p90  ≤ p90",
         ]

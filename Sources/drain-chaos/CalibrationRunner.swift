@@ -66,17 +66,22 @@ struct CalibrationRunner: Sendable {
         let randomGrace =
             settings.graces.lowerBound
             + (settings.graces.upperBound - settings.graces.lowerBound) * Double(random.next() >> 11) / Double(1 << 53)
-        let (plan, sample) = try await withControlDeadline(.seconds(30), what: demo.socketPath) {
-            try await Self.connect(demo) { client -> (DrainPlan?, PoolSnapshot) in
+        let (plan, start, sample) = try await withControlDeadline(.seconds(30), what: demo.socketPath) {
+            try await Self.connect(demo) { client -> (DrainPlan?, PoolSnapshot, PoolSnapshot?) in
                 let plan = try await client.status().plan
                 let grace =
                     planned ? min(settings.plannerCap, plan?.suggestedGraceSeconds ?? settings.plannerCap) : randomGrace
-                _ = try await client.shutdown(grace: (grace * 1000).rounded() / 1000, reason: "calibrate")
+                let start = try await client.shutdown(grace: (grace * 1000).rounded() / 1000, reason: "calibrate")
                 try await Task.sleep(for: .seconds(settings.sampleAfter))
-                return (plan, try await client.status())
+                do {
+                    return (plan, start, try await client.status())
+                } catch let error as ControlError where error.code == .connectionLost {
+                    // The drain ended before the prediction was due: nothing was in flight to predict.
+                    return (plan, start, nil)
+                }
             }
         }
-        let limit = Duration.seconds((sample.graceSeconds ?? 30) + 15)
+        let limit = Duration.seconds((start.graceSeconds ?? 30) + 15)
         let (status, timedOut) = await demo.wait(timeout: limit)
         guard !timedOut else {
             throw ChaosError(.timedOut, "drain-demo (pid \(demo.pid)) did not stop within \(limit)")
@@ -89,12 +94,15 @@ struct CalibrationRunner: Sendable {
         }
         if settings.keepHistory { try history.absorb(journal) }
         return Self.observation(
-            index: index, seed: workloadSeed, planned: planned, plan: plan, sample: sample, report: outcome)
+            index: index, seed: workloadSeed, scale: settings.durationScale, planned: planned, plan: plan,
+            sample: sample ?? start, report: outcome, endedBeforeSample: sample == nil)
     }
 
     /// Pairs the prediction with the outcome: a job in flight at the prediction missed if the drain cut it.
     static func observation(
-        index: Int, seed: UInt64, planned: Bool, plan: DrainPlan?, sample: PoolSnapshot, report: ShutdownReport
+        index: Int, seed: UInt64, scale: Double, planned: Bool, plan: DrainPlan?, sample: PoolSnapshot,
+        report: ShutdownReport,
+        endedBeforeSample: Bool
     ) -> DrainObservation {
         let cut = Set(report.jobs.map(\.id))
         let sampledAfter = sample.drainStartedAt.map { sample.time.timeIntervalSince($0) } ?? 0
@@ -105,15 +113,20 @@ struct CalibrationRunner: Sendable {
             p95[kind.kind] = kind.p95Seconds
         }
         return DrainObservation(
-            index: index, seed: seed, graceSeconds: sample.graceSeconds ?? 0, planned: planned, plan: plan,
+            index: index, seed: seed, durationScale: scale, graceSeconds: sample.graceSeconds ?? 0, planned: planned,
+            plan: plan,
+            endedBeforeSample: endedBeforeSample,
             sampledAfterSeconds: sampledAfter, secondsLeft: sample.secondsLeft ?? 0,
             expectedMisses: sample.expectedMisses, etaP50Seconds: sample.etaP50Seconds,
             etaP90Seconds: sample.etaP90Seconds, kindP50: p50, kindP95: p95,
-            jobs: sample.oldestJobs.map {
-                .init(
-                    id: $0.id, kind: $0.kind, ageSeconds: $0.ageSeconds, pMiss: $0.pMiss, source: $0.predictionSource,
-                    missed: cut.contains($0.id))
-            },
+            jobs: endedBeforeSample
+                ? []
+                : sample.oldestJobs.map {
+                    .init(
+                        id: $0.id, kind: $0.kind, ageSeconds: $0.ageSeconds, pMiss: $0.pMiss,
+                        source: $0.predictionSource,
+                        missed: cut.contains($0.id))
+                },
             outcome: report.outcome, drainSeconds: report.drainSeconds)
     }
 

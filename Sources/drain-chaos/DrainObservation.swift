@@ -22,11 +22,15 @@ struct DrainObservation: Sendable, Codable {
 
     var index: Int
     var seed: UInt64
+    /// drain-demo's `--duration-scale`.
+    var durationScale: Double
     var graceSeconds: Double
     /// The grace came from the planner (`suggested_grace_seconds`), not from the random draw.
     var planned: Bool
     /// What the planner said just before the drain, for the default grace.
     var plan: DrainPlan?
+    /// The drain was over before the prediction was due: it is left out of the scores (not the planner's).
+    var endedBeforeSample: Bool
     /// Seconds from the drain's start to the prediction.
     var sampledAfterSeconds: Double
     var secondsLeft: Double
@@ -42,6 +46,8 @@ struct DrainObservation: Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case index, seed, planned, plan, jobs, outcome
+        case endedBeforeSample = "ended_before_sample"
+        case durationScale = "duration_scale"
         case graceSeconds = "grace_seconds"
         case sampledAfterSeconds = "sampled_after_seconds"
         case secondsLeft = "seconds_left"

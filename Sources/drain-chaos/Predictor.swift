@@ -9,6 +9,9 @@ enum Predictor: String, Sendable, Codable, CaseIterable {
     /// A naive baseline: a job misses when its kind's median duration is longer than the time left,
     /// whatever its age.
     case naive
+    /// The reference: P(miss) from drain-demo's own duration distributions (``DemoWorkload``), which
+    /// no predictor that cannot read the payload can beat on average.
+    case oracle
 
     /// The chance this predictor gives `job` of missing; nil when it cannot say (a model prediction absent).
     func pMiss(_ job: DrainObservation.Job, in drain: DrainObservation) -> Double {
@@ -21,6 +24,9 @@ enum Predictor: String, Sendable, Codable, CaseIterable {
         case .naive:
             guard let p50 = drain.kindP50[job.kind] else { return 0 }
             return p50 > drain.secondsLeft ? 1 : 0
+        case .oracle:
+            return DemoWorkload.pMiss(
+                job.kind, age: job.ageSeconds, further: drain.secondsLeft, scale: drain.durationScale)
         }
     }
 
@@ -28,7 +34,7 @@ enum Predictor: String, Sendable, Codable, CaseIterable {
     func expectedMisses(in drain: DrainObservation) -> Double {
         switch self {
         case .model: drain.expectedMisses ?? drain.jobs.reduce(0) { $0 + pMiss($1, in: drain) }
-        case .previous, .naive: drain.jobs.reduce(0) { $0 + pMiss($1, in: drain) }
+        case .previous, .naive, .oracle: drain.jobs.reduce(0) { $0 + pMiss($1, in: drain) }
         }
     }
 
@@ -54,6 +60,8 @@ enum Predictor: String, Sendable, Codable, CaseIterable {
                 eta = max(eta ?? 0, p50 - job.ageSeconds)
             }
             return drain.jobs.isEmpty ? 0 : eta.map { max(0, $0) }
+        case .oracle:
+            return nil
         }
     }
 }

@@ -1,12 +1,14 @@
 /// The reliability diagram of a calibration run: predicted P(miss) (x) against the observed miss rate (y).
 ///
 /// A calibrated predictor's points lie on the grey diagonal. Blue: the model, one square per tenth of
-/// probability, its area growing with the jobs in it; orange: the previous rule; green: the naive
-/// baseline (both yes/no, so their points sit at 0 and 1 only). Grid lines every 0.1.
+/// probability, its area growing with the jobs in it; purple, likewise: the oracle (the demo's own
+/// distributions); orange: the previous rule; green: the naive baseline (both yes/no, so their points sit
+/// at 0 and 1 only). Grid lines every 0.1.
 enum ReliabilityPlot {
     static let model: (UInt8, UInt8, UInt8) = (31, 119, 180)
     static let previous: (UInt8, UInt8, UInt8) = (255, 127, 14)
     static let naive: (UInt8, UInt8, UInt8) = (44, 160, 44)
+    static let oracle: (UInt8, UInt8, UInt8) = (148, 103, 189)
 
     static func draw(_ scores: [CalibrationScore], size: Int = 480) -> PNGImage {
         var image = PNGImage(width: size, height: size)
@@ -30,11 +32,12 @@ enum ReliabilityPlot {
                 case .model: model
                 case .previous: previous
                 case .naive: naive
+                case .oracle: oracle
                 }
             var last: (Int, Int)?
             for bucket in score.reliability {
                 let point = (x(bucket.meanPredicted), y(bucket.observedMissRate))
-                if let last, score.predictor == .model {
+                if let last, score.predictor == .model || score.predictor == .oracle {
                     image.line(last.0, last.1, point.0, point.1, color, thickness: 2)
                 }
                 last = point

@@ -26,7 +26,7 @@ struct CalibrateTests {
         #expect(report["drains"] as? Int == 2)
         #expect(report["planned_drains"] as? Int == 1)
         let scores = try #require(report["scores"] as? [[String: Any]])
-        #expect(scores.compactMap { $0["predictor"] as? String } == ["model", "previous", "naive"])
+        #expect(scores.compactMap { $0["predictor"] as? String } == ["model", "previous", "naive", "oracle"])
         let jobs = try #require(report["jobs"] as? Int)
         #expect(scores.allSatisfy { $0["jobs"] as? Int == jobs })
         let lines = try String(contentsOf: out.appendingPathComponent("observations.jsonl"), encoding: .utf8)
