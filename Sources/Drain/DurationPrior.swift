@@ -6,15 +6,25 @@ import Foundation
 /// prior that is wrong about a kind is soon outweighed by what the pool observes.
 struct DurationPrior: Sendable, Hashable {
     /// The median duration, in seconds.
-    var median: Double
+    let median: Double
     /// The standard deviation of the logarithm of the duration.
-    var sigma: Double
-    var source: PredictionSource
+    let sigma: Double
+    let source: PredictionSource
+    // Computed once: the curve is evaluated thousands of times per snapshot.
+    private let logMedian: Double
+    private let scale: Double
+
+    init(median: Double, sigma: Double, source: PredictionSource) {
+        self.median = median
+        self.sigma = sigma
+        self.source = source
+        logMedian = log(median)
+        scale = 1 / (sigma * 2.0.squareRoot())
+    }
 
     /// The chance that a duration exceeds `seconds`.
     func survival(_ seconds: Double) -> Double {
         guard seconds > 0 else { return 1 }
-        let z = (log(seconds) - log(median)) / sigma
-        return 0.5 * erfc(z / 2.0.squareRoot())
+        return 0.5 * erfc((log(seconds) - logMedian) * scale)
     }
 }

@@ -72,10 +72,13 @@ struct SnapshotPredictions: Sendable {
         let forecast = DrainForecast(
             listed: listed.map { .init(kind: $0.kind, age: $0.age, count: 1) }, others: others,
             distributions: distributions, fallback: fallback, timeLeft: timeLeft ?? defaultGrace)
-        let unbounded = forecast.eta(quantile: 0.5, within: DrainForecast.horizon)
+        // Past the deadline (or the planned grace) the same quantiles are looked for up to a day; within
+        // it they are the ones already found.
+        let unbounded = forecast.etaP50 ?? forecast.eta(quantile: 0.5, within: DrainForecast.horizon)
+        let suggested =
+            timeLeft == nil ? forecast.etaP90 ?? forecast.eta(quantile: 0.9, within: DrainForecast.horizon) : nil
         return Result(
             jobs: forecast.jobs, sources: distributions.mapValues(\.source), forecast: forecast,
-            etaUnbounded: unbounded,
-            suggestedGrace: timeLeft == nil ? forecast.eta(quantile: 0.9, within: DrainForecast.horizon) : nil)
+            etaUnbounded: unbounded, suggestedGrace: suggested)
     }
 }
