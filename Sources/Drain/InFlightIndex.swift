@@ -20,7 +20,7 @@ struct InFlightIndex {
     private var head = 0
     private(set) var countByKind: [String: Int] = [:]
     /// kind → start second → jobs of that kind started in that second and still in flight.
-    private(set) var startBuckets: [String: [Int64: Int]] = [:]
+    private var startBuckets: [String: [Int64: Int]] = [:]
 
     var count: Int { entries.count }
 
@@ -63,10 +63,14 @@ struct InFlightIndex {
         return result
     }
 
+    /// The start buckets of `kind` (start second → jobs in flight), for predicting after the lock.
+    func buckets(kind: String) -> [Int64: Int] { startBuckets[kind, default: [:]] }
+
     private mutating func compact() {
         order = order[head...].filter { entries[$0] != nil }
         head = 0
     }
 
+    /// The start second of an offset on the pool's clock: the key of ``buckets(kind:)``.
     static func bucket(_ offset: Duration) -> Int64 { offset.components.seconds }
 }

@@ -40,9 +40,9 @@ extension WorkerPool {
                     )
                 )
             }
-            for event in events { hub.publish(event) }
             return events
         }
+        runDeferred()
         if recovered > 0 { metrics.recovered.increment(by: recovered) }
         log(started)
         releaseWaiters()
@@ -126,14 +126,14 @@ extension WorkerPool {
             wake()
             return
         }
-        let released = state.withLock { state -> [Job] in
+        let (released, inFlight, queued) = state.withLock { state -> ([Job], Int, Int) in
             state.claiming = false
             // Fewer rows than counted means the count drifted (a row changed outside this process):
             // trust the journal rather than spin on a claim that finds nothing.
             state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
             guard state.phase.acceptsWork else {
                 state.queued += jobs.count
-                return jobs
+                return (jobs, state.inFlightTotal, state.queued)
             }
             for job in jobs {
                 let task = Task { await self.execute(job) }
@@ -141,10 +141,10 @@ extension WorkerPool {
                     InFlightIndex.Entry(job: job, started: clock.now, startedAt: Date(), cancel: { task.cancel() })
                 )
             }
-            metrics.inFlight.set(state.inFlightTotal)
-            metrics.queued.set(state.queued)
-            return []
+            return ([], state.inFlightTotal, state.queued)
         }
+        metrics.inFlight.set(inFlight)
+        metrics.queued.set(queued)
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
@@ -192,8 +192,8 @@ extension WorkerPool {
             journalError = error
         }
         let ran = clock.now - started
-        let events = state.withLock { state -> [DrainEvent] in
-            guard state.inFlight.remove(job.id) != nil else { return [] }
+        let (settled, events, inFlight) = state.withLock { state -> (Bool, [DrainEvent], Int) in
+            guard state.inFlight.remove(job.id) != nil else { return (false, [], state.inFlightTotal) }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             var events: [DrainEvent] = []
             if journalError != nil {
@@ -210,12 +210,9 @@ extension WorkerPool {
             case .done:
                 state.completed += 1
                 state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
-                metrics.completed.increment()
-                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
             case .failed(let message):
                 state.failed += 1
                 state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
-                metrics.failed.increment()
                 events.append(
                     state.event(
                         .jobFailed, "job \(job.id) (\(job.kind)) failed: \(message)", job: job, ran: ran,
@@ -226,8 +223,6 @@ extension WorkerPool {
                 state.cancelled += 1
                 state.requeued += 1
                 state.queued += 1
-                metrics.cancelled.increment()
-                metrics.requeued.increment()
                 state.reportJobs.append(
                     .init(id: job.id, kind: job.kind, ranSeconds: ran.seconds, fate: "cancelled", requeued: true)
                 )
@@ -238,9 +233,22 @@ extension WorkerPool {
                     )
                 )
             }
-            metrics.inFlight.set(state.inFlightTotal)
-            for event in events { hub.publish(event) }
-            return events
+            return (true, events, state.inFlightTotal)
+        }
+        runDeferred()
+        // Metrics after the lock: a metrics backend is foreign code and may be slow.
+        if settled {
+            switch result {
+            case .done:
+                metrics.completed.increment()
+                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
+            case .failed:
+                metrics.failed.increment()
+            case .requeued, .released:
+                metrics.cancelled.increment()
+                metrics.requeued.increment()
+            }
+            metrics.inFlight.set(inFlight)
         }
         log(events)
         wake()
@@ -285,9 +293,9 @@ extension WorkerPool {
                 )
                 state.operations = [:]
             }
-            for event in events { hub.publish(event) }
             return (outcomes, events)
         }
+        runDeferred()
         metrics.requeued.increment(by: abandoned.count)
         metrics.cancelled.increment(by: abandoned.count)
         log(events)
@@ -309,7 +317,7 @@ extension WorkerPool {
             logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
         }
         let report = state.withLock { state -> ShutdownReport in
-            state.timer?.cancel()
+            if let timer = state.timer { state.pendingCancels.append { timer.cancel() } }
             let forced = state.phase == .forcing
             let stoppedAt = Date()
             let drainSeconds = state.drainStartedAt.map { stoppedAt.timeIntervalSince($0) } ?? 0
@@ -327,30 +335,24 @@ extension WorkerPool {
             state.lifecycle = .finished
             var event = state.event(
                 .stopped,
-                "stopped \(report.outcome.rawValue) after \(String(format: "%.2f", drainSeconds))s: \(report.completed) completed, \(report.requeued) requeued",
+                "stopped \(report.outcome.rawValue) after \(DurationFormat.fixed(drainSeconds, places: 2))s: \(report.completed) completed, \(report.requeued) requeued",
                 cause: state.drainCause, limit: configuration.snapshotEventLimit
             )
             event.report = report
             state.recentEvents[state.recentEvents.count - 1] = event
-            hub.publish(event)
-            metrics.drainDuration.recordNanoseconds(Int64(drainSeconds * 1e9))
+            state.unpublished[state.unpublished.count - 1] = event
+            state.finishSubscriptions = true
             return report
         }
-        hub.finish()
+        runDeferred()
+        metrics.drainDuration.recordNanoseconds(Int64(report.drainSeconds * 1e9))
         logger.notice(
             "drain finished",
             metadata: [
                 "drain.outcome": "\(report.outcome.rawValue)",
-                "drain.seconds": "\(String(format: "%.3f", report.drainSeconds))",
+                "drain.seconds": "\(DurationFormat.fixed(report.drainSeconds, places: 3))",
                 "drain.requeued": "\(report.requeued)",
             ]
         )
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (s, attos) = components
-        return s * 1_000_000_000 + attos / 1_000_000_000
     }
 }

@@ -122,16 +122,19 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public func track<T: Sendable>(
         _ name: String, operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let id = try state.withLock { state -> UInt64 in
+        let admitted = state.withLock { state -> UInt64? in
             guard state.phase.acceptsWork else {
                 state.rejected += 1
-                metrics.rejected.increment()
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new operations are refused")
+                return nil
             }
             let id = state.nextOperationID
             state.nextOperationID += 1
             state.operations[id] = PoolState.Operation(name: name, started: clock.now)
             return id
+        }
+        guard let id = admitted else {
+            metrics.rejected.increment()
+            throw DrainError(.notAccepting, "the pool is \(phase): new operations are refused")
         }
         let task = Task { try await operation() }
         let cancelNow = state.withLock { state -> Bool in
@@ -144,14 +147,14 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         } onCancel: {
             task.cancel()
         }
-        state.withLock { state in
-            guard state.operations.removeValue(forKey: id) != nil else { return }
+        let cancelled = state.withLock { state -> Bool in
+            guard state.operations.removeValue(forKey: id) != nil else { return false }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
-            if task.isCancelled, state.phase >= .forcing {
-                state.cancelled += 1
-                metrics.cancelled.increment()
-            }
+            guard task.isCancelled, state.phase >= .forcing else { return false }
+            state.cancelled += 1
+            return true
         }
+        if cancelled { metrics.cancelled.increment() }
         wake()
         return try result.get()
     }
@@ -171,21 +174,12 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     func wake() { wakeContinuation.yield() }
 
     private func reserveSlot(kind: String) async throws {
-        let id = try state.withLock { state -> UInt64? in
-            guard state.handlers[kind] != nil else {
-                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
-            }
-            guard state.phase.acceptsWork else {
-                state.rejected += 1
-                metrics.rejected.increment()
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
-            }
-            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
-                state.reserved += 1
-                return nil
-            }
-            state.nextWaiterID += 1
-            return state.nextWaiterID
+        let id: UInt64?
+        do {
+            id = try takeSlotOrTicket(kind: kind)
+        } catch let error as DrainError where error.code == .notAccepting {
+            metrics.rejected.increment()
+            throw error
         }
         guard let id else { return }
         try await withTaskCancellationHandler {
@@ -205,6 +199,26 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             waiter?.resume(throwing: CancellationError())
         }
         releaseWaiters()
+    }
+
+    /// A reserved slot (nil) or a waiter ticket when the queue is full.
+    /// - Throws: ``DrainError`` `unknownKind`, or `notAccepting` once draining began (counted as rejected).
+    private func takeSlotOrTicket(kind: String) throws -> UInt64? {
+        try state.withLock { state -> UInt64? in
+            guard state.handlers[kind] != nil else {
+                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
+            }
+            guard state.phase.acceptsWork else {
+                state.rejected += 1
+                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
+            }
+            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
+                state.reserved += 1
+                return nil
+            }
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
     }
 
     /// Hands free queue slots to waiting submitters, oldest first; refuses them all once draining.
@@ -244,11 +258,9 @@ extension WorkerPool {
     ///   - cause: Who asked, usually ``DrainCause/client(pid:uid:reason:)``.
     public func audit(_ message: String, cause: DrainCause) {
         let event = state.withLock { state -> DrainEvent in
-            let event = state.event(
-                .command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
-            hub.publish(event)
-            return event
+            state.event(.command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
         }
+        runDeferred()
         logger.info(
             "\(event.message)",
             metadata: [

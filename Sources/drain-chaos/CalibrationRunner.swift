@@ -1,5 +1,6 @@
 import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 import Foundation
 
 #if canImport(Glibc)

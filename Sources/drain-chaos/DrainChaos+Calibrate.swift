@@ -1,6 +1,7 @@
 import ArgumentParser
 import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 import Foundation
 
 #if canImport(Glibc)

@@ -1,7 +1,16 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Shutdown: AsyncParsableCommand {
@@ -23,7 +32,9 @@ extension Drainctl {
         )
 
         @OptionGroup var target: TargetOptions
+        // Unconditional: `--grace -1` must reach validate() and its range message, not be read as a flag.
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Seconds in-flight work may take, or 'auto' for the planner's (default: the service's own).",
                 valueName: "seconds|auto"))
@@ -34,6 +45,9 @@ extension Drainctl {
         @Flag(help: "Print events and the final report as JSON lines.") var json = false
 
         func validate() throws {
+            if case .seconds(let grace) = grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
+                throw ValidationError("--grace must be a number of seconds from 0 to 86400, or auto")
+            }
             guard maxGrace.isFinite, maxGrace > 0, maxGrace <= 86_400 else {
                 throw ValidationError("--max-grace must be a number of seconds above 0, at most 86400")
             }
@@ -57,12 +71,10 @@ extension Drainctl {
                 let suggested = plan.suggestedGraceSeconds.map { max(1, $0.rounded(.up)) }
                 let chosen = min(maxGrace, suggested ?? maxGrace)
                 let why =
-                    suggested.map { "the planner's \(SnapshotText.duration($0)) for 90 %" }
+                    suggested.map { "the planner's \(DurationFormat.duration($0)) for 90 %" }
                     ?? "no 90 % grace within a day"
-                FileHandle.standardError.write(
-                    Data(
-                        "drainctl: grace auto: \(SnapshotText.duration(chosen)) (\(why)\(chosen < (suggested ?? .infinity) ? ", capped by --max-grace" : ""))\n"
-                            .utf8))
+                let capped = chosen < (suggested ?? .infinity) ? ", capped by --max-grace" : ""
+                printError("grace auto: \(DurationFormat.duration(chosen)) (\(why)\(capped))")
                 return chosen
             }
         }
@@ -90,22 +102,22 @@ extension Drainctl {
             }
             guard !noWait else { return }
             guard let report else {
-                if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
-                Failure.printError(
+                if interactive { write(to: STDOUT_FILENO, "\n") }
+                printError(
                     "lost the connection to \(entry.name) (pid \(entry.pid)) before the drain finished; the process may have been killed"
                 )
-                throw ExitCode(Failure.connectionLost)
+                throw ExitCode(ExitCodes.connectionLost)
             }
             if json {
                 emit(String(decoding: try report.jsonData(), as: UTF8.self))
             } else {
-                if interactive { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) }
+                if interactive { write(to: STDOUT_FILENO, "\r\u{1B}[2K") }
                 emit(
-                    "\(report.name) (pid \(report.pid)) stopped \(report.outcome.rawValue) in \(String(format: "%.2f", report.drainSeconds))s: "
+                    "\(report.name) (pid \(report.pid)) stopped \(report.outcome.rawValue) in \(DurationFormat.fixed(report.drainSeconds, places: 2))s: "
                         + "\(report.completed) completed, \(report.cancelled) cancelled, \(report.requeued) requeued"
                 )
             }
-            if report.outcome == .forced { throw ExitCode(Failure.forced) }
+            if report.outcome == .forced { throw ExitCode(ExitCodes.forced) }
         }
 
         /// Prints progress until the `stopped` event; nil when the connection ends without one.
@@ -115,7 +127,7 @@ extension Drainctl {
                 if let event = message.event, event.seq > lastSeq {
                     lastSeq = event.seq
                     if interactive {
-                        FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+                        write(to: STDOUT_FILENO, "\r\u{1B}[2K")
                         emit(SnapshotText.render(event))
                     } else if json {
                         emit(String(decoding: try JSONEncoder.drain.encode(event), as: UTF8.self))
@@ -125,10 +137,10 @@ extension Drainctl {
                     if event.kind == .stopped, let report = event.report { return report }
                 }
                 if interactive, let s = message.snapshot, s.phase != .stopped {
-                    let left = s.secondsLeft.map { String(format: "%.1fs left", max(0, $0)) } ?? ""
+                    let left = s.secondsLeft.map { DurationFormat.fixed(max(0, $0), places: 1) + "s left" } ?? ""
                     let done = "\(s.drainedSinceStart ?? 0)/\(s.inFlightAtDrainStart ?? s.inFlight) done"
                     let line = "\(s.phase.rawValue.uppercased())  in flight \(s.inFlight)  \(done)  \(left)"
-                    FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
+                    write(to: STDOUT_FILENO, "\r\u{1B}[2K\(line)")
                 }
             }
             return nil

@@ -9,7 +9,8 @@ enum GraceChoice: ExpressibleByArgument, Equatable {
     init?(argument: String) {
         if argument == "auto" {
             self = .auto
-        } else if let seconds = Double(argument), seconds.isFinite, (0...86_400).contains(seconds) {
+        } else if let seconds = Double(argument) {
+            // The range is checked in validate(), which says what is allowed.
             self = .seconds(seconds)
         } else {
             return nil

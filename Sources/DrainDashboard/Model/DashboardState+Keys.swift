@@ -1,6 +1,11 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension DashboardState {
     /// Reacts to a key.

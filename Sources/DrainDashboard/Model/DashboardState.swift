@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
 
 /// Everything the screen shows, as plain values: what the feed reported and what the user is doing.
