@@ -62,6 +62,11 @@ struct CalibrationReport: Sendable, Codable {
                     + "  " + f(score.meanEtaError).leftPad(7) + "  " + f(score.insideP50P90).leftPad(10)
                     + "  " + f(score.atOrBeforeP90).leftPad(5))
         }
+        if let model = scores.first(where: { $0.predictor == .model }), model.expectedInsideP50P90 != nil {
+            lines.append(
+                "  (the model expects, for these clean drains: \(f(model.expectedInsideP50P90)) in p50–p90, "
+                    + "\(f(model.expectedAtOrBeforeP90)) ≤ p90)")
+        }
         lines.append("")
         lines.append("reliability (model): P(miss) bucket, jobs, mean predicted, observed miss rate")
         for bucket in scores.first(where: { $0.predictor == .model })?.reliability ?? [] {

@@ -94,9 +94,11 @@ struct CalibrationRunner: Sendable {
                 .demoFailed, "drain-demo (pid \(demo.pid)) ended (\(status)) without a report at \(report)")
         }
         if settings.keepHistory { try history.absorb(journal) }
-        return Self.observation(
+        var observation = Self.observation(
             index: index, seed: workloadSeed, scale: settings.durationScale, planned: planned, plan: plan,
             sample: sample ?? start, report: outcome, endedBeforeSample: sample == nil)
+        observation.runSeed = seed
+        return observation
     }
 
     /// Pairs the prediction with the outcome: a job in flight at the prediction missed if the drain cut it.

@@ -33,6 +33,12 @@ struct CalibrationScore: Sendable, Codable {
     /// Clean drains whose end fell inside the ETA's p50–p90 (the model only) and at or before its p90.
     var insideP50P90: Double?
     var atOrBeforeP90: Double?
+    /// What the model itself expects of those two shares over the same clean drains: given that a drain
+    /// ended before its deadline, its end lies in p50–p90 with probability (min(0.9, F) − 0.5)⁺ / F, F
+    /// being the drain's P(all done by the deadline) = Π (1 − P(miss)). Most clean drains end before
+    /// the p50, by construction.
+    var expectedInsideP50P90: Double?
+    var expectedAtOrBeforeP90: Double?
     var reliability: [Bucket]
 
     private enum CodingKeys: String, CodingKey {
@@ -41,6 +47,8 @@ struct CalibrationScore: Sendable, Codable {
         case meanEtaError = "mean_eta_error"
         case insideP50P90 = "inside_p50_p90"
         case atOrBeforeP90 = "at_or_before_p90"
+        case expectedInsideP50P90 = "expected_inside_p50_p90"
+        case expectedAtOrBeforeP90 = "expected_at_or_before_p90"
     }
 
     init(_ predictor: Predictor, drains: [DrainObservation]) {
@@ -50,6 +58,8 @@ struct CalibrationScore: Sendable, Codable {
         var etaErrors: [Double] = []
         var inside = 0
         var before = 0
+        var expectedInside: [Double] = []
+        var expectedBefore: [Double] = []
         var clean = 0
         for drain in drains {
             for job in drain.jobs { pairs.append((predictor.pMiss(job, in: drain), job.missed)) }
@@ -58,11 +68,17 @@ struct CalibrationScore: Sendable, Codable {
             clean += 1
             if let eta = predictor.eta(in: drain) { etaErrors.append(abs(eta - drain.actualRemaining)) }
             if predictor == .model {
+                // A null percentile lies past the deadline, so after the end of a clean drain.
                 let actual = drain.actualRemaining
-                if let p50 = drain.etaP50Seconds, let p90 = drain.etaP90Seconds, actual >= p50, actual <= p90 {
-                    inside += 1
+                let afterP50 = drain.etaP50Seconds.map { actual >= $0 } ?? false
+                let beforeP90 = drain.etaP90Seconds.map { actual <= $0 } ?? true
+                if afterP50, beforeP90 { inside += 1 }
+                if beforeP90 { before += 1 }
+                let allDone = drain.jobs.reduce(1.0) { $0 * (1 - ($1.pMiss ?? 0)) }
+                if allDone > 0 {
+                    expectedInside.append(max(0, min(0.9, allDone) - 0.5) / allDone)
+                    expectedBefore.append(min(0.9, allDone) / allDone)
                 }
-                if let p90 = drain.etaP90Seconds, actual <= p90 { before += 1 }
             }
         }
         jobs = pairs.count
@@ -76,6 +92,8 @@ struct CalibrationScore: Sendable, Codable {
         meanEtaError = Self.mean(etaErrors)
         insideP50P90 = predictor == .model && clean > 0 ? Double(inside) / Double(clean) : nil
         atOrBeforeP90 = predictor == .model && clean > 0 ? Double(before) / Double(clean) : nil
+        expectedInsideP50P90 = Self.mean(expectedInside)
+        expectedAtOrBeforeP90 = Self.mean(expectedBefore)
         reliability = (0..<10).compactMap { index in
             let low = Double(index) / 10
             let high = low + 0.1

@@ -28,6 +28,7 @@ extension DrainChaos {
                 Examples:
                   drain-chaos calibrate --drains 60 --seed 1 --out /tmp/calibration
                   drain-chaos calibrate --drains 3 --warm-up 2 --graces 1-2 --json
+                  drain-chaos calibrate --rescore /tmp/calibration/observations.jsonl   # score again, no drains
                 """
         )
 
@@ -43,6 +44,7 @@ extension DrainChaos {
         @Option(help: "The drain-demo binary (default: next to drain-chaos).") var demo: String?
         @Option(help: "Where drains, observations.jsonl, report.json and reliability.png go (default: new in /tmp).")
         var out: String?
+        @Option(help: "Score the observations.jsonl of an earlier run instead of running drains.") var rescore: String?
         @Flag(help: "Print the report as JSON (snake_case keys) instead of text.") var json = false
         @Flag(help: "No progress lines on stderr.") var quiet = false
 
@@ -74,6 +76,7 @@ extension DrainChaos {
         }
 
         func run() async throws {
+            if let rescore { return try score(observationsAt: rescore) }
             let trap = InterruptTrap()
             defer { DemoProcess.killAll() }
             let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
@@ -124,6 +127,35 @@ extension DrainChaos {
             }
             print(json ? String(decoding: data, as: UTF8.self) : report.text + "\n\nwritten: \(work)/reliability.png")
             withExtendedLifetime(trap) {}
+        }
+
+        /// Scores an earlier run's observations again, writing the report and the plot next to them.
+        private func score(observationsAt path: String) throws {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                DrainChaos.printError("cannot read \(path)")
+                throw ExitCode(DrainChaos.harnessFailure)
+            }
+            var observations: [DrainObservation] = []
+            for (number, line) in text.split(separator: "\n").enumerated() {
+                guard let observation = try? JSONDecoder.drain.decode(DrainObservation.self, from: Data(line.utf8))
+                else {
+                    DrainChaos.printError("\(path):\(number + 1): not an observation line")
+                    throw ExitCode(DrainChaos.harnessFailure)
+                }
+                observations.append(observation)
+            }
+            let seed = observations.first?.runSeed ?? self.seed ?? 0
+            let report = CalibrationReport(seed: seed, drains: observations, seconds: 0)
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try JSONEncoder.drain.encode(report).write(to: directory.appendingPathComponent("report.json"))
+                try ReliabilityPlot.draw(report.scores).encoded()
+                    .write(to: directory.appendingPathComponent("reliability.png"), options: .atomic)
+            } catch {
+                DrainChaos.printError("cannot write the results next to \(path): \(error.localizedDescription)")
+                throw ExitCode(DrainChaos.harnessFailure)
+            }
+            print(json ? String(decoding: try JSONEncoder.drain.encode(report), as: UTF8.self) : report.text)
         }
 
         private func prepare() throws -> CalibrationRunner {

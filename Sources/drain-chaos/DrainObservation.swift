@@ -21,6 +21,9 @@ struct DrainObservation: Sendable, Codable {
     }
 
     var index: Int
+    /// The calibration run's `--seed`; the drain's own choices derive from it and ``index``.
+    var runSeed: UInt64?
+    /// The demo's workload seed.
     var seed: UInt64
     /// drain-demo's `--duration-scale`.
     var durationScale: Double
@@ -48,6 +51,7 @@ struct DrainObservation: Sendable, Codable {
         case index, seed, planned, plan, jobs, outcome
         case endedBeforeSample = "ended_before_sample"
         case durationScale = "duration_scale"
+        case runSeed = "run_seed"
         case graceSeconds = "grace_seconds"
         case sampledAfterSeconds = "sampled_after_seconds"
         case secondsLeft = "seconds_left"
