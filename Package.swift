@@ -116,6 +116,8 @@ let package = Package(
                 "DrainProtocol",
                 "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `calibrate` carries the finished jobs of one drain's journal to the next.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
