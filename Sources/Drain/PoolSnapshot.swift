@@ -38,6 +38,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     /// The journal has been read. Until then (the first moments after start) `queued` counts nothing yet.
     public var loaded: Bool
     public var queued: Int
+    /// Jobs and tracked operations that finished.
     public var completed: Int
     public var failed: Int
     public var rejected: Int
@@ -67,6 +68,8 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var recentEvents: [DrainEvent]
     /// The shutdown report, once stopped.
     public var report: ShutdownReport?
+    /// Of ``completed``, how many were tracked operations; nil from a pool that does not count them.
+    public var completedOperations: Int? = nil
 }
 
 extension PoolSnapshot {

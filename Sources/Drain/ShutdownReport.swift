@@ -31,6 +31,7 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
     public var drainSeconds: Double
     public var graceSeconds: Double?
     public var inFlightAtDrainStart: Int
+    /// Jobs and tracked operations (HTTP requests) that finished.
     public var completed: Int
     public var failed: Int
     public var cancelled: Int
@@ -41,6 +42,8 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
     public var queued: Int
     /// Every job cancelled or requeued by this drain.
     public var jobs: [JobEntry]
+    /// Of ``completed``, how many were tracked operations; nil in reports written before it was counted.
+    public var completedOperations: Int? = nil
 
     /// The report as pretty JSON with snake_case keys.
     public func jsonData() throws -> Data {

@@ -51,6 +51,9 @@ extension WorkerPool {
                             for await signal in signals { self.handle(signal) }
                         }
                     }
+                    if let interval = self.configuration.gaugeRefreshInterval {
+                        group.addTask { await self.refreshGauges(every: interval) }
+                    }
                     await self.dispatch()
                     group.cancelAll()
                 }
@@ -136,10 +139,9 @@ extension WorkerPool {
                     InFlightIndex.Entry(job: job, started: clock.now, startedAt: Date(), cancel: { task.cancel() })
                 )
             }
-            metrics.inFlight.set(state.inFlightTotal)
-            metrics.queued.set(state.queued)
             return []
         }
+        publishGauges()
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
@@ -173,8 +175,8 @@ extension WorkerPool {
             journalError = error
         }
         let ran = clock.now - started
-        let events = state.withLock { state -> [DrainEvent] in
-            guard state.inFlight.remove(job.id) != nil else { return [] }
+        let (counted, events) = state.withLock { state -> (Bool, [DrainEvent]) in
+            guard state.inFlight.remove(job.id) != nil else { return (false, []) }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             var events: [DrainEvent] = []
             if journalError != nil {
@@ -191,12 +193,9 @@ extension WorkerPool {
             case .done:
                 state.completed += 1
                 state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
-                metrics.completed.increment()
-                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
             case .failed(let message):
                 state.failed += 1
                 state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
-                metrics.failed.increment()
                 events.append(
                     state.event(
                         .jobFailed, "job \(job.id) (\(job.kind)) failed: \(message)", job: job, ran: ran,
@@ -207,8 +206,6 @@ extension WorkerPool {
                 state.cancelled += 1
                 state.requeued += 1
                 state.queued += 1
-                metrics.cancelled.increment()
-                metrics.requeued.increment()
                 state.reportJobs.append(
                     .init(id: job.id, kind: job.kind, ranSeconds: ran.seconds, fate: "cancelled", requeued: true)
                 )
@@ -219,20 +216,37 @@ extension WorkerPool {
                     )
                 )
             }
-            metrics.inFlight.set(state.inFlightTotal)
             for event in events { hub.publish(event) }
-            return events
+            return (true, events)
         }
+        if counted { record(result, ran: ran) }
         log(events)
         wake()
+    }
+
+    /// Counts a finished job in the metrics, after the lock.
+    private func record(_ result: JobOutcome.Result, ran: Duration) {
+        switch result {
+        case .done:
+            metrics.completed.increment()
+            metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
+        case .failed:
+            metrics.failed.increment()
+        case .requeued, .released:
+            metrics.cancelled.increment()
+            metrics.requeued.increment()
+        }
+        publishGauges()
     }
 
     /// The cancellation window closed: put back every job still running and stop waiting for it.
     private func abandon() async {
         let now = clock.now
-        let (abandoned, events) = state.withLock { state -> ([JobOutcome], [DrainEvent]) in
+        let (abandoned, operationsAbandoned, events) = state.withLock {
+            state -> ([JobOutcome], Int, [DrainEvent]) in
             var outcomes: [JobOutcome] = []
             var events: [DrainEvent] = []
+            let operations = state.operations.count
             for entry in state.inFlight.oldest(state.inFlight.count) where !entry.finishing {
                 state.inFlight.remove(entry.job.id)
                 let ran = now - entry.started
@@ -267,10 +281,11 @@ extension WorkerPool {
                 state.operations = [:]
             }
             for event in events { hub.publish(event) }
-            return (outcomes, events)
+            return (outcomes, operations, events)
         }
         metrics.requeued.increment(by: abandoned.count)
-        metrics.cancelled.increment(by: abandoned.count)
+        metrics.cancelled.increment(by: abandoned.count + operationsAbandoned)
+        publishGauges()
         log(events)
         do {
             let journal = self.journal
@@ -302,7 +317,7 @@ extension WorkerPool {
                 inFlightAtDrainStart: state.inFlightAtDrainStart, completed: state.completed,
                 failed: state.failed, cancelled: state.cancelled, requeued: state.requeued,
                 recovered: state.recovered, rejected: state.rejected, queued: state.queued,
-                jobs: state.reportJobs
+                jobs: state.reportJobs, completedOperations: state.completedOperations
             )
             state.report = report
             state.lifecycle = .finished
@@ -314,9 +329,10 @@ extension WorkerPool {
             event.report = report
             state.recentEvents[state.recentEvents.count - 1] = event
             hub.publish(event)
-            metrics.drainDuration.recordNanoseconds(Int64(drainSeconds * 1e9))
             return report
         }
+        metrics.drainDuration.recordNanoseconds(Int64(report.drainSeconds * 1e9))
+        publishGauges()
         hub.finish()
         logger.notice(
             "drain finished",

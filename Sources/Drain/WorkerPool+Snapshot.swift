@@ -54,7 +54,8 @@ extension WorkerPool {
                 drainedSinceStart: draining ? state.settledSinceDrainStart : nil,
                 etaSeconds: state.inFlightTotal > 0 ? eta : 0,
                 predictedMisses: state.deadline == nil ? nil : misses,
-                oldestJobs: oldest, kinds: kinds, recentEvents: state.recentEvents, report: state.report
+                oldestJobs: oldest, kinds: kinds, recentEvents: state.recentEvents, report: state.report,
+                completedOperations: state.completedOperations
             )
         }
     }

@@ -105,17 +105,24 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public func track<T: Sendable>(
         _ name: String, operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let id = try state.withLock { state -> UInt64 in
+        let admitted = state.withLock { state -> Result<UInt64, DrainError> in
             guard state.phase.acceptsWork else {
                 state.rejected += 1
-                metrics.rejected.increment()
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new operations are refused")
+                return .failure(DrainError(.notAccepting, "the pool is \(state.phase): new operations are refused"))
             }
             let id = state.nextOperationID
             state.nextOperationID += 1
             state.operations[id] = PoolState.Operation(name: name, started: clock.now)
-            return id
+            return .success(id)
         }
+        let id: UInt64
+        switch admitted {
+        case .success(let admittedID): id = admittedID
+        case .failure(let error):
+            metrics.rejected.increment()
+            throw error
+        }
+        let started = clock.now
         let task = Task { try await operation() }
         let cancelNow = state.withLock { state -> Bool in
             state.operations[id]?.cancel = { task.cancel() }
@@ -127,14 +134,32 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         } onCancel: {
             task.cancel()
         }
-        state.withLock { state in
-            guard state.operations.removeValue(forKey: id) != nil else { return }
+        let settled = state.withLock { state -> OperationEnd? in
+            guard state.operations.removeValue(forKey: id) != nil else { return nil }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             if task.isCancelled, state.phase >= .forcing {
                 state.cancelled += 1
-                metrics.cancelled.increment()
+                return .cancelled
             }
+            if case .failure = result {
+                state.failed += 1
+                return .failed
+            }
+            // Counted with the jobs, so the report, `status` and the dashboard's banner show the
+            // requests a drain answered; `completedOperations` keeps the split.
+            state.completed += 1
+            state.completedOperations += 1
+            return .completed
         }
+        switch settled {
+        case .cancelled: metrics.cancelled.increment()
+        case .failed: break
+        case .completed:
+            metrics.operationsCompleted.increment()
+            metrics.operationDuration.recordNanoseconds((clock.now - started).nanoseconds)
+        case nil: break
+        }
+        publishGauges()
         wake()
         return try result.get()
     }
@@ -153,24 +178,44 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
 
     func wake() { wakeContinuation.yield() }
 
+    /// How a tracked operation ended, for the metrics counted after the lock.
+    private enum OperationEnd {
+        case completed
+        case failed
+        case cancelled
+    }
+
+    private enum Reservation {
+        case reserved
+        case wait(UInt64)
+        case refused(DrainPhase)
+    }
+
     private func reserveSlot(kind: String) async throws {
-        let id = try state.withLock { state -> UInt64? in
+        let reservation = try state.withLock { state -> Reservation in
             guard state.handlers[kind] != nil else {
                 throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
             }
             guard state.phase.acceptsWork else {
                 state.rejected += 1
-                metrics.rejected.increment()
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
+                return .refused(state.phase)
             }
             if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
                 state.reserved += 1
-                return nil
+                return .reserved
             }
             state.nextWaiterID += 1
-            return state.nextWaiterID
+            return .wait(state.nextWaiterID)
         }
-        guard let id else { return }
+        let id: UInt64
+        switch reservation {
+        case .reserved: return
+        case .refused(let phase):
+            // Counted here, not under the lock: a metrics backend is foreign code.
+            metrics.rejected.increment()
+            throw DrainError(.notAccepting, "the pool is \(phase): new jobs are refused")
+        case .wait(let waiter): id = waiter
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let early = state.withLock { state -> (any Error)? in
