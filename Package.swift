@@ -9,6 +9,8 @@ let package = Package(
     name: "drainctl",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "DrainProtocol", targets: ["DrainProtocol"]),
+        .library(name: "DrainClient", targets: ["DrainClient"]),
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
@@ -28,9 +30,19 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // The wire contract only: snapshots, events, reports, requests, replies and their one JSON dialect.
+        // FoundationEssentials, no NIO, no GRDB, so a client links nothing of the server.
+        .target(name: "DrainProtocol", swiftSettings: strict),
+        // The operator side's connection to a process: plain blocking POSIX sockets, the run directory, the
+        // choice of process. No NIO, so `drainctl status` starts like a small C tool.
+        .target(name: "DrainClient", dependencies: ["DrainProtocol"], swiftSettings: strict),
+        // Starting drainctl's own children (`drainctl demo`'s drain-demo, drain-chaos's victims), with the
+        // signal resets and the parent pipe they need. Apart from the socket library and the dashboard.
+        .target(name: "DrainSpawn", dependencies: ["DrainClient"], swiftSettings: strict),
         .target(
             name: "Drain",
             dependencies: [
+                "DrainProtocol",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -49,10 +61,13 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
+                "DrainClient",
+                "DrainProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -63,14 +78,16 @@ let package = Package(
         ),
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainControl", "CNcurses"],
+            dependencies: ["DrainClient", "DrainProtocol", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "drainctl",
             dependencies: [
                 "DrainDashboard",
-                "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
+                "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -79,7 +96,9 @@ let package = Package(
             name: "drain-demo",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainControl",
+                "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,14 +116,18 @@ let package = Package(
             name: "drain-chaos",
             dependencies: [
                 "Drain",
-                "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
+                "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
+
+        .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
         .testTarget(
             name: "DrainTests",
-            dependencies: ["Drain", .product(name: "MetricsTestKit", package: "swift-metrics")]
+            dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
         ),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),
@@ -112,8 +135,11 @@ let package = Package(
             name: "DrainControlTests",
             dependencies: [
                 "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
                 "Drain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,12 +147,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DrainDashboardTests",
-            dependencies: ["DrainDashboard", "DrainControl", "Drain", "DrainTestSupport"]
+            dependencies: ["DrainDashboard", "DrainClient", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainControl",
                 "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

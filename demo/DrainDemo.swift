@@ -1,6 +1,8 @@
 import ArgumentParser
 import Drain
+import DrainClient
 import DrainControl
+import DrainProtocol
 import Foundation
 import Logging
 import Metrics
@@ -47,6 +49,12 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Serve GET /metrics (Prometheus text format) on HOST:PORT (port 0: any free port).")
     var metrics: String?
     @Option(help: "With --metrics, write the bound port here once listening.") var metricsPortFile: String?
+    @Option(
+        name: .customLong("parent-fd"),
+        help: ArgumentHelp(
+            "Drain as on SIGTERM when this descriptor reaches end of file (the launcher holds the other end).",
+            visibility: .hidden))
+    var parentFD: Int32?
 
     /// With --http the requests are the work: no synthetic jobs unless a rate is asked for.
     private var jobRate: Double { rate ?? (http == nil ? 4 : 0) }
@@ -78,6 +86,9 @@ struct DrainDemo: AsyncParsableCommand {
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
             throw ValidationError("--name must be a plain name without '/'")
         }
+        if let parentFD, parentFD < 0 || fcntl(parentFD, F_GETFD) < 0 {
+            throw ValidationError("--parent-fd \(parentFD) is not an open descriptor")
+        }
     }
 
     func run() async throws {
@@ -88,6 +99,7 @@ struct DrainDemo: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "drain-demo")
+        if let parentFD { ParentWatch.start(fd: parentFD) }
         let runDirectory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
         let outcome: ShutdownReport
         do {
@@ -113,7 +125,7 @@ struct DrainDemo: AsyncParsableCommand {
             }
         }
         let summary =
-            "drain-demo: \(outcome.outcome.rawValue) drain in \(String(format: "%.2f", outcome.drainSeconds))s: "
+            "drain-demo: \(outcome.outcome.rawValue) drain in \(DurationFormat.fixed(outcome.drainSeconds, places: 2))s: "
             + "\(outcome.completed) completed, \(outcome.requeued) requeued, \(outcome.queued) still queued\n"
         FileHandle.standardError.write(Data(summary.utf8))
         if outcome.outcome == .forced { throw ExitCode(3) }

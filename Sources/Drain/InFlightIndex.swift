@@ -65,8 +65,16 @@ struct InFlightIndex {
 
     /// How many jobs of `kind` started after `offset`.
     func startedAfter(_ offset: Duration, kind: String) -> Int {
-        let cutoff = Self.bucket(offset)
-        return startBuckets[kind, default: [:]].reduce(0) { $0 + ($1.key > cutoff ? $1.value : 0) }
+        Self.count(in: startBuckets[kind, default: [:]], after: offset)
+    }
+
+    /// The start buckets of `kind` (start second → jobs in flight), for counting after the lock.
+    func buckets(kind: String) -> [Int64: Int] { startBuckets[kind, default: [:]] }
+
+    /// How many jobs in `buckets` (see ``buckets(kind:)``) started after `offset`.
+    static func count(in buckets: [Int64: Int], after offset: Duration) -> Int {
+        let cutoff = bucket(offset)
+        return buckets.reduce(0) { $0 + ($1.key > cutoff ? $1.value : 0) }
     }
 
     /// When the most recently started job of `kind` started, to the second.

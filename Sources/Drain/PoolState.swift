@@ -62,6 +62,19 @@ struct PoolState {
     var recentEvents: [DrainEvent] = []
     var nextSeq = 1
 
+    // What was decided under the lock but must run after it: publishing resumes subscribers'
+    // continuations and cancelling runs tasks' cancellation handlers, and either may call back into
+    // the pool. ``WorkerPool/runDeferred()`` takes them out and runs them.
+
+    /// Events recorded and not yet handed to the subscribers, in `seq` order.
+    var unpublished: [DrainEvent] = []
+    /// Someone is handing events over now; others leave theirs to it, so the order stays `seq` order.
+    var publishing = false
+    /// The `stopped` event is recorded: end the subscriptions once it has been handed over.
+    var finishSubscriptions = false
+    /// Task cancellations and operations' cancel closures to run.
+    var pendingCancels: [@Sendable () -> Void] = []
+
     var inFlightTotal: Int { inFlight.count + operations.count }
 
     /// Seconds until the deadline: in lame duck the lame duck left plus the grace, 0 once forcing or when
@@ -89,6 +102,7 @@ struct PoolState {
         )
         nextSeq += 1
         recentEvents.append(event)
+        unpublished.append(event)
         if recentEvents.count > limit { recentEvents.removeFirst(recentEvents.count - limit) }
         return event
     }

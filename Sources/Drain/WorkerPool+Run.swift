@@ -35,9 +35,9 @@ extension WorkerPool {
                     )
                 )
             }
-            for event in events { hub.publish(event) }
             return events
         }
+        runDeferred()
         if recovered > 0 { metrics.recovered.increment(by: recovered) }
         log(started)
         releaseWaiters()
@@ -124,14 +124,14 @@ extension WorkerPool {
             wake()
             return
         }
-        let released = state.withLock { state -> [Job] in
+        let (released, inFlight, queued) = state.withLock { state -> ([Job], Int, Int) in
             state.claiming = false
             // Fewer rows than counted means the count drifted (a row changed outside this process):
             // trust the journal rather than spin on a claim that finds nothing.
             state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
             guard state.phase.acceptsWork else {
                 state.queued += jobs.count
-                return jobs
+                return (jobs, state.inFlightTotal, state.queued)
             }
             for job in jobs {
                 let task = Task { await self.execute(job) }
@@ -139,8 +139,10 @@ extension WorkerPool {
                     InFlightIndex.Entry(job: job, started: clock.now, startedAt: Date(), cancel: { task.cancel() })
                 )
             }
-            return []
+            return ([], state.inFlightTotal, state.queued)
         }
+        metrics.inFlight.set(inFlight)
+        metrics.queued.set(queued)
         publishGauges()
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
@@ -175,8 +177,8 @@ extension WorkerPool {
             journalError = error
         }
         let ran = clock.now - started
-        let (counted, events) = state.withLock { state -> (Bool, [DrainEvent]) in
-            guard state.inFlight.remove(job.id) != nil else { return (false, []) }
+        let (settled, events, inFlight) = state.withLock { state -> (Bool, [DrainEvent], Int) in
+            guard state.inFlight.remove(job.id) != nil else { return (false, [], state.inFlightTotal) }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             var events: [DrainEvent] = []
             if journalError != nil {
@@ -216,27 +218,26 @@ extension WorkerPool {
                     )
                 )
             }
-            for event in events { hub.publish(event) }
-            return (true, events)
+            return (true, events, state.inFlightTotal)
         }
-        if counted { record(result, ran: ran) }
+        runDeferred()
+        // Metrics after the lock: a metrics backend is foreign code and may be slow.
+        if settled {
+            switch result {
+            case .done:
+                metrics.completed.increment()
+                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
+            case .failed:
+                metrics.failed.increment()
+            case .requeued, .released:
+                metrics.cancelled.increment()
+                metrics.requeued.increment()
+            }
+            metrics.inFlight.set(inFlight)
+            publishGauges()
+        }
         log(events)
         wake()
-    }
-
-    /// Counts a finished job in the metrics, after the lock.
-    private func record(_ result: JobOutcome.Result, ran: Duration) {
-        switch result {
-        case .done:
-            metrics.completed.increment()
-            metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
-        case .failed:
-            metrics.failed.increment()
-        case .requeued, .released:
-            metrics.cancelled.increment()
-            metrics.requeued.increment()
-        }
-        publishGauges()
     }
 
     /// The cancellation window closed: put back every job still running and stop waiting for it.
@@ -280,9 +281,9 @@ extension WorkerPool {
                 )
                 state.operations = [:]
             }
-            for event in events { hub.publish(event) }
             return (outcomes, operations, events)
         }
+        runDeferred()
         metrics.requeued.increment(by: abandoned.count)
         metrics.cancelled.increment(by: abandoned.count + operationsAbandoned)
         publishGauges()
@@ -305,7 +306,7 @@ extension WorkerPool {
             logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
         }
         let report = state.withLock { state -> ShutdownReport in
-            state.timer?.cancel()
+            if let timer = state.timer { state.pendingCancels.append { timer.cancel() } }
             let forced = state.phase == .forcing
             let stoppedAt = Date()
             let drainSeconds = state.drainStartedAt.map { stoppedAt.timeIntervalSince($0) } ?? 0
@@ -323,31 +324,25 @@ extension WorkerPool {
             state.lifecycle = .finished
             var event = state.event(
                 .stopped,
-                "stopped \(report.outcome.rawValue) after \(String(format: "%.2f", drainSeconds))s: \(report.completed) completed, \(report.requeued) requeued",
+                "stopped \(report.outcome.rawValue) after \(DurationFormat.fixed(drainSeconds, places: 2))s: \(report.completed) completed, \(report.requeued) requeued",
                 cause: state.drainCause, limit: configuration.snapshotEventLimit
             )
             event.report = report
             state.recentEvents[state.recentEvents.count - 1] = event
-            hub.publish(event)
+            state.unpublished[state.unpublished.count - 1] = event
+            state.finishSubscriptions = true
             return report
         }
+        runDeferred()
         metrics.drainDuration.recordNanoseconds(Int64(report.drainSeconds * 1e9))
         publishGauges()
-        hub.finish()
         logger.notice(
             "drain finished",
             metadata: [
                 "drain.outcome": "\(report.outcome.rawValue)",
-                "drain.seconds": "\(String(format: "%.3f", report.drainSeconds))",
+                "drain.seconds": "\(DurationFormat.fixed(report.drainSeconds, places: 3))",
                 "drain.requeued": "\(report.requeued)",
             ]
         )
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (s, attos) = components
-        return s * 1_000_000_000 + attos / 1_000_000_000
     }
 }

@@ -105,22 +105,19 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public func track<T: Sendable>(
         _ name: String, operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let admitted = state.withLock { state -> Result<UInt64, DrainError> in
+        let admitted = state.withLock { state -> UInt64? in
             guard state.phase.acceptsWork else {
                 state.rejected += 1
-                return .failure(DrainError(.notAccepting, "the pool is \(state.phase): new operations are refused"))
+                return nil
             }
             let id = state.nextOperationID
             state.nextOperationID += 1
             state.operations[id] = PoolState.Operation(name: name, started: clock.now)
-            return .success(id)
+            return id
         }
-        let id: UInt64
-        switch admitted {
-        case .success(let admittedID): id = admittedID
-        case .failure(let error):
+        guard let id = admitted else {
             metrics.rejected.increment()
-            throw error
+            throw DrainError(.notAccepting, "the pool is \(phase): new operations are refused")
         }
         let started = clock.now
         let task = Task { try await operation() }
@@ -151,13 +148,13 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             state.completedOperations += 1
             return .completed
         }
+        // Metrics after the lock: a metrics backend is foreign code.
         switch settled {
         case .cancelled: metrics.cancelled.increment()
-        case .failed: break
         case .completed:
             metrics.operationsCompleted.increment()
             metrics.operationDuration.recordNanoseconds((clock.now - started).nanoseconds)
-        case nil: break
+        case .failed, nil: break
         }
         publishGauges()
         wake()
@@ -185,37 +182,15 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         case cancelled
     }
 
-    private enum Reservation {
-        case reserved
-        case wait(UInt64)
-        case refused(DrainPhase)
-    }
-
     private func reserveSlot(kind: String) async throws {
-        let reservation = try state.withLock { state -> Reservation in
-            guard state.handlers[kind] != nil else {
-                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
-            }
-            guard state.phase.acceptsWork else {
-                state.rejected += 1
-                return .refused(state.phase)
-            }
-            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
-                state.reserved += 1
-                return .reserved
-            }
-            state.nextWaiterID += 1
-            return .wait(state.nextWaiterID)
-        }
-        let id: UInt64
-        switch reservation {
-        case .reserved: return
-        case .refused(let phase):
-            // Counted here, not under the lock: a metrics backend is foreign code.
+        let id: UInt64?
+        do {
+            id = try takeSlotOrTicket(kind: kind)
+        } catch let error as DrainError where error.code == .notAccepting {
             metrics.rejected.increment()
-            throw DrainError(.notAccepting, "the pool is \(phase): new jobs are refused")
-        case .wait(let waiter): id = waiter
+            throw error
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let early = state.withLock { state -> (any Error)? in
@@ -233,6 +208,26 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             waiter?.resume(throwing: CancellationError())
         }
         releaseWaiters()
+    }
+
+    /// A reserved slot (nil) or a waiter ticket when the queue is full.
+    /// - Throws: ``DrainError`` `unknownKind`, or `notAccepting` once draining began (counted as rejected).
+    private func takeSlotOrTicket(kind: String) throws -> UInt64? {
+        try state.withLock { state -> UInt64? in
+            guard state.handlers[kind] != nil else {
+                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
+            }
+            guard state.phase.acceptsWork else {
+                state.rejected += 1
+                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
+            }
+            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
+                state.reserved += 1
+                return nil
+            }
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
     }
 
     /// Hands free queue slots to waiting submitters, oldest first; refuses them all once draining.
@@ -272,11 +267,9 @@ extension WorkerPool {
     ///   - cause: Who asked, usually ``DrainCause/client(pid:uid:reason:)``.
     public func audit(_ message: String, cause: DrainCause) {
         let event = state.withLock { state -> DrainEvent in
-            let event = state.event(
-                .command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
-            hub.publish(event)
-            return event
+            state.event(.command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
         }
+        runDeferred()
         logger.info(
             "\(event.message)",
             metadata: [

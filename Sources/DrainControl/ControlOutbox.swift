@@ -1,3 +1,4 @@
+import DrainProtocol
 import Foundation
 import NIOCore
 import Synchronization
@@ -70,7 +71,7 @@ final class ControlOutbox: Sendable {
 
     /// One wire line for a message: compact snake_case JSON and a newline.
     static func encode(_ message: ControlMessage) -> ByteBuffer? {
-        guard var data = try? JSONEncoder.wire.encode(message) else { return nil }
+        guard var data = try? JSONEncoder.drain.encode(message) else { return nil }
         data.append(UInt8(ascii: "\n"))
         return ByteBuffer(bytes: data)
     }

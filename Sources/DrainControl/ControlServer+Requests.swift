@@ -1,4 +1,5 @@
 import Drain
+import DrainProtocol
 import Foundation
 import NIOCore
 
@@ -30,9 +31,10 @@ extension ControlServer {
             return
         }
         let cause = DrainCause.client(pid: peer.pid, uid: peer.uid, reason: request.reason)
+        metrics.request(operation)
         switch operation {
         case .hello:
-            pool.audit("hello", cause: cause)
+            logReadOnly(operation, peer: peer)
             var reply = ControlMessage(id: id, type: .result)
             reply.hello = .init(
                 version: ControlProtocol.version, name: pool.name, pid: getpid(), phase: pool.phase,
@@ -40,7 +42,7 @@ extension ControlServer {
             )
             session.send(reply)
         case .status:
-            pool.audit("status", cause: cause)
+            logReadOnly(operation, peer: peer)
             session.send(snapshotReply(id: id))
         case .subscribe:
             let interval = request.intervalMs ?? 1000
@@ -73,8 +75,10 @@ extension ControlServer {
             do {
                 try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
                 session.send(snapshotReply(id: id))
+            } catch let error as DrainError {
+                session.send(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
-                session.send(.failure(id: id, .invalidArgument, "\(error)"))
+                session.send(.failure(id: id, .internalError, "\(error)"))
             }
         case .extend:
             guard let seconds = request.seconds, seconds.isFinite, abs(seconds) <= 86_400 else {
@@ -87,7 +91,7 @@ extension ControlServer {
                 try pool.moveDeadline(by: .milliseconds(Int64(seconds * 1000)), cause: cause)
                 session.send(snapshotReply(id: id))
             } catch let error as DrainError {
-                session.send(.failure(id: id, .notDraining, error.message))
+                session.send(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
                 session.send(.failure(id: id, .internalError, "\(error)"))
             }
@@ -100,6 +104,16 @@ extension ControlServer {
             pool.force(cause: cause)
             session.send(snapshotReply(id: id))
         }
+    }
+
+    /// A request that changes nothing: logged with its peer and counted, not kept as a pool event.
+    private func logReadOnly(_ operation: ControlRequest.Operation, peer: PeerCredentials) {
+        logger.debug(
+            "control request",
+            metadata: [
+                "drain.request.op": "\(operation.rawValue)", "drain.peer.pid": "\(peer.pid)",
+                "drain.peer.uid": "\(peer.uid)",
+            ])
     }
 
     private func snapshotReply(id: Int?) -> ControlMessage {

@@ -1,4 +1,5 @@
 import Drain
+import DrainProtocol
 import NIOCore
 import Synchronization
 

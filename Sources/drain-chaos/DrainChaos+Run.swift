@@ -1,6 +1,7 @@
 import ArgumentParser
 import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 import Foundation
 
 #if canImport(Glibc)
@@ -84,7 +85,7 @@ extension DrainChaos {
                     let elapsed = (clock.now - started).seconds
                     progress(
                         "\(totals.iterations)/\(iterations) "
-                            + String(format: "%.2fs per iteration, ", elapsed / Double(totals.iterations))
+                            + DurationFormat.fixed(elapsed / Double(totals.iterations), places: 2) + "s per iteration, "
                             + "\(totals.jobs.accepted) accepted, \(totals.jobs.lost) lost"
                     )
                 }

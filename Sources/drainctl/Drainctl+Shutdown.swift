@@ -1,7 +1,16 @@
 import ArgumentParser
-import Drain
-import DrainControl
-import Foundation
+import DrainClient
+import DrainProtocol
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Shutdown: AsyncParsableCommand {
@@ -20,7 +29,9 @@ extension Drainctl {
         )
 
         @OptionGroup var target: TargetOptions
-        @Option(help: "Seconds in-flight work may take (default: the service's own default).") var grace: Double?
+        // Unconditional: `--grace -1` must reach validate() and its range message, not be read as a flag.
+        @Option(parsing: .unconditional, help: "Seconds in-flight work may take (default: the service's own default).")
+        var grace: Double?
         @Option(help: "Why, shown in the service's events and report.") var reason: String?
         @Flag(help: "Start the drain and return at once.") var noWait = false
         @Flag(help: "Print events and the final report as JSON lines.") var json = false
@@ -53,22 +64,22 @@ extension Drainctl {
             }
             guard !noWait else { return }
             guard let report else {
-                if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
-                Failure.printError(
+                if interactive { write(to: STDOUT_FILENO, "\n") }
+                printError(
                     "lost the connection to \(entry.name) (pid \(entry.pid)) before the drain finished; the process may have been killed"
                 )
-                throw ExitCode(Failure.connectionLost)
+                throw ExitCode(ExitCodes.connectionLost)
             }
             if json {
                 emit(String(decoding: try report.jsonData(), as: UTF8.self))
             } else {
-                if interactive { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) }
+                if interactive { write(to: STDOUT_FILENO, "\r\u{1B}[2K") }
                 emit(
-                    "\(report.name) (pid \(report.pid)) stopped \(report.outcome.rawValue) in \(String(format: "%.2f", report.drainSeconds))s: "
+                    "\(report.name) (pid \(report.pid)) stopped \(report.outcome.rawValue) in \(DurationFormat.fixed(report.drainSeconds, places: 2))s: "
                         + "\(report.completed) completed, \(report.cancelled) cancelled, \(report.requeued) requeued"
                 )
             }
-            if report.outcome == .forced { throw ExitCode(Failure.forced) }
+            if report.outcome == .forced { throw ExitCode(ExitCodes.forced) }
         }
 
         /// Prints progress until the `stopped` event; nil when the connection ends without one.
@@ -78,7 +89,7 @@ extension Drainctl {
                 if let event = message.event, event.seq > lastSeq {
                     lastSeq = event.seq
                     if interactive {
-                        FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8))
+                        write(to: STDOUT_FILENO, "\r\u{1B}[2K")
                         emit(SnapshotText.render(event))
                     } else if json {
                         emit(String(decoding: try JSONEncoder.drain.encode(event), as: UTF8.self))
@@ -88,10 +99,10 @@ extension Drainctl {
                     if event.kind == .stopped, let report = event.report { return report }
                 }
                 if interactive, let s = message.snapshot, s.phase != .stopped {
-                    let left = s.secondsLeft.map { String(format: "%.1fs left", max(0, $0)) } ?? ""
+                    let left = s.secondsLeft.map { DurationFormat.fixed(max(0, $0), places: 1) + "s left" } ?? ""
                     let done = "\(s.drainedSinceStart ?? 0)/\(s.inFlightAtDrainStart ?? s.inFlight) done"
                     let line = "\(s.phase.rawValue.uppercased())  in flight \(s.inFlight)  \(done)  \(left)"
-                    FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
+                    write(to: STDOUT_FILENO, "\r\u{1B}[2K\(line)")
                 }
             }
             return nil

@@ -1,5 +1,10 @@
-import Drain
-import Foundation
+import DrainProtocol
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Plain-text renderings of snapshots and events for `status`, `events` and `shutdown`.
 enum SnapshotText {
@@ -12,33 +17,38 @@ enum SnapshotText {
         if let started = s.inFlightAtDrainStart {
             var drain = "  drain: started by \(s.drainCause?.description ?? "?")"
             if let grace = s.graceSeconds { drain += ", grace \(duration(grace))" }
-            if let left = s.secondsLeft { drain += ", \(String(format: "%.1f", max(0, left)))s left" }
+            if let left = s.secondsLeft { drain += ", \(DurationFormat.fixed(max(0, left), places: 1))s left" }
             drain += ", \(s.drainedSinceStart ?? 0)/\(started) done"
-            if let eta = s.etaSeconds { drain += ", ETA \(String(format: "%.1f", eta))s" }
+            if let eta = s.etaSeconds { drain += ", ETA \(DurationFormat.fixed(eta, places: 1))s" }
             if let misses = s.predictedMisses, misses > 0 { drain += ", \(misses) predicted to miss the deadline" }
             lines.append(drain)
         }
         if let report = s.report {
-            lines.append("  stopped \(report.outcome.rawValue) after \(String(format: "%.2f", report.drainSeconds))s")
+            lines.append(
+                "  stopped \(report.outcome.rawValue) after \(DurationFormat.fixed(report.drainSeconds, places: 2))s")
         }
         if !s.oldestJobs.isEmpty {
             lines.append("  oldest in flight:")
             for job in s.oldestJobs.prefix(5) {
-                lines.append("    #\(job.id) \(job.kind)  \(String(format: "%.1f", job.ageSeconds))s")
+                lines.append("    #\(job.id) \(job.kind)  \(DurationFormat.fixed(job.ageSeconds, places: 1))s")
             }
         }
         return lines.joined(separator: "\n")
     }
 
+    /// `14:03:27  draining   drain started by SIGTERM`: the time in UTC, as the ISO-8601 event times are.
     static func render(_ event: DrainEvent) -> String {
-        let time = event.time.formatted(.iso8601.time(includingFractionalSeconds: false))
-        return "\(time)  \(event.phase.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(event.message)"
+        let phase = event.phase.rawValue
+        let padded = phase + String(repeating: " ", count: max(0, 9 - phase.count))
+        return "\(utcTime(event.time))  \(padded)  \(event.message)"
     }
 
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded(.down))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
-        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+    static func duration(_ seconds: Double) -> String { DurationFormat.duration(seconds) }
+
+    private static func utcTime(_ date: Date) -> String {
+        let second = Int(date.timeIntervalSince1970.rounded(.down))
+        let day = ((second % 86_400) + 86_400) % 86_400
+        let pad = DurationFormat.pad2
+        return pad(day / 3600) + ":" + pad((day % 3600) / 60) + ":" + pad(day % 60)
     }
 }

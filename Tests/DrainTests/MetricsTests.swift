@@ -1,4 +1,5 @@
 import Drain
+import DrainProtocol
 import Foundation
 import MetricsTestKit
 import Testing
@@ -127,18 +128,8 @@ struct MetricsTests {
             "in_flight_at_drain_start":0,"completed":2,"failed":0,"cancelled":0,"requeued":0,"recovered":0,
             "rejected":0,"queued":0,"jobs":[]}
             """
-        let report = try JSONDecoder.drainReport.decode(ShutdownReport.self, from: Data(json.utf8))
+        let report = try JSONDecoder.drain.decode(ShutdownReport.self, from: Data(json.utf8))
         #expect(report.completed == 2)
         #expect(report.completedOperations == nil)
-    }
-}
-
-extension JSONDecoder {
-    /// The report's dialect: snake_case keys, ISO-8601 dates.
-    static var drainReport: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }

@@ -142,8 +142,9 @@ struct StopSequenceTests {
         #expect(try run.sandbox.reportJSON()["outcome"] as? String == "clean")
     }
 
-    @Test("kubelet, a budget shorter than the docs' sum: flagged as too short, and the SIGKILL cuts the drain")
-    func kubeletBudgetTooShort() async throws {
+    @Test(
+        "kubelet, preStop drainctl with a budget shorter than the docs' sum: flagged, and its SIGTERM forces the drain")
+    func kubeletPreStopBudgetTooShort() async throws {
         let run = try await start(
             "kubelet",
             [
@@ -151,8 +152,32 @@ struct StopSequenceTests {
                 "\(Binaries.drainctl.path) shutdown --grace 10",
             ],
             demo: ["--lame-duck", "1", "--cancel-window", "1"])
-        // 8 s fits the 10 s grace: with the budget the docs ask for (13 s) this drain would end clean.
-        let requests = run.requests(2, ms: 8000)
+        // 6 s fits the 10 s grace: with the budget the docs ask for (13 s) these would be answered 200.
+        let requests = run.requests(2, ms: 6000)
+        try await run.waitInFlight(2)
+        run.stop()
+        let (code, budget, summary) = try await run.finish()
+        #expect(budget.contains("= 13 s; terminationGracePeriodSeconds 3: TOO SHORT by 10 s"), "\(budget)")
+        #expect(code == 2, "too short, not killed: \(run.simulate.stdout)\(run.simulate.stderr)")
+        let log = events(summary)
+        #expect(log.contains { $0.hasPrefix("preStop still running at 3 s: SIGTERM anyway") }, "\(log)")
+        // The kubelet's SIGTERM is the second drain request: it forces, within the 1 s cancellation window.
+        #expect(summary["workload_exit"] as? Int == 3, "a forced drain: \(log)")
+        #expect(summary["killed"] as? Bool == false)
+        for request in requests {
+            let response = try await request.value.get()
+            #expect(response.status == 503)
+            #expect(response.body == "cancelled: the drain was forced\n")
+        }
+        #expect(try run.sandbox.reportJSON()["outcome"] as? String == "forced")
+    }
+
+    @Test("kubelet, preStop sleep with a budget shorter than the docs' sum: flagged, and SIGKILL cuts the drain")
+    func kubeletSleepBudgetTooShort() async throws {
+        let run = try await start(
+            "kubelet", ["--termination-grace-period-seconds", "3", "--margin", "1", "--pre-stop", "sleep 1"],
+            demo: ["--grace", "10", "--cancel-window", "1"])
+        let requests = run.requests(2, ms: 6000)
         try await run.waitInFlight(2)
         run.stop()
         let (code, budget, summary) = try await run.finish()
@@ -160,8 +185,6 @@ struct StopSequenceTests {
         #expect(code == 3, "killed: \(run.simulate.stdout)\(run.simulate.stderr)")
         #expect(summary["killed"] as? Bool == true)
         #expect(summary["workload_exit"] as? Int == -9)
-        let log = events(summary)
-        #expect(log.contains { $0.hasPrefix("preStop still running at 3 s") }, "the kubelet's extension: \(log)")
         for request in requests {
             if case .success(let response) = await request.value {
                 Issue.record("a request cut by SIGKILL got an answer: \(response.status)")

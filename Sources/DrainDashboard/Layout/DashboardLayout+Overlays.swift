@@ -1,5 +1,5 @@
-import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 
 extension DashboardLayout {
     /// The last row: a dialogue, a notice, or the keys.

@@ -1,4 +1,4 @@
-import Drain
+import DrainProtocol
 
 extension DashboardLayout {
     /// ` demo   pid 4242   DRAINING   up 2m13s  started by SIGTERM`

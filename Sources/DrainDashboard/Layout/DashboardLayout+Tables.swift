@@ -1,4 +1,4 @@
-import Drain
+import DrainProtocol
 
 extension DashboardLayout {
     /// The first job row shown, kept so the last page is full.

@@ -1,6 +1,11 @@
-import Drain
-import DrainControl
-import Foundation
+import DrainClient
+import DrainProtocol
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Decodes the lines of a subscription, cheaply for the line that comes ten times a second.
 ///

@@ -1,5 +1,5 @@
-import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 
 extension DashboardState {
     /// Takes in one update from the network side.

@@ -1,5 +1,5 @@
-import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 
 /// Everything the screen shows, as plain values: what the feed reported and what the user is doing.
 ///

@@ -1,6 +1,3 @@
-import Drain
-import Foundation
-
 /// One line from the server: a reply to a request, or a pushed snapshot or event.
 ///
 /// Replies have `type` `result` or `error` and echo the request's `id`; a subscription pushes `snapshot`
@@ -18,6 +15,11 @@ public struct ControlMessage: Sendable, Codable {
     public struct ErrorBody: Sendable, Codable, Hashable {
         public var code: String
         public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     /// The body of a `hello` reply.
@@ -27,6 +29,14 @@ public struct ControlMessage: Sendable, Codable {
         public var pid: Int32
         public var phase: DrainPhase
         public var operations: [String]
+
+        public init(version: Int, name: String, pid: Int32, phase: DrainPhase, operations: [String]) {
+            self.version = version
+            self.name = name
+            self.pid = pid
+            self.phase = phase
+            self.operations = operations
+        }
     }
 
     public var v: Int
@@ -40,7 +50,12 @@ public struct ControlMessage: Sendable, Codable {
     /// `subscribe`: the interval granted, in milliseconds.
     public var intervalMs: Int?
 
-    init(id: Int?, type: MessageType) {
+    private enum CodingKeys: String, CodingKey {
+        case v, id, type, ok, error, hello, snapshot, event
+        case intervalMs = "interval_ms"
+    }
+
+    package init(id: Int?, type: MessageType) {
         self.v = ControlProtocol.version
         self.id = id
         self.type = type
@@ -48,35 +63,9 @@ public struct ControlMessage: Sendable, Codable {
         if type == .error { ok = false }
     }
 
-    static func failure(id: Int?, _ code: WireErrorCode, _ message: String) -> ControlMessage {
+    package static func failure(id: Int?, _ code: WireErrorCode, _ message: String) -> ControlMessage {
         var reply = ControlMessage(id: id, type: .error)
         reply.error = ErrorBody(code: code.rawValue, message: message)
         return reply
-    }
-}
-
-/// The stable error codes of protocol v1, documented in docs/PROTOCOL.md.
-public enum WireErrorCode: String, Sendable, CaseIterable {
-    case badJSON = "bad_json"
-    case badRequest = "bad_request"
-    case unknownOperation = "unknown_operation"
-    case unsupportedVersion = "unsupported_version"
-    case lineTooLong = "line_too_long"
-    case tooManyClients = "too_many_clients"
-    case forbidden
-    case invalidArgument = "invalid_argument"
-    case notDraining = "not_draining"
-    case alreadyStopped = "already_stopped"
-    case internalError = "internal"
-}
-
-extension JSONEncoder {
-    /// The encoder for wire lines, server's and client's: compact, snake_case, ISO-8601 dates.
-    static var wire: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One request line of protocol v1: `{"v":1,"id":1,"op":"status"}`.
 ///
 /// Unknown fields are ignored, so newer clients can talk to older servers within the same version.
@@ -40,12 +38,9 @@ public struct ControlRequest: Sendable, Codable, Hashable {
         self.intervalMs = intervalMs
         self.seconds = seconds
     }
-}
 
-/// Protocol constants shared by the server and the client.
-public enum ControlProtocol {
-    /// The protocol version this build speaks.
-    public static let version = 1
-    /// The longest request line a server accepts, newline excluded.
-    public static let defaultMaxLineBytes = 64 * 1024
+    private enum CodingKeys: String, CodingKey {
+        case v, id, op, grace, reason, seconds
+        case intervalMs = "interval_ms"
+    }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Something an operator wants to see happen: a phase change, a moved deadline, a requeued job.
 ///
@@ -52,5 +56,13 @@ public struct DrainEvent: Sendable, Codable, Hashable {
         self.ranSeconds = ranSeconds
         self.graceSeconds = graceSeconds
         self.report = report
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case seq, time, kind, phase, cause, message, report
+        case jobID = "job_id"
+        case jobKind = "job_kind"
+        case ranSeconds = "ran_seconds"
+        case graceSeconds = "grace_seconds"
     }
 }

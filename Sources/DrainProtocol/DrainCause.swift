@@ -54,4 +54,8 @@ public struct DrainCause: Sendable, Hashable, Codable, CustomStringConvertible {
         if let reason, !reason.isEmpty { text += " (\(reason))" }
         return text
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case source, signal, pid, uid, reason
+    }
 }
