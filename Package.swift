@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // drain-demo's /metrics; the executable bootstraps it, the libraries never do.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Test-only: property-based fuzzing of the control protocol (issue 6).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -103,6 +105,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "demo",
             exclude: ["README.md"],
@@ -123,7 +127,10 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
-        .testTarget(name: "DrainTests", dependencies: ["Drain", "DrainProtocol"]),
+        .testTarget(
+            name: "DrainTests",
+            dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
+        ),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),
         .testTarget(

@@ -56,6 +56,9 @@ extension WorkerPool {
                             for await signal in signals { self.handle(signal) }
                         }
                     }
+                    if let interval = self.configuration.gaugeRefreshInterval {
+                        group.addTask { await self.refreshGauges(every: interval) }
+                    }
                     await self.dispatch()
                     group.cancelAll()
                 }
@@ -145,6 +148,7 @@ extension WorkerPool {
         }
         metrics.inFlight.set(inFlight)
         metrics.queued.set(queued)
+        publishGauges()
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
@@ -249,6 +253,7 @@ extension WorkerPool {
                 metrics.requeued.increment()
             }
             metrics.inFlight.set(inFlight)
+            publishGauges()
         }
         log(events)
         wake()
@@ -257,9 +262,11 @@ extension WorkerPool {
     /// The cancellation window closed: put back every job still running and stop waiting for it.
     private func abandon() async {
         let now = clock.now
-        let (abandoned, events) = state.withLock { state -> ([JobOutcome], [DrainEvent]) in
+        let (abandoned, operationsAbandoned, events) = state.withLock {
+            state -> ([JobOutcome], Int, [DrainEvent]) in
             var outcomes: [JobOutcome] = []
             var events: [DrainEvent] = []
+            let operations = state.operations.count
             for entry in state.inFlight.oldest(state.inFlight.count) where !entry.finishing {
                 state.inFlight.remove(entry.job.id)
                 let ran = now - entry.started
@@ -293,11 +300,12 @@ extension WorkerPool {
                 )
                 state.operations = [:]
             }
-            return (outcomes, events)
+            return (outcomes, operations, events)
         }
         runDeferred()
         metrics.requeued.increment(by: abandoned.count)
-        metrics.cancelled.increment(by: abandoned.count)
+        metrics.cancelled.increment(by: abandoned.count + operationsAbandoned)
+        publishGauges()
         log(events)
         do {
             let journal = self.journal
@@ -329,7 +337,7 @@ extension WorkerPool {
                 inFlightAtDrainStart: state.inFlightAtDrainStart, completed: state.completed,
                 failed: state.failed, cancelled: state.cancelled, requeued: state.requeued,
                 recovered: state.recovered, rejected: state.rejected, queued: state.queued,
-                jobs: state.reportJobs
+                jobs: state.reportJobs, completedOperations: state.completedOperations
             )
             state.report = report
             state.lifecycle = .finished
@@ -346,6 +354,7 @@ extension WorkerPool {
         }
         runDeferred()
         metrics.drainDuration.recordNanoseconds(Int64(report.drainSeconds * 1e9))
+        publishGauges()
         logger.notice(
             "drain finished",
             metadata: [

@@ -48,7 +48,8 @@ extension WorkerPool {
             drainedSinceStart: draining ? raw.settledSinceDrainStart : nil,
             etaSeconds: raw.inFlightJobs > 0 ? result.etaUnbounded : 0,
             predictedMisses: secondsLeft == nil ? nil : Int(forecast.expectedMisses.rounded()),
-            oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report
+            oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report,
+            completedOperations: raw.completedOperations
         )
         if secondsLeft != nil {
             snapshot.expectedMisses = forecast.expectedMisses
@@ -79,7 +80,7 @@ extension WorkerPool {
         var phase: DrainPhase
         var loaded: Bool
         var inFlightTotal, inFlightJobs, inFlightOperations: Int
-        var queued, completed, failed, rejected, cancelled, requeued, recovered: Int
+        var queued, completed, completedOperations, failed, rejected, cancelled, requeued, recovered: Int
         var drainCause: DrainCause?
         var drainStarted: Duration?
         var drainStartedAt: Date?
@@ -101,6 +102,7 @@ extension WorkerPool {
             inFlightOperations = state.operations.count
             queued = state.queued
             completed = state.completed
+            completedOperations = state.completedOperations
             failed = state.failed
             rejected = state.rejected
             cancelled = state.cancelled
