@@ -9,6 +9,8 @@ let package = Package(
     name: "drainctl",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "DrainProtocol", targets: ["DrainProtocol"]),
+        .library(name: "DrainClient", targets: ["DrainClient"]),
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .library(name: "DrainPostgres", targets: ["DrainPostgres"]),
@@ -26,13 +28,25 @@ let package = Package(
         // The shared journal for a fleet (issue 10).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // drain-demo's /metrics; the executable bootstraps it, the libraries never do.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Test-only: property-based fuzzing of the control protocol (issue 6).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // The wire contract only: snapshots, events, reports, requests, replies and their one JSON dialect.
+        // FoundationEssentials, no NIO, no GRDB, so a client links nothing of the server.
+        .target(name: "DrainProtocol", swiftSettings: strict),
+        // The operator side's connection to a process: plain blocking POSIX sockets, the run directory, the
+        // choice of process. No NIO, so `drainctl status` starts like a small C tool.
+        .target(name: "DrainClient", dependencies: ["DrainProtocol"], swiftSettings: strict),
+        // Starting drainctl's own children (`drainctl demo`'s drain-demo, drain-chaos's victims), with the
+        // signal resets and the parent pipe they need. Apart from the socket library and the dashboard.
+        .target(name: "DrainSpawn", dependencies: ["DrainClient"], swiftSettings: strict),
         .target(
             name: "Drain",
             dependencies: [
+                "DrainProtocol",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -51,10 +65,13 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
+                "DrainClient",
+                "DrainProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -80,14 +97,16 @@ let package = Package(
         ),
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainControl", "CNcurses"],
+            dependencies: ["DrainClient", "DrainProtocol", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "drainctl",
             dependencies: [
                 "DrainDashboard",
-                "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
+                "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -96,13 +115,17 @@ let package = Package(
             name: "drain-demo",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainControl",
+                "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "demo",
             exclude: ["README.md"],
@@ -112,20 +135,32 @@ let package = Package(
             name: "drain-chaos",
             dependencies: [
                 "Drain",
-                "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
+                "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `calibrate` carries the finished jobs of one drain's journal to the next.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "DrainTests", dependencies: ["Drain"]),
+
+        .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
+        .testTarget(
+            name: "DrainTests",
+            dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
+        ),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
             dependencies: [
                 "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
                 "Drain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,13 +178,15 @@ let package = Package(
         ),
         .testTarget(
             name: "DrainDashboardTests",
-            dependencies: ["DrainDashboard", "DrainControl", "Drain", "DrainTestSupport"]
+            dependencies: ["DrainDashboard", "DrainClient", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainControl",
+                "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

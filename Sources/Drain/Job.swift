@@ -1,8 +1,5 @@
 import Foundation
 
-/// The identifier of a job in the journal. Identifiers increase in submission order.
-public typealias JobID = Int64
-
 /// A unit of work handed to a registered handler.
 public struct Job: Sendable, Hashable, Identifiable {
     public var id: JobID

@@ -47,6 +47,12 @@ public protocol JobJournal: Sendable {
     /// - Parameter status: What the pool is doing now, for the journal's workers table; the journal calls
     ///   it without holding any lock of its own.
     func updates(status: @escaping @Sendable () -> WorkerStatus) -> AsyncStream<JournalUpdate>
+
+    /// How long the most recent finished runs (done or failed) of each kind took, newest first, at most
+    /// `limit` per kind: read once at start, so a restarted pool predicts from what its predecessors
+    /// observed (on a shared journal, the whole fleet).
+    /// - Returns: kind → durations in seconds.
+    func recentDurations(limit: Int) async throws -> [String: [Double]]
 }
 
 extension JobJournal {
@@ -60,6 +66,9 @@ extension JobJournal {
     public func updates(status: @escaping @Sendable () -> WorkerStatus) -> AsyncStream<JournalUpdate> {
         AsyncStream { $0.finish() }
     }
+
+    /// A journal that keeps no durations: predictions start from the priors.
+    public func recentDurations(limit: Int) async throws -> [String: [Double]] { [:] }
 }
 
 /// What a shared journal tells the pool.

@@ -26,9 +26,9 @@ extension WorkerPool {
                 .recovered, "rescued \(update.rescued) jobs left running by a dead worker",
                 limit: configuration.snapshotEventLimit
             )
-            hub.publish(event)
             return [event]
         }
+        runDeferred()
         if update.rescued > 0 { metrics.recovered.increment(by: update.rescued) }
         log(events)
         releaseWaiters()

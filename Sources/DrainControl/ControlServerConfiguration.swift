@@ -1,3 +1,6 @@
+import DrainClient
+import DrainProtocol
+
 /// Limits and placement of a ``ControlServer``.
 public struct ControlServerConfiguration: Sendable {
     /// Where the socket goes.

@@ -1,3 +1,4 @@
+import DrainProtocol
 import Foundation
 
 /// Turns a request line into a ``ControlRequest`` or a precise error reply.
@@ -25,8 +26,7 @@ enum RequestDecoder {
         case .tooDeep(balanced: false):
             return .failure(Failure(code: .badJSON, message: "the line is not valid JSON"))
         }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let decoder = JSONDecoder.drain
         do {
             return .success(try decoder.decode(ControlRequest.self, from: bytes))
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
@@ -58,7 +58,7 @@ enum RequestDecoder {
     /// The request's id, when the rest of it is wrong, so the client can still match the error.
     private static func salvageID(_ bytes: Data) -> Int? {
         struct OnlyID: Decodable { var id: Int? }
-        return (try? JSONDecoder().decode(OnlyID.self, from: bytes))?.id
+        return (try? JSONDecoder.drain.decode(OnlyID.self, from: bytes))?.id
     }
 }
 

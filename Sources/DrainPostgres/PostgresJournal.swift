@@ -193,6 +193,37 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         return counts
     }
 
+    /// The fleet's most recent finished runs of each kind, newest first: every worker predicts from what
+    /// the whole fleet observed.
+    public func recentDurations(limit: Int) async throws -> [String: [Double]] {
+        guard limit > 0 else { return [:] }
+        let window = Self.historyWindow
+        let query: PostgresQuery = """
+            SELECT kind, seconds FROM (
+                SELECT kind, extract(epoch FROM finished_at - started_at)::float8 AS seconds,
+                    row_number() OVER (PARTITION BY kind ORDER BY id DESC) AS n
+                FROM \(unescaped: schema.jobs)
+                WHERE id > (SELECT coalesce(max(id), 0) FROM \(unescaped: schema.jobs)) - \(window)
+                  AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+            ) recent
+            WHERE n <= \(limit) AND seconds >= 0
+            ORDER BY kind, n
+            """
+        var durations: [String: [Double]] = [:]
+        for (kind, seconds) in try await rows(
+            query, "cannot read job durations from the PostgreSQL journal",
+            {
+                try $0.decode((String, Double).self)
+            })
+        {
+            durations[kind, default: []].append(seconds)
+        }
+        return durations
+    }
+
+    /// How many of the newest jobs ``recentDurations(limit:)`` looks at, as the SQLite journal does.
+    static let historyWindow = 20_000
+
     /// The pool has stopped: the workers row says so, and peers rescue at once whatever outcome this
     /// worker could not write, instead of waiting for its lease to run out.
     public func sync() async throws {

@@ -15,6 +15,16 @@ struct ChaosReport: Sendable, Encodable {
         var directory: String
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case seed, iterations, seconds, kills, outcomes, jobs, problems, passed
+        case firstIteration = "first_iteration"
+        case secondsPerIteration = "seconds_per_iteration"
+        case slowestIterationSeconds = "slowest_iteration_seconds"
+        case lateDeadlineMoves = "late_deadline_moves"
+        case problemCount = "problem_count"
+        case failedIterations = "failed_iterations"
+    }
+
     var seed: UInt64
     var firstIteration: Int
     var iterations = 0

@@ -34,7 +34,9 @@ struct Verdict: Sendable, Hashable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case passed, processes, accepted, unacknowledged, runs, completed, failed, requeued, recovered, duplicated
-        case duplicatedAllowed, duplicatedUnexplained, lost, findings
+        case lost, findings
+        case duplicatedAllowed = "duplicated_allowed"
+        case duplicatedUnexplained = "duplicated_unexplained"
     }
 
     /// The counts, `passed` and the findings, so a reader of the JSON needs no rule of its own.

@@ -1,7 +1,12 @@
 import ArgumentParser
-import Drain
-import DrainControl
-import Foundation
+import DrainClient
+import DrainProtocol
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Drainctl {
     struct Status: AsyncParsableCommand {

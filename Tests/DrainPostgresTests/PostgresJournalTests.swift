@@ -64,6 +64,24 @@ struct PostgresJournalTests {
         #expect(counts == JournalCounts(queued: 0, running: 0, done: 0, failed: 1))
     }
 
+    @Test("recent durations come from the whole fleet's finished runs, newest first, per kind")
+    func recentDurations() async throws {
+        let fleet = try Fleet()
+        let journal = try fleet.journal()
+        let service = Task { try await journal.run() }
+        defer { service.cancel() }
+        _ = try await journal.recover()
+        for (kind, seconds) in [("a", 1), ("a", 2), ("a", 3), ("b", 5)] {
+            try fleet.value(
+                "INSERT INTO $s.jobs (kind, payload, state, started_at, finished_at) VALUES ('\(kind)', '', 'done', now() - interval '\(seconds) seconds', now())"
+            )
+        }
+        try fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('a', '', 'queued')")
+        let durations = try await journal.recentDurations(limit: 2)
+        #expect(durations["a"]?.map { $0.rounded() } == [3, 2], "the two newest of kind a")
+        #expect(durations["b"]?.map { $0.rounded() } == [5])
+    }
+
     @Test("two fleets in one database, in two schemas, do not see each other's jobs")
     func twoFleets() async throws {
         let red = try Fleet()

@@ -1,4 +1,4 @@
-import Drain
+import DrainProtocol
 
 /// Turns a ``DashboardState`` into the lines of one screen: pure, so every state is testable as text.
 ///

@@ -1,4 +1,5 @@
 import DrainDashboard
+import DrainSpawn
 import Foundation
 import Testing
 

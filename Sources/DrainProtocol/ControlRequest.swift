@@ -1,0 +1,46 @@
+/// One request line of protocol v1: `{"v":1,"id":1,"op":"status"}`.
+///
+/// Unknown fields are ignored, so newer clients can talk to older servers within the same version.
+public struct ControlRequest: Sendable, Codable, Hashable {
+    /// The operations a v1 server understands.
+    public enum Operation: String, Sendable, Codable, CaseIterable {
+        case hello
+        case status
+        case subscribe
+        case shutdown
+        case extend
+        case force
+    }
+
+    /// The protocol version; 1. Missing means 1.
+    public var v: Int?
+    /// Echoed in the reply so a client can match replies to requests.
+    public var id: Int?
+    public var op: String
+    /// `shutdown`: seconds of grace; missing means the service's default.
+    public var grace: Double?
+    /// `shutdown`: why, shown in events and the report.
+    public var reason: String?
+    /// `subscribe`: milliseconds between snapshots (50...60000); missing means 1000.
+    public var intervalMs: Int?
+    /// `extend`: seconds to move the deadline by; negative shortens it.
+    public var seconds: Double?
+
+    public init(
+        op: Operation, id: Int? = nil, grace: Double? = nil, reason: String? = nil, intervalMs: Int? = nil,
+        seconds: Double? = nil
+    ) {
+        self.v = ControlProtocol.version
+        self.id = id
+        self.op = op.rawValue
+        self.grace = grace
+        self.reason = reason
+        self.intervalMs = intervalMs
+        self.seconds = seconds
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case v, id, op, grace, reason, seconds
+        case intervalMs = "interval_ms"
+    }
+}
