@@ -117,6 +117,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainPostgres",
                 "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
