@@ -23,6 +23,7 @@ extension DrainChaos {
 
         @Option(help: "How many iterations to run.") var iterations = 200
         @Option(help: "Seed for every random choice (default: random, printed).") var seed: UInt64?
+        @Option(help: "The index of the first iteration, to replay one from an earlier run.") var firstIteration = 0
         @Option(help: "drain-demos in the fleet (at least 3).") var workers = 3
         @Option(help: "The workers' lease in seconds: how soon a killed worker's jobs are rescued.") var lease = 2.0
         @Option(help: "The drain-demo binary (default: next to drain-chaos).") var demo: String?
@@ -64,7 +65,7 @@ extension DrainChaos {
             var report = FleetReport(seed: seed, workers: workers)
             let clock = ContinuousClock()
             let started = clock.now
-            for iteration in 0..<iterations {
+            for iteration in firstIteration..<(firstIteration + iterations) {
                 let result: FleetRunner.Result
                 do {
                     result = try await runner.run(iteration: iteration, seed: seed)
@@ -76,10 +77,12 @@ extension DrainChaos {
                 if result.passed {
                     try? FileManager.default.removeItem(atPath: result.directory)
                 } else {
-                    progress("iteration \(iteration) [\(result.action)] FAILED: \(result.directory)")
+                    progress(
+                        "iteration \(iteration) [\(result.action)] FAILED: \(report.problems.last ?? "") (\(result.directory))"
+                    )
                 }
-                if (iteration + 1) % max(1, iterations / 20) == 0 {
-                    progress("\(iteration + 1)/\(iterations): \(report.accepted) accepted, \(report.lost) lost")
+                if report.iterations % max(1, iterations / 20) == 0 {
+                    progress("\(report.iterations)/\(iterations): \(report.accepted) accepted, \(report.lost) lost")
                 }
             }
             report.seconds = (clock.now - started).seconds
