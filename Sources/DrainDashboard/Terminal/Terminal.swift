@@ -50,11 +50,12 @@ final class Terminal {
         // A terminal that cannot move the cursor (TERM=dumb) gets a screen that stays blank forever:
         // refuse it as clearly as an unknown TERM, before taking it over.
         guard Self.canAddressCursor() else {
+            endwin()
             delscreen(screen)
             throw DashboardError(
                 .terminalUnavailable,
                 "TERM=\(environment["TERM"] ?? "unset") cannot move the cursor, so top cannot draw its screen; "
-                    + "use `drainctl status --all` (one line per process) or `drainctl events` instead, "
+                    + "use `drainctl status --all` or `drainctl events` instead, "
                     + "or run top in a terminal such as xterm-256color"
             )
         }
