@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "DrainProtocol", targets: ["DrainProtocol"]),
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
+        .library(name: "DrainFleet", targets: ["DrainFleet"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
         .executable(name: "drain-demo", targets: ["drain-demo"]),
         .executable(name: "drain-chaos", targets: ["drain-chaos"]),
@@ -65,9 +66,17 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // libpq, for the fleet view's reads of the shared journal: a C client, so drainctl links no NIO.
+        .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
+        .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainControl", "DrainProtocol", "CNcurses"],
+            dependencies: ["DrainControl", "DrainProtocol", "DrainFleet", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -75,6 +84,7 @@ let package = Package(
             dependencies: [
                 "DrainDashboard",
                 "DrainControl",
+                "DrainFleet",
                 "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -107,6 +117,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
+        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol"]),
         .testTarget(name: "DrainTests", dependencies: ["Drain", "DrainProtocol"]),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),
