@@ -20,7 +20,9 @@ final class PrivatePostgres: Sendable {
 
     private static let sharedServer: Result<PrivatePostgres, any Error> = Result {
         let server = try PrivatePostgres()
-        atexit { if case .success(let server) = PrivatePostgres.sharedServer { server.stop() } }
+        // The test runner may end without running atexit handlers (or crash): a watchdog shell stops the
+        // server and removes its directory once this process is gone.
+        try server.watch(getpid())
         return server
     }
 
@@ -58,6 +60,22 @@ final class PrivatePostgres: Sendable {
             ["-h", directory, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1", "-f", input])
     }
 
+    /// Starts a shell, not waited for, that stops the server when process `pid` has ended.
+    private func watch(_ pid: pid_t) throws {
+        let stop = "\(binaries)/pg_ctl -D \(directory)/data -m immediate -w stop"
+        let command = geteuid() == 0 ? "/usr/sbin/runuser -u postgres -- \(stop)" : stop
+        let script =
+            "while kill -0 \(pid) 2>/dev/null; do sleep 1; done; \(command) >/dev/null 2>&1; rm -rf \(directory)"
+        // Its output to /dev/null: holding the runner's output pipe would keep `swift test` waiting.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_RDWR, 0)
+        }
+        try Self.spawn("/bin/sh", ["-c", script], actions: &actions)
+    }
+
     func stop() {
         try? asServer("pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(atPath: directory)
@@ -84,17 +102,26 @@ final class PrivatePostgres: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Failure(description: "cannot start \(executable): errno \(spawned)") }
+        let pid = try spawn(executable, arguments, actions: &actions)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         guard status == 0 else {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) failed: \(text)")
         }
+    }
+
+    /// Starts `executable` without waiting for it; output to /dev/null unless `actions` say otherwise.
+    @discardableResult
+    static func spawn(
+        _ executable: String, _ arguments: [String], actions: UnsafeMutablePointer<posix_spawn_file_actions_t>? = nil
+    ) throws -> pid_t {
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure(description: "cannot start \(executable): errno \(spawned)") }
+        return pid
     }
 }
 
