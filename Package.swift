@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "DrainProtocol", targets: ["DrainProtocol"]),
+        .library(name: "DrainClient", targets: ["DrainClient"]),
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .library(name: "DrainFleet", targets: ["DrainFleet"]),
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // drain-demo's /metrics; the executable bootstraps it, the libraries never do.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Test-only: property-based fuzzing of the control protocol (issue 6).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -31,6 +34,12 @@ let package = Package(
         // The wire contract only: snapshots, events, reports, requests, replies and their one JSON dialect.
         // FoundationEssentials, no NIO, no GRDB, so a client links nothing of the server.
         .target(name: "DrainProtocol", swiftSettings: strict),
+        // The operator side's connection to a process: plain blocking POSIX sockets, the run directory, the
+        // choice of process. No NIO, so `drainctl status` starts like a small C tool.
+        .target(name: "DrainClient", dependencies: ["DrainProtocol"], swiftSettings: strict),
+        // Starting drainctl's own children (`drainctl demo`'s drain-demo, drain-chaos's victims), with the
+        // signal resets and the parent pipe they need. Apart from the socket library and the dashboard.
+        .target(name: "DrainSpawn", dependencies: ["DrainClient"], swiftSettings: strict),
         .target(
             name: "Drain",
             dependencies: [
@@ -53,11 +62,13 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -76,16 +87,17 @@ let package = Package(
         .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainControl", "DrainProtocol", "DrainFleet", "CNcurses"],
+            dependencies: ["DrainClient", "DrainProtocol", "DrainFleet", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "drainctl",
             dependencies: [
                 "DrainDashboard",
-                "DrainControl",
+                "DrainClient",
                 "DrainFleet",
                 "DrainProtocol",
+                "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -94,13 +106,17 @@ let package = Package(
             name: "drain-demo",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainControl",
+                "DrainProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "demo",
             exclude: ["README.md"],
@@ -110,23 +126,33 @@ let package = Package(
             name: "drain-chaos",
             dependencies: [
                 "Drain",
-                "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
+                "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `calibrate` carries the finished jobs of one drain's journal to the next.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
         .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol"]),
-        .testTarget(name: "DrainTests", dependencies: ["Drain", "DrainProtocol"]),
+        .testTarget(
+            name: "DrainTests",
+            dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
+        ),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
             dependencies: [
                 "DrainControl",
+                "DrainClient",
+                "DrainProtocol",
                 "Drain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,13 +160,15 @@ let package = Package(
         ),
         .testTarget(
             name: "DrainDashboardTests",
-            dependencies: ["DrainDashboard", "DrainControl", "Drain", "DrainTestSupport"]
+            dependencies: ["DrainDashboard", "DrainClient", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "Drain",
+                "DrainClient",
                 "DrainControl",
+                "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

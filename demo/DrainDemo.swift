@@ -1,8 +1,12 @@
 import ArgumentParser
 import Drain
+import DrainClient
 import DrainControl
+import DrainProtocol
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `drain-demo`: a service with realistic synthetic work, to watch a drain happen.
@@ -42,6 +46,15 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Serve HTTP/1 on HOST:PORT (port 0: any free port); GET /sleep?ms=N is a tracked operation.")
     var http: String?
     @Option(help: "With --http, write the bound port here once listening.") var httpPortFile: String?
+    @Option(help: "Serve GET /metrics (Prometheus text format) on HOST:PORT (port 0: any free port).")
+    var metrics: String?
+    @Option(help: "With --metrics, write the bound port here once listening.") var metricsPortFile: String?
+    @Option(
+        name: .customLong("parent-fd"),
+        help: ArgumentHelp(
+            "Drain as on SIGTERM when this descriptor reaches end of file (the launcher holds the other end).",
+            visibility: .hidden))
+    var parentFD: Int32?
 
     /// With --http the requests are the work: no synthetic jobs unless a rate is asked for.
     private var jobRate: Double { rate ?? (http == nil ? 4 : 0) }
@@ -52,6 +65,12 @@ struct DrainDemo: AsyncParsableCommand {
             do { _ = try HTTPAddress(parsing: http) } catch { throw ValidationError("\(error)") }
         }
         guard httpPortFile == nil || http != nil else { throw ValidationError("--http-port-file needs --http") }
+        if let metrics {
+            do { _ = try HTTPAddress(parsing: metrics, flag: "--metrics") } catch { throw ValidationError("\(error)") }
+        }
+        guard metricsPortFile == nil || metrics != nil else {
+            throw ValidationError("--metrics-port-file needs --metrics")
+        }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be 0 or more seconds") }
         guard lameDuck >= 0, lameDuck.isFinite else { throw ValidationError("--lame-duck must be 0 or more seconds") }
@@ -67,6 +86,9 @@ struct DrainDemo: AsyncParsableCommand {
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
             throw ValidationError("--name must be a plain name without '/'")
         }
+        if let parentFD, parentFD < 0 || fcntl(parentFD, F_GETFD) < 0 {
+            throw ValidationError("--parent-fd \(parentFD) is not an open descriptor")
+        }
     }
 
     func run() async throws {
@@ -77,6 +99,7 @@ struct DrainDemo: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "drain-demo")
+        if let parentFD { ParentWatch.start(fd: parentFD) }
         let runDirectory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
         let outcome: ShutdownReport
         do {
@@ -102,7 +125,7 @@ struct DrainDemo: AsyncParsableCommand {
             }
         }
         let summary =
-            "drain-demo: \(outcome.outcome.rawValue) drain in \(String(format: "%.2f", outcome.drainSeconds))s: "
+            "drain-demo: \(outcome.outcome.rawValue) drain in \(DurationFormat.fixed(outcome.drainSeconds, places: 2))s: "
             + "\(outcome.completed) completed, \(outcome.requeued) requeued, \(outcome.queued) still queued\n"
         FileHandle.standardError.write(Data(summary.utf8))
         if outcome.outcome == .forced { throw ExitCode(3) }
@@ -116,6 +139,10 @@ struct DrainDemo: AsyncParsableCommand {
         configuration.defaultGrace = .milliseconds(Int64(grace * 1000))
         configuration.lameDuck = .milliseconds(Int64(lameDuck * 1000))
         configuration.cancellationWindow = .milliseconds(Int64(cancelWindow * 1000))
+        // The executable bootstraps the metrics backend, before the pool builds its metrics; the library
+        // only ever takes a factory.
+        let registry = metrics == nil ? nil : PrometheusCollectorRegistry()
+        if let registry { MetricsSystem.bootstrap(Self.prometheusFactory(registry: registry)) }
         let pool = WorkerPool(
             configuration: configuration, journal: store, signals: await DrainSignal.unixSignals(), logger: logger
         )
@@ -129,12 +156,15 @@ struct DrainDemo: AsyncParsableCommand {
         )
         var front: HTTPFront?
         if let http { front = try await startHTTP(address: http, pool: pool, logger: logger) }
+        var scrapes: MetricsEndpoint?
+        if let metrics, let registry { scrapes = try await startMetrics(address: metrics, registry: registry) }
         let producer = Producer(
             pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger, recorder: recorder
         )
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
+                // Stopped in reverse order: the metrics endpoint (first) answers scrapes until the very end.
+                services: (scrapes.map { [.init(service: $0)] } ?? []) + [
                     .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                     .init(service: producer, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
                 ] + (front.map { [.init(service: $0)] } ?? []) + [
@@ -152,19 +182,32 @@ struct DrainDemo: AsyncParsableCommand {
     /// Binds the HTTP front and says where, on stdout and in `--http-port-file`, for scripts and harnesses.
     private func startHTTP(address: String, pool: WorkerPool, logger: Logger) async throws -> HTTPFront {
         let front = try await HTTPFront.bind(try HTTPAddress(parsing: address), pool: pool, logger: logger)
-        if let httpPortFile {
-            // Written whole then renamed, so a reader polling for the file never sees a partial port.
-            let partial = httpPortFile + ".partial"
-            do {
-                try Data("\(front.address.port ?? 0)\n".utf8).write(to: URL(fileURLWithPath: partial))
-                guard rename(partial, httpPortFile) == 0 else {
-                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-                }
-            } catch {
-                throw HTTPFrontError(.portFile, "cannot write the HTTP port to \(httpPortFile)", cause: error)
-            }
-        }
+        if let httpPortFile { try PortFile.write(front.address.port ?? 0, to: httpPortFile) }
         FileHandle.standardOutput.write(Data("drain-demo: http listening on \(front.boundAddress)\n".utf8))
         return front
+    }
+
+    /// Binds the metrics endpoint and says where, like ``startHTTP(address:pool:logger:)``.
+    private func startMetrics(address: String, registry: PrometheusCollectorRegistry) async throws
+        -> MetricsEndpoint
+    {
+        let endpoint = try await MetricsEndpoint.bind(
+            try HTTPAddress(parsing: address, flag: "--metrics"), registry: registry)
+        let port = endpoint.address.port ?? 0
+        if let metricsPortFile { try PortFile.write(port, to: metricsPortFile) }
+        FileHandle.standardOutput.write(
+            Data("drain-demo: metrics at http://\(endpoint.address.ipAddress ?? "?"):\(port)/metrics\n".utf8))
+        return endpoint
+    }
+
+    /// Prometheus with histogram buckets that suit drains (its defaults stop at 10 s).
+    static func prometheusFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [
+            DrainMetrics.jobDuration: DrainMetrics.jobDurationBuckets,
+            DrainMetrics.operationDuration: DrainMetrics.operationDurationBuckets,
+            DrainMetrics.drainDuration: DrainMetrics.drainDurationBuckets,
+        ]
+        return factory
     }
 }

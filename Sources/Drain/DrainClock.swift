@@ -18,11 +18,3 @@ struct DrainClock: Sendable {
     /// Sleeps until the given offset; throws `CancellationError` when the task is cancelled.
     func sleep(until offset: Duration) async throws { try await sleeper(offset) }
 }
-
-extension Duration {
-    /// The duration in seconds as a `Double`, for reports and JSON.
-    var seconds: Double {
-        let (s, attos) = components
-        return Double(s) + Double(attos) / 1e18
-    }
-}

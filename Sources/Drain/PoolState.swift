@@ -33,19 +33,25 @@ struct PoolState {
     var spaceWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     var nextWaiterID: UInt64 = 0
 
+    /// Jobs and tracked operations that finished; ``completedOperations`` of them were operations.
     var completed = 0
+    var completedOperations = 0
     var failed = 0
     var rejected = 0
     var cancelled = 0
     var requeued = 0
     var recovered = 0
     var stats: [String: DurationSamples] = [:]
+    /// kind → the expected duration its application declared, in seconds.
+    var declared: [String: Double] = [:]
 
     var drainCause: DrainCause?
     var grace: Duration?
     var drainStarted: Duration?
     var drainStartedAt: Date?
     var deadline: Duration?
+    /// When the lame duck ends and draining begins, while in lame duck.
+    var lameDuckEnds: Duration?
     var inFlightAtDrainStart = 0
     var settledSinceDrainStart = 0
     var windowExpired = false
@@ -58,7 +64,34 @@ struct PoolState {
     var recentEvents: [DrainEvent] = []
     var nextSeq = 1
 
+    // What was decided under the lock but must run after it: publishing resumes subscribers'
+    // continuations and cancelling runs tasks' cancellation handlers, and either may call back into
+    // the pool. ``WorkerPool/runDeferred()`` takes them out and runs them.
+
+    /// Events recorded and not yet handed to the subscribers, in `seq` order.
+    var unpublished: [DrainEvent] = []
+    /// Someone is handing events over now; others leave theirs to it, so the order stays `seq` order.
+    var publishing = false
+    /// The `stopped` event is recorded: end the subscriptions once it has been handed over.
+    var finishSubscriptions = false
+    /// Task cancellations and operations' cancel closures to run.
+    var pendingCancels: [@Sendable () -> Void] = []
+
     var inFlightTotal: Int { inFlight.count + operations.count }
+
+    /// Seconds until the deadline: in lame duck the lame duck left plus the grace, 0 once forcing or when
+    /// there is no drain.
+    func secondsLeft(at now: Duration, defaultGrace: Duration) -> Double {
+        switch phase {
+        case .lameDuck:
+            let lameDuckLeft = max(.zero, (lameDuckEnds ?? now) - now)
+            return (lameDuckLeft + (grace ?? defaultGrace)).seconds
+        case .draining:
+            return max(.zero, (deadline ?? now) - now).seconds
+        case .running, .forcing, .stopped:
+            return 0
+        }
+    }
 
     /// Builds an event, keeps it among the recent ones and returns it for publishing.
     mutating func event(
@@ -71,6 +104,7 @@ struct PoolState {
         )
         nextSeq += 1
         recentEvents.append(event)
+        unpublished.append(event)
         if recentEvents.count > limit { recentEvents.removeFirst(recentEvents.count - limit) }
         return event
     }

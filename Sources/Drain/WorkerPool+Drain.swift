@@ -31,6 +31,7 @@ extension WorkerPool {
                             cause: cause, limit: configuration.snapshotEventLimit
                         )
                     )
+                    state.lameDuckEnds = clock.now + configuration.lameDuck
                     schedule(&state, at: clock.now + configuration.lameDuck)
                 } else {
                     events += beginDraining(&state)
@@ -57,10 +58,11 @@ extension WorkerPool {
             case .forcing, .stopped:
                 break
             }
-            for event in events { hub.publish(event) }
             return (events, state.phase)
         }
+        runDeferred()
         log(events)
+        publishGauges()
         releaseWaiters()
         wake()
         return phase
@@ -91,10 +93,11 @@ extension WorkerPool {
                 "deadline \(direction) \(format(delta >= .zero ? delta : .zero - delta)) by \(cause)",
                 cause: cause, limit: configuration.snapshotEventLimit
             )
-            hub.publish(event)
             return [event]
         }
+        runDeferred()
         log(events)
+        publishGauges()
         wake()
     }
 
@@ -108,10 +111,11 @@ extension WorkerPool {
                 events += beginDraining(&state)
             }
             if state.phase == .draining { events += beginForcing(&state, cause: cause) }
-            for event in events { hub.publish(event) }
             return events
         }
+        runDeferred()
         log(events)
+        publishGauges()
         releaseWaiters()
         wake()
     }
@@ -142,10 +146,11 @@ extension WorkerPool {
             case .forcing: state.windowExpired = true
             case .running, .stopped: break
             }
-            for event in events { hub.publish(event) }
             return events
         }
+        runDeferred()
         log(events)
+        publishGauges()
         wake()
     }
 
@@ -153,6 +158,7 @@ extension WorkerPool {
         let now = clock.now
         let grace = state.grace ?? configuration.defaultGrace
         state.phase = .draining
+        state.lameDuckEnds = nil
         state.drainStarted = now
         state.drainStartedAt = Date()
         state.deadline = now + grace
@@ -171,8 +177,11 @@ extension WorkerPool {
 
     func beginForcing(_ state: inout PoolState, cause: DrainCause) -> [DrainEvent] {
         state.phase = .forcing
-        for entry in state.inFlight.entries.values where !entry.finishing { entry.cancel() }
-        for operation in state.operations.values { operation.cancel?() }
+        // Run after the lock (see runDeferred): a cancellation handler may call back into the pool.
+        for entry in state.inFlight.entries.values where !entry.finishing { state.pendingCancels.append(entry.cancel) }
+        for operation in state.operations.values {
+            if let cancel = operation.cancel { state.pendingCancels.append(cancel) }
+        }
         schedule(&state, at: clock.now + configuration.cancellationWindow)
         return [
             state.event(
@@ -185,7 +194,7 @@ extension WorkerPool {
 
     /// Arms the single timer for `offset`, replacing any earlier one.
     func schedule(_ state: inout PoolState, at offset: Duration) {
-        state.timer?.cancel()
+        if let old = state.timer { state.pendingCancels.append { old.cancel() } }
         state.timerGeneration += 1
         let generation = state.timerGeneration
         let clock = self.clock
@@ -211,11 +220,5 @@ extension WorkerPool {
     }
 }
 
-/// `1.5s`, `30s`, `2m05s`: durations as operators read them.
-func format(_ duration: Duration) -> String {
-    let seconds = duration.seconds
-    if seconds < 10, seconds != seconds.rounded() { return String(format: "%.1fs", seconds) }
-    let whole = Int(seconds.rounded())
-    if whole < 60 { return "\(whole)s" }
-    return String(format: "%dm%02ds", whole / 60, whole % 60)
-}
+/// `1.5s`, `30s`, `2m05s`: durations as operators read them in events and logs.
+func format(_ duration: Duration) -> String { DurationFormat.short(duration.seconds) }

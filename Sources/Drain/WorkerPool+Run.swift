@@ -16,8 +16,13 @@ extension WorkerPool {
         }
         let recovered = try await journal.recover()
         let counts = try await journal.counts()
+        let history = await readHistory()
         let started = state.withLock { state -> [DrainEvent] in
             state.queued = counts.queued
+            for (kind, durations) in history {
+                // Oldest first, so the newest are the ones the ring keeps.
+                for seconds in durations.reversed() { state.stats[kind, default: DurationSamples()].add(seconds) }
+            }
             state.loaded = true
             state.recovered = recovered
             var events = [
@@ -35,9 +40,9 @@ extension WorkerPool {
                     )
                 )
             }
-            for event in events { hub.publish(event) }
             return events
         }
+        runDeferred()
         if recovered > 0 { metrics.recovered.increment(by: recovered) }
         log(started)
         releaseWaiters()
@@ -50,6 +55,9 @@ extension WorkerPool {
                         group.addTask {
                             for await signal in signals { self.handle(signal) }
                         }
+                    }
+                    if let interval = self.configuration.gaugeRefreshInterval {
+                        group.addTask { await self.refreshGauges(every: interval) }
                     }
                     await self.dispatch()
                     group.cancelAll()
@@ -121,14 +129,14 @@ extension WorkerPool {
             wake()
             return
         }
-        let released = state.withLock { state -> [Job] in
+        let (released, inFlight, queued) = state.withLock { state -> ([Job], Int, Int) in
             state.claiming = false
             // Fewer rows than counted means the count drifted (a row changed outside this process):
             // trust the journal rather than spin on a claim that finds nothing.
             state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
             guard state.phase.acceptsWork else {
                 state.queued += jobs.count
-                return jobs
+                return (jobs, state.inFlightTotal, state.queued)
             }
             for job in jobs {
                 let task = Task { await self.execute(job) }
@@ -136,10 +144,11 @@ extension WorkerPool {
                     InFlightIndex.Entry(job: job, started: clock.now, startedAt: Date(), cancel: { task.cancel() })
                 )
             }
-            metrics.inFlight.set(state.inFlightTotal)
-            metrics.queued.set(state.queued)
-            return []
+            return ([], state.inFlightTotal, state.queued)
         }
+        metrics.inFlight.set(inFlight)
+        metrics.queued.set(queued)
+        publishGauges()
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
@@ -148,6 +157,20 @@ extension WorkerPool {
                 .value
         }
         releaseWaiters()
+    }
+
+    /// What earlier processes on this journal observed, so predictions do not start from nothing.
+    ///
+    /// Predictions can do without it: a journal that cannot say is logged and the pool starts anyway.
+    private func readHistory() async -> [String: [Double]] {
+        do {
+            return try await journal.recentDurations(limit: DurationSamples.defaultCapacity)
+        } catch {
+            logger.warning(
+                "cannot read job durations from the journal; predictions start from the priors",
+                metadata: ["drain.error": "\(error)"])
+            return [:]
+        }
     }
 
     /// Runs one job and records its outcome; a job abandoned meanwhile is left as the drain put it.
@@ -173,8 +196,8 @@ extension WorkerPool {
             journalError = error
         }
         let ran = clock.now - started
-        let events = state.withLock { state -> [DrainEvent] in
-            guard state.inFlight.remove(job.id) != nil else { return [] }
+        let (settled, events, inFlight) = state.withLock { state -> (Bool, [DrainEvent], Int) in
+            guard state.inFlight.remove(job.id) != nil else { return (false, [], state.inFlightTotal) }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             var events: [DrainEvent] = []
             if journalError != nil {
@@ -191,12 +214,9 @@ extension WorkerPool {
             case .done:
                 state.completed += 1
                 state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
-                metrics.completed.increment()
-                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
             case .failed(let message):
                 state.failed += 1
                 state.stats[job.kind, default: DurationSamples()].add(ran.seconds)
-                metrics.failed.increment()
                 events.append(
                     state.event(
                         .jobFailed, "job \(job.id) (\(job.kind)) failed: \(message)", job: job, ran: ran,
@@ -207,8 +227,6 @@ extension WorkerPool {
                 state.cancelled += 1
                 state.requeued += 1
                 state.queued += 1
-                metrics.cancelled.increment()
-                metrics.requeued.increment()
                 state.reportJobs.append(
                     .init(id: job.id, kind: job.kind, ranSeconds: ran.seconds, fate: "cancelled", requeued: true)
                 )
@@ -219,9 +237,23 @@ extension WorkerPool {
                     )
                 )
             }
-            metrics.inFlight.set(state.inFlightTotal)
-            for event in events { hub.publish(event) }
-            return events
+            return (true, events, state.inFlightTotal)
+        }
+        runDeferred()
+        // Metrics after the lock: a metrics backend is foreign code and may be slow.
+        if settled {
+            switch result {
+            case .done:
+                metrics.completed.increment()
+                metrics.jobDuration.recordNanoseconds(ran.nanoseconds)
+            case .failed:
+                metrics.failed.increment()
+            case .requeued, .released:
+                metrics.cancelled.increment()
+                metrics.requeued.increment()
+            }
+            metrics.inFlight.set(inFlight)
+            publishGauges()
         }
         log(events)
         wake()
@@ -230,9 +262,11 @@ extension WorkerPool {
     /// The cancellation window closed: put back every job still running and stop waiting for it.
     private func abandon() async {
         let now = clock.now
-        let (abandoned, events) = state.withLock { state -> ([JobOutcome], [DrainEvent]) in
+        let (abandoned, operationsAbandoned, events) = state.withLock {
+            state -> ([JobOutcome], Int, [DrainEvent]) in
             var outcomes: [JobOutcome] = []
             var events: [DrainEvent] = []
+            let operations = state.operations.count
             for entry in state.inFlight.oldest(state.inFlight.count) where !entry.finishing {
                 state.inFlight.remove(entry.job.id)
                 let ran = now - entry.started
@@ -266,11 +300,12 @@ extension WorkerPool {
                 )
                 state.operations = [:]
             }
-            for event in events { hub.publish(event) }
-            return (outcomes, events)
+            return (outcomes, operations, events)
         }
+        runDeferred()
         metrics.requeued.increment(by: abandoned.count)
-        metrics.cancelled.increment(by: abandoned.count)
+        metrics.cancelled.increment(by: abandoned.count + operationsAbandoned)
+        publishGauges()
         log(events)
         do {
             let journal = self.journal
@@ -290,7 +325,7 @@ extension WorkerPool {
             logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
         }
         let report = state.withLock { state -> ShutdownReport in
-            state.timer?.cancel()
+            if let timer = state.timer { state.pendingCancels.append { timer.cancel() } }
             let forced = state.phase == .forcing
             let stoppedAt = Date()
             let drainSeconds = state.drainStartedAt.map { stoppedAt.timeIntervalSince($0) } ?? 0
@@ -302,36 +337,31 @@ extension WorkerPool {
                 inFlightAtDrainStart: state.inFlightAtDrainStart, completed: state.completed,
                 failed: state.failed, cancelled: state.cancelled, requeued: state.requeued,
                 recovered: state.recovered, rejected: state.rejected, queued: state.queued,
-                jobs: state.reportJobs
+                jobs: state.reportJobs, completedOperations: state.completedOperations
             )
             state.report = report
             state.lifecycle = .finished
             var event = state.event(
                 .stopped,
-                "stopped \(report.outcome.rawValue) after \(String(format: "%.2f", drainSeconds))s: \(report.completed) completed, \(report.requeued) requeued",
+                "stopped \(report.outcome.rawValue) after \(DurationFormat.fixed(drainSeconds, places: 2))s: \(report.completed) completed, \(report.requeued) requeued",
                 cause: state.drainCause, limit: configuration.snapshotEventLimit
             )
             event.report = report
             state.recentEvents[state.recentEvents.count - 1] = event
-            hub.publish(event)
-            metrics.drainDuration.recordNanoseconds(Int64(drainSeconds * 1e9))
+            state.unpublished[state.unpublished.count - 1] = event
+            state.finishSubscriptions = true
             return report
         }
-        hub.finish()
+        runDeferred()
+        metrics.drainDuration.recordNanoseconds(Int64(report.drainSeconds * 1e9))
+        publishGauges()
         logger.notice(
             "drain finished",
             metadata: [
                 "drain.outcome": "\(report.outcome.rawValue)",
-                "drain.seconds": "\(String(format: "%.3f", report.drainSeconds))",
+                "drain.seconds": "\(DurationFormat.fixed(report.drainSeconds, places: 3))",
                 "drain.requeued": "\(report.requeued)",
             ]
         )
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (s, attos) = components
-        return s * 1_000_000_000 + attos / 1_000_000_000
     }
 }

@@ -71,7 +71,24 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     ///   - kind: The name given to ``submit(kind:payload:)``.
     ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
     public func register(kind: String, handler: @escaping JobHandler) {
-        state.withLock { $0.handlers[kind] = handler }
+        register(kind: kind, expectedDuration: nil, handler: handler)
+    }
+
+    /// Registers the handler for a kind of job, with the duration its jobs usually take. Call before
+    /// ``run()``.
+    ///
+    /// The declared duration is the kind's prior: predictions lean on it (as their median) until enough
+    /// jobs of the kind have finished for their observed durations to outweigh it.
+    /// - Parameters:
+    ///   - kind: The name given to ``submit(kind:payload:)``.
+    ///   - expectedDuration: A typical (median) run of one job; nil to leave it to the pool-wide prior.
+    ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
+    public func register(kind: String, expectedDuration: Duration?, handler: @escaping JobHandler) {
+        let declared = expectedDuration.map(\.seconds).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+        state.withLock {
+            $0.handlers[kind] = handler
+            $0.declared[kind] = declared
+        }
     }
 
     /// Accepts a job, and returns once it is durable in the journal.
@@ -105,17 +122,21 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public func track<T: Sendable>(
         _ name: String, operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let id = try state.withLock { state -> UInt64 in
+        let admitted = state.withLock { state -> UInt64? in
             guard state.phase.acceptsWork else {
                 state.rejected += 1
-                metrics.rejected.increment()
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new operations are refused")
+                return nil
             }
             let id = state.nextOperationID
             state.nextOperationID += 1
             state.operations[id] = PoolState.Operation(name: name, started: clock.now)
             return id
         }
+        guard let id = admitted else {
+            metrics.rejected.increment()
+            throw DrainError(.notAccepting, "the pool is \(phase): new operations are refused")
+        }
+        let started = clock.now
         let task = Task { try await operation() }
         let cancelNow = state.withLock { state -> Bool in
             state.operations[id]?.cancel = { task.cancel() }
@@ -127,14 +148,32 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         } onCancel: {
             task.cancel()
         }
-        state.withLock { state in
-            guard state.operations.removeValue(forKey: id) != nil else { return }
+        let settled = state.withLock { state -> OperationEnd? in
+            guard state.operations.removeValue(forKey: id) != nil else { return nil }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             if task.isCancelled, state.phase >= .forcing {
                 state.cancelled += 1
-                metrics.cancelled.increment()
+                return .cancelled
             }
+            if case .failure = result {
+                state.failed += 1
+                return .failed
+            }
+            // Counted with the jobs, so the report, `status` and the dashboard's banner show the
+            // requests a drain answered; `completedOperations` keeps the split.
+            state.completed += 1
+            state.completedOperations += 1
+            return .completed
         }
+        // Metrics after the lock: a metrics backend is foreign code.
+        switch settled {
+        case .cancelled: metrics.cancelled.increment()
+        case .completed:
+            metrics.operationsCompleted.increment()
+            metrics.operationDuration.recordNanoseconds((clock.now - started).nanoseconds)
+        case .failed, nil: break
+        }
+        publishGauges()
         wake()
         return try result.get()
     }
@@ -153,22 +192,20 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
 
     func wake() { wakeContinuation.yield() }
 
+    /// How a tracked operation ended, for the metrics counted after the lock.
+    private enum OperationEnd {
+        case completed
+        case failed
+        case cancelled
+    }
+
     private func reserveSlot(kind: String) async throws {
-        let id = try state.withLock { state -> UInt64? in
-            guard state.handlers[kind] != nil else {
-                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
-            }
-            guard state.phase.acceptsWork else {
-                state.rejected += 1
-                metrics.rejected.increment()
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
-            }
-            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
-                state.reserved += 1
-                return nil
-            }
-            state.nextWaiterID += 1
-            return state.nextWaiterID
+        let id: UInt64?
+        do {
+            id = try takeSlotOrTicket(kind: kind)
+        } catch let error as DrainError where error.code == .notAccepting {
+            metrics.rejected.increment()
+            throw error
         }
         guard let id else { return }
         try await withTaskCancellationHandler {
@@ -188,6 +225,26 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             waiter?.resume(throwing: CancellationError())
         }
         releaseWaiters()
+    }
+
+    /// A reserved slot (nil) or a waiter ticket when the queue is full.
+    /// - Throws: ``DrainError`` `unknownKind`, or `notAccepting` once draining began (counted as rejected).
+    private func takeSlotOrTicket(kind: String) throws -> UInt64? {
+        try state.withLock { state -> UInt64? in
+            guard state.handlers[kind] != nil else {
+                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
+            }
+            guard state.phase.acceptsWork else {
+                state.rejected += 1
+                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
+            }
+            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
+                state.reserved += 1
+                return nil
+            }
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
     }
 
     /// Hands free queue slots to waiting submitters, oldest first; refuses them all once draining.
@@ -227,11 +284,9 @@ extension WorkerPool {
     ///   - cause: Who asked, usually ``DrainCause/client(pid:uid:reason:)``.
     public func audit(_ message: String, cause: DrainCause) {
         let event = state.withLock { state -> DrainEvent in
-            let event = state.event(
-                .command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
-            hub.publish(event)
-            return event
+            state.event(.command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
         }
+        runDeferred()
         logger.info(
             "\(event.message)",
             metadata: [

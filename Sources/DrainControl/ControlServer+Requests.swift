@@ -31,17 +31,17 @@ extension ControlServer {
             return
         }
         let cause = DrainCause.client(pid: peer.pid, uid: peer.uid, reason: request.reason)
+        metrics.request(operation)
         switch operation {
         case .hello:
-            pool.audit("hello", cause: cause)
-            var reply = ControlMessage(id: id, type: .result)
-            reply.hello = .init(
+            logReadOnly(operation, peer: peer)
+            let hello = ControlMessage.Hello(
                 version: ControlProtocol.version, name: pool.name, pid: getpid(), phase: pool.phase,
                 operations: ControlRequest.Operation.allCases.map(\.rawValue)
             )
-            session.send(reply)
+            session.send(.hello(id: id, hello))
         case .status:
-            pool.audit("status", cause: cause)
+            logReadOnly(operation, peer: peer)
             session.send(snapshotReply(id: id))
         case .subscribe:
             let interval = request.intervalMs ?? 1000
@@ -55,9 +55,7 @@ extension ControlServer {
                 return
             }
             pool.audit("subscribe every \(interval)ms", cause: cause)
-            var reply = ControlMessage(id: id, type: .result)
-            reply.intervalMs = interval
-            session.send(reply)
+            session.send(.subscribed(id: id, intervalMs: interval))
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
             if !fanout.add(session, intervalMs: interval) { session.endSubscription() }
         case .shutdown:
@@ -74,8 +72,10 @@ extension ControlServer {
             do {
                 try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
                 session.send(snapshotReply(id: id))
+            } catch let error as DrainError {
+                session.send(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
-                session.send(.failure(id: id, .invalidArgument, "\(error)"))
+                session.send(.failure(id: id, .internalError, "\(error)"))
             }
         case .extend:
             guard let seconds = request.seconds, seconds.isFinite, abs(seconds) <= 86_400 else {
@@ -88,7 +88,7 @@ extension ControlServer {
                 try pool.moveDeadline(by: .milliseconds(Int64(seconds * 1000)), cause: cause)
                 session.send(snapshotReply(id: id))
             } catch let error as DrainError {
-                session.send(.failure(id: id, .notDraining, error.message))
+                session.send(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
                 session.send(.failure(id: id, .internalError, "\(error)"))
             }
@@ -103,9 +103,15 @@ extension ControlServer {
         }
     }
 
-    private func snapshotReply(id: Int?) -> ControlMessage {
-        var reply = ControlMessage(id: id, type: .result)
-        reply.snapshot = pool.snapshot()
-        return reply
+    /// A request that changes nothing: logged with its peer and counted, not kept as a pool event.
+    private func logReadOnly(_ operation: ControlRequest.Operation, peer: PeerCredentials) {
+        logger.debug(
+            "control request",
+            metadata: [
+                "drain.request.op": "\(operation.rawValue)", "drain.peer.pid": "\(peer.pid)",
+                "drain.peer.uid": "\(peer.uid)",
+            ])
     }
+
+    private func snapshotReply(id: Int?) -> ControlMessage { .status(id: id, pool.snapshot()) }
 }

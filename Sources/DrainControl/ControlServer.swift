@@ -1,6 +1,9 @@
 import Drain
+import DrainClient
+import DrainProtocol
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -31,18 +34,22 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// drops connections accepted as it closes, and only this list can still close those.
     let accepted: AcceptedChannels
     let fanout: SubscriberFanout
+    let metrics: ControlMetrics
+    /// One per server: the fan-out and every connection share its encoded events.
+    let encoder = WireEncoder()
 
     private init(
-        pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, socketPath: String,
-        listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
+        pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, metrics: ControlMetrics,
+        socketPath: String, listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
     ) {
         self.accepted = accepted
+        self.metrics = metrics
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
         self.socketPath = socketPath
         self.listener = listener
-        self.fanout = SubscriberFanout(pool: pool)
+        self.fanout = SubscriberFanout(pool: pool, encoder: encoder)
     }
 
     public var description: String { "ControlServer(\(socketPath))" }
@@ -54,9 +61,11 @@ public final class ControlServer: Service, CustomStringConvertible {
     ///   - pool: The pool to expose.
     ///   - configuration: Run directory and limits.
     ///   - logger: Where commands are logged with the peer's pid and uid.
+    ///   - metrics: Where requests are counted (`drain_control_requests_total{pool, op}`); never bootstrapped here.
     /// - Throws: ``ControlError`` `unsafeRunDirectory`, `socketInUse` or `pathTooLong`.
     public static func bind(
-        pool: WorkerPool, configuration: ControlServerConfiguration = .init(), logger: Logger
+        pool: WorkerPool, configuration: ControlServerConfiguration = .init(), logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) async throws -> ControlServer {
         try configuration.runDirectory.prepare()
         let path = configuration.runDirectory.socketPath(name: pool.name)
@@ -83,12 +92,17 @@ public final class ControlServer: Service, CustomStringConvertible {
         unlink(binding)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.listenBacklog))
+            // A client that sends its request and half-closes (`echo … | socat`, `shutdown(SHUT_WR)`) still
+            // gets its answers: its end of input must not close our end of output.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(unixDomainSocketPath: binding) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
-                    let connection = try Connection(wrappingChannelSynchronously: channel)
+                    let connection = try Connection(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: false))
                     accepted.add(connection)
                     return connection
                 }
@@ -104,7 +118,8 @@ public final class ControlServer: Service, CustomStringConvertible {
         var logger = logger
         logger[metadataKey: "drain.socket"] = "\(path)"
         return ControlServer(
-            pool: pool, configuration: configuration, logger: logger, socketPath: path, listener: listener,
+            pool: pool, configuration: configuration, logger: logger,
+            metrics: ControlMetrics(pool: pool.name, factory: metrics), socketPath: path, listener: listener,
             accepted: accepted)
     }
 
@@ -171,8 +186,8 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// One task for the whole server checks every connection a few times per timeout, instead of a
     /// timer per written line.
     private func watchdog() async {
-        let writeTimeout = configuration.writeTimeout.nanoseconds
-        let idleTimeout = configuration.idleTimeout.nanoseconds
+        let writeTimeout = UInt64(max(0, configuration.writeTimeout.nanoseconds))
+        let idleTimeout = UInt64(max(0, configuration.idleTimeout.nanoseconds))
         let period = min(configuration.writeTimeout, configuration.idleTimeout) / 4
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
@@ -191,12 +206,5 @@ public final class ControlServer: Service, CustomStringConvertible {
                 }
             }
         }
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }

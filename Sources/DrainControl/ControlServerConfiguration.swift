@@ -1,3 +1,4 @@
+import DrainClient
 import DrainProtocol
 
 /// Limits and placement of a ``ControlServer``.

@@ -1,5 +1,10 @@
-import DrainControl
-import Foundation
+import DrainClient
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -56,14 +61,14 @@ public enum Dashboard {
         }
         let rows = overviewFeed
         return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
+            let started = DetachedThread.start(name: "drainctl-screen", stackSize: 4 << 20) {
                 let loop = ScreenLoop(
                     state: screen, inbox: inbox, commands: sink, configuration: configuration, overviewFeed: rows)
                 continuation.resume(with: Result { try loop.run() })
             }
-            thread.name = "drainctl-top-screen"
-            thread.stackSize = 4 << 20
-            thread.start()
+            if !started {
+                continuation.resume(throwing: DashboardError(.terminalUnavailable, "cannot start the screen thread"))
+            }
         }
     }
 

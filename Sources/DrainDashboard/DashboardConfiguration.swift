@@ -1,5 +1,10 @@
-import DrainControl
-import Foundation
+import DrainClient
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// How `drainctl top` runs: which processes, how often, and how it looks.
 public struct DashboardConfiguration: Sendable {

@@ -1,5 +1,10 @@
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What `top` leaves on the normal screen after it quits, since the alternate screen is wiped.
 public struct DashboardSummary: Sendable, Hashable {

@@ -1,3 +1,5 @@
+import DrainProtocol
+
 /// What the harness does to a demo under load, and the parameters it drew for it.
 enum ChaosAction: Sendable, Hashable {
     /// How a deadline is moved while draining.
@@ -49,7 +51,7 @@ enum ChaosAction: Sendable, Hashable {
 
     /// One line for people and for reproducing a finding.
     var summary: String {
-        func s(_ value: Double) -> String { String(format: "%.2fs", value) }
+        func s(_ value: Double) -> String { DurationFormat.fixed(value, places: 2) + "s" }
         switch self {
         case .sigterm: return "SIGTERM"
         case .doubleSigterm(let gap): return "SIGTERM, SIGTERM again after \(s(gap))"

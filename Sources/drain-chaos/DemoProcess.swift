@@ -1,4 +1,5 @@
-import DrainControl
+import DrainClient
+import DrainSpawn
 import Foundation
 import Synchronization
 

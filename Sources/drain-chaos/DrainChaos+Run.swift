@@ -1,6 +1,7 @@
 import ArgumentParser
 import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 import Foundation
 
 #if canImport(Glibc)
@@ -84,7 +85,7 @@ extension DrainChaos {
                     let elapsed = (clock.now - started).seconds
                     progress(
                         "\(totals.iterations)/\(iterations) "
-                            + String(format: "%.2fs per iteration, ", elapsed / Double(totals.iterations))
+                            + DurationFormat.fixed(elapsed / Double(totals.iterations), places: 2) + "s per iteration, "
                             + "\(totals.jobs.accepted) accepted, \(totals.jobs.lost) lost"
                     )
                 }
@@ -152,7 +153,7 @@ extension DrainChaos {
 
         /// `drain-demo` in the directory this executable is in (`/proc/self/exe`, so a symlink or a relative
         /// `argv[0]` does not matter).
-        private static func siblingDemo() -> String {
+        static func siblingDemo() -> String {
             let executable =
                 (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? CommandLine.arguments[0]

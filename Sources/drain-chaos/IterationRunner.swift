@@ -1,5 +1,5 @@
 import Drain
-import DrainControl
+import DrainClient
 import Foundation
 
 #if canImport(Glibc)
@@ -184,8 +184,8 @@ struct IterationRunner: Sendable {
     private func drainToEmpty(_ demo: DemoProcess) async throws {
         try await withControlDeadline(drainLimit, what: demo.socketPath) {
             try await Self.connect(demo) { client in
-                // One subscription rather than polled `status`: every status is audited as an event and
-                // would push the `started` event out of the snapshot's recent events.
+                // One subscription rather than polled `status`: it pushes every event, the `started` one
+                // included, without a request per look.
                 try await client.subscribe(intervalMs: 50)
                 var loaded = false
                 while let message = try await client.next() {
@@ -201,13 +201,5 @@ struct IterationRunner: Sendable {
                     .demoFailed, "drain-demo (pid \(demo.pid)) closed the connection before its queue emptied")
             }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

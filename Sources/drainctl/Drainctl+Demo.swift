@@ -1,7 +1,17 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainDashboard
-import Foundation
+import DrainSpawn
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Demo: AsyncParsableCommand {
@@ -24,7 +34,8 @@ extension Drainctl {
         @Option(help: "Jobs running at once.") var concurrency = DemoService.Workload().concurrency
         @Option(help: "Multiply every job's duration by this factor.") var durationScale = DemoService.Workload()
             .durationScale
-        @Option(help: "Seconds of grace the demo uses, and the shutdown dialogue proposes.") var grace =
+        @Option(parsing: .unconditional, help: "Seconds of grace the demo uses, and the shutdown dialogue proposes.")
+        var grace =
             DemoService.Workload().grace
 
         func validate() throws {
@@ -41,10 +52,10 @@ extension Drainctl {
         func run() async throws {
             // Checked before anything starts, so a pipe gets the error and no orphaned service.
             guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-                Failure.printError(
+                printError(
                     "demo opens `top`, which needs a terminal; start `drain-demo` yourself and use `drainctl status` or `drainctl events`"
                 )
-                throw ExitCode(Failure.noProcess)
+                throw ExitCode(ExitCodes.noProcess)
             }
             var workload = DemoService.Workload()
             workload.rate = rate
@@ -54,8 +65,8 @@ extension Drainctl {
             let service: DemoService
             do {
                 service = try await DemoService.start(executable: DemoService.locate(), workload: workload)
-            } catch let error as DashboardError {
-                Failure.printError(error.message)
+            } catch {
+                printError(error.message)
                 throw ExitCode.failure
             }
             let configuration = DashboardConfiguration(

@@ -1,7 +1,12 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Drainctl {
     struct Events: AsyncParsableCommand {
@@ -41,8 +46,8 @@ extension Drainctl {
                 }
             }
             if !stopped {
-                Failure.printError("the connection to \(entry.name) (pid \(entry.pid)) was lost before it stopped")
-                throw ExitCode(Failure.connectionLost)
+                printError("the connection to \(entry.name) (pid \(entry.pid)) was lost before it stopped")
+                throw ExitCode(ExitCodes.connectionLost)
             }
         }
     }

@@ -1,7 +1,16 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Ls: AsyncParsableCommand {
@@ -35,7 +44,7 @@ extension Drainctl {
         func run() async throws {
             let directory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
             if FileManager.default.fileExists(atPath: directory.path) {
-                do { try directory.verify() } catch let error as ControlError { throw Failure.from(error) }
+                do { try directory.verify() } catch let error as ControlError { throw ExitCodes.from(error) }
             }
             var rows: [Row] = []
             for entry in directory.entries() {
@@ -72,7 +81,8 @@ extension Drainctl {
                         row.name, "\(row.pid)", row.state, row.phase?.rawValue ?? "-",
                         row.inFlight.map(String.init) ?? "-",
                         row.queued.map(String.init) ?? "-",
-                        row.secondsLeft.map { String(format: "%.0fs", max(0, $0)) } ?? "-",
+                        row.secondsLeft.map { (left: Double) in DurationFormat.fixed(max(0, left), places: 0) + "s" }
+                            ?? "-",
                         row.socket,
                     ])
                 )
@@ -83,9 +93,9 @@ extension Drainctl {
 
         private func pad(_ columns: [String]) -> String {
             let widths = [16, 8, 13, 10, 10, 8, 6, 0]
-            return zip(columns, widths).map { column, width in
-                width == 0
-                    ? column : column.padding(toLength: max(width, column.count + 1), withPad: " ", startingAt: 0)
+            return zip(columns, widths).map { (column: String, width: Int) -> String in
+                guard width > 0 else { return column }
+                return column + String(repeating: " ", count: max(width, column.count + 1) - column.count)
             }.joined()
         }
     }

@@ -1,7 +1,12 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension Drainctl {
     struct Status: AsyncParsableCommand {

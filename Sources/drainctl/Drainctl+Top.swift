@@ -1,7 +1,16 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainDashboard
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension Drainctl {
     struct Top: AsyncParsableCommand {
@@ -49,10 +58,10 @@ extension Drainctl {
             do {
                 return try await Dashboard.run(configuration)
             } catch let error as DashboardError {
-                Failure.printError(error.message)
-                throw ExitCode(Failure.noProcess)
+                printError(error.message)
+                throw ExitCode(ExitCodes.noProcess)
             } catch let error as ControlError {
-                throw Failure.from(error)
+                throw ExitCodes.from(error)
             }
         }
 

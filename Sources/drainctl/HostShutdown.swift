@@ -1,7 +1,11 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `drainctl shutdown --all`: every live process of the run directory drained at once, each followed to
 /// its end on a connection of its own, one tagged line per event, one summary line per process.
@@ -16,7 +20,8 @@ struct HostShutdown {
     }
 
     var runDirectory: RunDirectory
-    var grace: Double?
+    /// The grace for one process, resolved on its connection (`--grace auto` asks each its planner).
+    var grace: @Sendable (ControlClient) async throws -> Double?
     var reason: String?
     var noWait: Bool
     var json: Bool
@@ -46,12 +51,12 @@ struct HostShutdown {
     /// The live processes: the ones whose socket answers a probe. None is an error, as for every command.
     static func liveProcesses(in directory: RunDirectory) throws -> [ProcessEntry] {
         if FileManager.default.fileExists(atPath: directory.path) {
-            do { try directory.verify() } catch let error as ControlError { throw Failure.from(error) }
+            do { try directory.verify() } catch let error as ControlError { throw ExitCodes.from(error) }
         }
         let live = directory.entries().filter { SocketProbe.probe(path: $0.path) == .live }
         guard !live.isEmpty else {
-            Failure.printError("no live process in \(directory.path) (see `drainctl ls`)")
-            throw ExitCode(Failure.noProcess)
+            printError("no live process in \(directory.path) (see `drainctl ls`)")
+            throw ExitCode(ExitCodes.noProcess)
         }
         return live
     }
@@ -59,14 +64,15 @@ struct HostShutdown {
     /// One process: subscribe, ask for the drain, print its events until it stops.
     /// - Returns: Nil with `--no-wait`, once the request was answered.
     private func drain(_ entry: ProcessEntry, tagWidth: Int) async -> Ending? {
-        let tag = Self.tag(entry).padding(toLength: tagWidth, withPad: " ", startingAt: 0)
+        let name = Self.tag(entry)
+        let tag = name + String(repeating: " ", count: max(0, tagWidth - name.count))
         do {
             return try await ControlClient.withConnection(path: entry.path) { client -> Ending? in
                 // Subscribed first, so no event of the drain can slip between the request and the stream.
                 if !noWait { try await client.subscribe(intervalMs: 1000) }
-                let snapshot = try await client.shutdown(grace: grace, reason: reason)
+                let snapshot = try await client.shutdown(grace: try await grace(client), reason: reason)
                 if noWait {
-                    let grace = snapshot.graceSeconds.map { SnapshotText.duration($0) } ?? "-"
+                    let grace = snapshot.graceSeconds.map { DurationFormat.duration($0) } ?? "-"
                     emit(
                         json
                             ? try Self.line(entry, ["snapshot": snapshot])
@@ -98,17 +104,17 @@ struct HostShutdown {
                 emit((try? Self.line(entry, ["report": report])) ?? "")
             } else {
                 emit(
-                    "\(Self.tag(entry)): stopped \(report.outcome.rawValue) in \(String(format: "%.2f", report.drainSeconds))s: "
+                    "\(Self.tag(entry)): stopped \(report.outcome.rawValue) in \(DurationFormat.fixed(report.drainSeconds, places: 2))s: "
                         + "\(report.completed) completed, \(report.cancelled) cancelled, \(report.requeued) requeued")
             }
-            return report.outcome == .forced ? Failure.forced : 0
+            return report.outcome == .forced ? ExitCodes.forced : 0
         case .lost(let message):
             if json {
                 emit((try? Self.line(entry, ["lost": message])) ?? "")
             } else {
                 emit("\(Self.tag(entry)): lost: \(message)")
             }
-            return Failure.connectionLost
+            return ExitCodes.connectionLost
         }
     }
 

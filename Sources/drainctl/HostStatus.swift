@@ -1,7 +1,11 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `drainctl status --all`: every live process of the run directory, asked at once.
 struct HostStatus {
@@ -40,10 +44,10 @@ struct HostStatus {
                 snapshots.append(snapshot)
                 blocks.append(SnapshotText.render(snapshot))
             case .failure(let error):
-                code = Failure.connectionLost
-                Failure.printError("\(HostShutdown.tag(entry)) did not answer: \(error.message)")
+                code = ExitCodes.connectionLost
+                printError("\(HostShutdown.tag(entry)) did not answer: \(error.message)")
             case nil:
-                code = Failure.connectionLost
+                code = ExitCodes.connectionLost
             }
         }
         if json {

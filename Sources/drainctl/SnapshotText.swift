@@ -1,5 +1,10 @@
 import DrainProtocol
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Plain-text renderings of snapshots and events for `status`, `events` and `shutdown`.
 enum SnapshotText {
@@ -12,33 +17,75 @@ enum SnapshotText {
         if let started = s.inFlightAtDrainStart {
             var drain = "  drain: started by \(s.drainCause?.description ?? "?")"
             if let grace = s.graceSeconds { drain += ", grace \(duration(grace))" }
-            if let left = s.secondsLeft { drain += ", \(String(format: "%.1f", max(0, left)))s left" }
+            if let left = s.secondsLeft { drain += ", \(DurationFormat.fixed(max(0, left), places: 1))s left" }
             drain += ", \(s.drainedSinceStart ?? 0)/\(started) done"
-            if let eta = s.etaSeconds { drain += ", ETA \(String(format: "%.1f", eta))s" }
-            if let misses = s.predictedMisses, misses > 0 { drain += ", \(misses) predicted to miss the deadline" }
+            if let expected = s.expectedMisses {
+                drain += ", ETA " + range(s.etaP50Seconds, s.etaP90Seconds, beyond: "past the deadline")
+                drain += ", \(DurationFormat.fixed(expected, places: 1)) expected to miss"
+            } else {
+                if let eta = s.etaSeconds { drain += ", ETA \(DurationFormat.fixed(eta, places: 1))s" }
+                if let misses = s.predictedMisses, misses > 0 { drain += ", \(misses) predicted to miss the deadline" }
+            }
             lines.append(drain)
+            if let likely = s.likelyToMiss, let count = s.likelyToMissCount, count > 0 {
+                let named = likely.map { "\($0.kind) #\($0.id) (\(percent($0.pMiss)))" }
+                lines.append("  likely to miss: \(count): " + named.joined(separator: ", "))
+            }
+        } else if let plan = s.plan {
+            var line = "  planner: a \(duration(plan.graceSeconds)) drain now: ETA "
+            line += range(plan.etaP50Seconds, plan.etaP90Seconds, beyond: "past the grace")
+            line += ", \(DurationFormat.fixed(plan.expectedMisses, places: 1)) expected to miss"
+            if let suggested = plan.suggestedGraceSeconds {
+                line += "; 90 % drained in \(duration(suggested.rounded(.up))) (shutdown --grace auto)"
+            } else {
+                line += "; no grace under a day drains it all with 90 %"
+            }
+            lines.append(line)
         }
         if let report = s.report {
-            lines.append("  stopped \(report.outcome.rawValue) after \(String(format: "%.2f", report.drainSeconds))s")
+            lines.append(
+                "  stopped \(report.outcome.rawValue) after \(DurationFormat.fixed(report.drainSeconds, places: 2))s")
         }
         if !s.oldestJobs.isEmpty {
             lines.append("  oldest in flight:")
             for job in s.oldestJobs.prefix(5) {
-                lines.append("    #\(job.id) \(job.kind)  \(String(format: "%.1f", job.ageSeconds))s")
+                var line = "    #\(job.id) \(job.kind)  \(DurationFormat.fixed(job.ageSeconds, places: 1))s"
+                if let p = job.pMiss {
+                    line += "  P(miss) \(percent(p))"
+                    if let source = job.predictionSource { line += " (\(source.rawValue))" }
+                }
+                lines.append(line)
             }
         }
         return lines.joined(separator: "\n")
     }
 
+    /// `14:03:27  draining   drain started by SIGTERM`: the time in UTC, as the ISO-8601 event times are.
     static func render(_ event: DrainEvent) -> String {
-        let time = event.time.formatted(.iso8601.time(includingFractionalSeconds: false))
-        return "\(time)  \(event.phase.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(event.message)"
+        let phase = event.phase.rawValue
+        let padded = phase + String(repeating: " ", count: max(0, 9 - phase.count))
+        return "\(utcTime(event.time))  \(padded)  \(event.message)"
     }
 
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded(.down))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
-        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+    static func duration(_ seconds: Double) -> String { DurationFormat.duration(seconds) }
+
+    /// `2.1–4.8s`, `2.1s–past the deadline`, or `past the deadline`.
+    static func range(_ p50: Double?, _ p90: Double?, beyond: String) -> String {
+        switch (p50, p90) {
+        case (let p50?, let p90?):
+            DurationFormat.fixed(p50, places: 1) + "–" + DurationFormat.fixed(p90, places: 1) + "s"
+        case (let p50?, nil): DurationFormat.fixed(p50, places: 1) + "s–" + beyond
+        case (nil, _): beyond
+        }
+    }
+
+    /// `82%`.
+    static func percent(_ p: Double) -> String { "\(Int((min(1, max(0, p)) * 100).rounded()))%" }
+
+    private static func utcTime(_ date: Date) -> String {
+        let second = Int(date.timeIntervalSince1970.rounded(.down))
+        let day = ((second % 86_400) + 86_400) % 86_400
+        let pad = DurationFormat.pad2
+        return pad(day / 3600) + ":" + pad((day % 3600) / 60) + ":" + pad(day % 60)
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import DrainControl
+import DrainClient
 
 /// `--socket` and `--run-dir`, shared by every command that talks to a process.
 struct TargetOptions: ParsableArguments {
@@ -19,7 +19,7 @@ struct TargetOptions: ParsableArguments {
         do {
             return try ProcessSelector.select(socket: socket, runDirectory: runDirectory)
         } catch let error as ControlError {
-            throw Failure.from(error)
+            throw ExitCodes.from(error)
         }
     }
 }

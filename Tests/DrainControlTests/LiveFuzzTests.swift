@@ -1,3 +1,4 @@
+import DrainClient
 import Foundation
 import PropertyBased
 import Testing

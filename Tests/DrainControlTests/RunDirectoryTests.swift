@@ -1,4 +1,5 @@
 import Drain
+import DrainClient
 import Foundation
 import Logging
 import Testing

@@ -1,3 +1,4 @@
+import DrainClient
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
-import Drain
-import DrainControl
+import DrainClient
 import DrainDashboard
+import DrainProtocol
 import Foundation
 import Testing
 

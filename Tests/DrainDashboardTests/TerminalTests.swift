@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import DrainDashboard
 import DrainTestSupport
 import Foundation
@@ -254,6 +254,39 @@ struct TerminalTests {
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
         tmux.killServer()
         try await poll("drain-demo (pid \(pid)) gone", timeout: .seconds(15)) { kill(pid, 0) != 0 ? true : nil }
+    }
+
+    @Test("a SIGKILLed drainctl demo does not leave its drain-demo running: the child drains when its parent is gone")
+    func demoKilled() async throws {
+        let sandbox = try Sandbox()
+        let tmux = try Tmux(Binaries.drainctl.path + " demo --grace 2", columns: 100, rows: 30, in: sandbox)
+        let screen = try await tmux.waitFor("RUNNING")
+        let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
+        let launcher = try #require(Self.parent(of: pid))
+        #expect(Self.command(of: launcher) == "drainctl", "drain-demo's parent is \(Self.command(of: launcher) ?? "?")")
+        // SIGKILL: no handler of drainctl runs, so only the child's own watch can end it.
+        kill(launcher, SIGKILL)
+        try await poll("drain-demo (pid \(pid)) gone", timeout: .seconds(20)) { Self.isRunning(pid) ? nil : true }
+    }
+
+    /// Fields of /proc/<pid>/stat after the command name (which may hold spaces): state, ppid, ….
+    private static func stat(_ pid: Int32) -> [Substring]? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        return text[text.index(after: close)...].split(separator: " ")
+    }
+
+    private static func parent(of pid: Int32) -> Int32? { stat(pid).flatMap { $0.count > 1 ? Int32($0[1]) : nil } }
+
+    private static func command(of pid: Int32) -> String? {
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .newlines)
+    }
+
+    /// Running, not merely a zombie waiting for a reaper.
+    private static func isRunning(_ pid: Int32) -> Bool {
+        guard let state = stat(pid)?.first else { return false }
+        return state != "Z" && state != "X"
     }
 
     @Test("without a terminal, top and demo exit 3 and point at status and events", arguments: ["top", "demo"])

@@ -1,5 +1,5 @@
-import Drain
-import DrainControl
+import DrainClient
+import DrainProtocol
 import Foundation
 import Testing
 

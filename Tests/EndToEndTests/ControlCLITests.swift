@@ -70,6 +70,8 @@ struct ControlCLITests {
         let bad = try await drainctl(["shutdown", "--grace", "-3"], in: sandbox)
         #expect(bad.code == 64)
         #expect(bad.err.contains("--grace"))
+        // A negative number is a value, not a flag: the range is what is wrong with it.
+        #expect(bad.err.contains("from 0 to 86400") && !bad.err.contains("Missing value"), "\(bad.err)")
         a.signal(SIGTERM)
         b.signal(SIGTERM)
         _ = try await a.wait()

@@ -1,4 +1,5 @@
 import Drain
+import DrainClient
 import DrainControl
 import DrainTestSupport
 import Foundation

@@ -1,4 +1,10 @@
-import Foundation
+import DrainProtocol
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -6,39 +12,14 @@ import Foundation
 
 /// Numbers, durations and clock times as the dashboard prints them.
 enum TextFormat {
-    /// `42s`, `3m07s`, `2h05m`: whole seconds, for uptimes and graces.
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(max(0, seconds).rounded(.down))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m" + pad2(whole % 60) + "s" }
-        return "\(whole / 3600)h" + pad2((whole % 3600) / 60) + "m"
-    }
+    /// `42s`, `3m07s`, `2h05m`; see ``DrainProtocol/DurationFormat``, the one formatter all tools share.
+    static func duration(_ seconds: Double) -> String { DurationFormat.duration(seconds) }
 
-    /// `7.3s` below a minute, then like ``duration(_:)``: for countdowns and ages that move every frame.
-    static func seconds(_ seconds: Double) -> String {
-        let value = max(0, seconds)
-        if value < 60 { return fixed(value, places: 1) + "s" }
-        return duration(value)
-    }
+    /// `7.3s` below a minute, then like ``duration(_:)``.
+    static func seconds(_ seconds: Double) -> String { DurationFormat.seconds(seconds) }
 
-    /// `12.35`: `value` rounded to `places` decimals (0 to 6), like `%.Nf`.
-    ///
-    /// Integer arithmetic rather than `String(format:)`: it runs for every age and countdown on every
-    /// frame, and `String(format:)` goes through Foundation's formatter each time. A value within a
-    /// rounding error of a half may round the other way from printf, which no reader can tell.
-    static func fixed(_ value: Double, places: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
-        var scale = 1
-        for _ in 0..<min(6, max(0, places)) { scale *= 10 }
-        let scaled = (abs(value) * Double(scale)).rounded()
-        guard scaled < 1e15 else { return "\(value)" }
-        let units = Int(scaled)
-        var text = (value < 0 && units > 0 ? "-" : "") + String(units / scale)
-        guard scale > 1 else { return text }
-        let fraction = String(units % scale)
-        text += "." + String(repeating: "0", count: String(scale).count - 1 - fraction.count) + fraction
-        return text
-    }
+    /// `12.35`: `value` rounded to `places` decimals.
+    static func fixed(_ value: Double, places: Int) -> String { DurationFormat.fixed(value, places: places) }
 
     /// `1,204`: thousands separated, fixed (not locale-dependent) so the layout is stable.
     static func count(_ value: Int) -> String {
@@ -78,5 +59,5 @@ enum TextFormat {
         return String(repeating: " ", count: max(0, width - clipped.count)) + clipped
     }
 
-    private static func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    private static func pad2(_ value: Int) -> String { DurationFormat.pad2(value) }
 }

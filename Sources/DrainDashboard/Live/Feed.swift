@@ -1,7 +1,12 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The network side of the dashboard: one subscription at a time, short connections for commands, and
 /// a watch on the run directory. Everything it learns goes to the ``Inbox``.

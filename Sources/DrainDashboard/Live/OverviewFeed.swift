@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import Synchronization
 
 /// The overview's subscriptions: one per process row, each read by its own ``Subscription`` thread and

@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
 
 #if canImport(Glibc)

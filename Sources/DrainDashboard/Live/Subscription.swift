@@ -1,7 +1,12 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
-import Foundation
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -30,7 +35,7 @@ final class Subscription: Sendable {
         ended: @escaping @Sendable () -> Void
     ) {
         let milliseconds = Int(interval / .milliseconds(1))
-        let thread = Thread { [self] in
+        DetachedThread.start(name: "drainctl-feed") { [self] in
             let error = self.follow(entry, session: session, intervalMs: milliseconds, inbox: inbox)
             self.close()
             guard !self.cancelled.load(ordering: .sequentiallyConsistent) else { return }
@@ -42,10 +47,6 @@ final class Subscription: Sendable {
                 inbox.push(.ended(session: session, error: message))
             }
         }
-        thread.name = "drainctl-top-feed"
-        // The reader only decodes lines: a small stack is plenty.
-        thread.stackSize = 512 << 10
-        thread.start()
     }
 
     /// Stops forwarding and closes the connection; the reading thread ends on its own.

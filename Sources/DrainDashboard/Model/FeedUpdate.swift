@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
 
 /// What the network side tells the screen: pushed lines, the end of a connection, the run directory.

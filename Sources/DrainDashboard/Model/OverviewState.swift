@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
 
 /// Every process of the run directory side by side: one row each, the totals, and one event log

@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import DrainProtocol
 
 /// What `top` shows: the overview of every process, or one process's full screen.

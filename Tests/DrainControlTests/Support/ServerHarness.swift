@@ -1,6 +1,8 @@
 import Drain
+import DrainClient
 import Foundation
 import Logging
+import MetricsTestKit
 import ServiceLifecycle
 import Testing
 
@@ -12,6 +14,8 @@ final class ServerHarness: Sendable {
     let root: URL
     let pool: WorkerPool
     let server: ControlServer
+    /// The metrics the server counts requests in (`drain_control_requests_total`).
+    let metrics = TestMetrics()
     private let group: Task<Void, any Error>
 
     var socketPath: String { server.socketPath }
@@ -41,7 +45,8 @@ final class ServerHarness: Sendable {
         var configuration = ControlServerConfiguration(
             runDirectory: RunDirectory(path: root.appendingPathComponent("run").path))
         configure(&configuration)
-        let server = try await ControlServer.bind(pool: pool, configuration: configuration, logger: logger)
+        let server = try await ControlServer.bind(
+            pool: pool, configuration: configuration, logger: logger, metrics: metrics)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

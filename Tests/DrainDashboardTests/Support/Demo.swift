@@ -1,5 +1,6 @@
-import DrainControl
+import DrainClient
 import DrainDashboard
+import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing

@@ -1,6 +1,6 @@
-import Drain
-import DrainControl
+import DrainClient
 import DrainDashboard
+import DrainProtocol
 import Foundation
 
 /// Snapshots, events and states built by hand, for layout tests that need no socket and no terminal.

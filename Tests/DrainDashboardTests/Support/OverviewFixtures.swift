@@ -1,5 +1,5 @@
-import Drain
-import DrainControl
+import DrainProtocol
+import DrainClient
 import DrainDashboard
 import Foundation
 

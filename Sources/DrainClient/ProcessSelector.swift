@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Picks the process a `drainctl` command talks to.
 ///
@@ -11,9 +15,11 @@ public enum ProcessSelector {
     /// - Throws: ``ControlError`` `notFound`, `ambiguous` or `unsafeRunDirectory`.
     public static func select(socket: String?, runDirectory: RunDirectory) throws -> ProcessEntry {
         if let socket {
-            let fileName = (socket as NSString).lastPathComponent
+            let slash = socket.lastIndex(of: "/")
+            let fileName = slash.map { String(socket[socket.index(after: $0)...]) } ?? socket
+            let directory = slash.map { String(socket[..<$0]) } ?? "."
             let entry =
-                ProcessEntry(directory: (socket as NSString).deletingLastPathComponent, fileName: fileName)
+                ProcessEntry(directory: directory, fileName: fileName)
                 ?? ProcessEntry(name: fileName, pid: 0, path: socket)
             switch SocketProbe.probe(path: socket) {
             case .live: return ProcessEntry(name: entry.name, pid: entry.pid, path: socket)

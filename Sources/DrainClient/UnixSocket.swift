@@ -2,8 +2,8 @@
     import Glibc
 #endif
 
-/// Plain blocking Unix-socket calls, for the places that must not start an event loop: the liveness
-/// probe, `top`'s subscription reader, and the tests that speak raw bytes or play a fake server.
+/// Plain blocking Unix-socket calls, for the places that must not start an event loop: the client, the
+/// liveness probe, `top`'s subscription reader, and the tests that speak raw bytes or play a fake server.
 package enum UnixSocket {
     /// Calls `body` with `path` as a `sockaddr_un`; `ENAMETOOLONG` when it does not fit.
     package static func withAddress<T>(
@@ -39,5 +39,21 @@ package enum UnixSocket {
             close(fd)
             return .failure(error)
         }
+    }
+
+    /// Writes all of `bytes`, retrying short writes; never raises SIGPIPE (`MSG_NOSIGNAL`).
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, Errno> {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                return .failure(Errno(errno))
+            }
+            offset += sent
+        }
+        return .success(())
     }
 }

@@ -1,9 +1,18 @@
 import ArgumentParser
-import DrainControl
-import Foundation
+import DrainClient
 
-/// The documented exit codes, and printing an error the way every command does.
-enum Failure {
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The documented exit codes, and the one a ``ControlError`` ends a command with.
+enum ExitCodes {
     static let forced: Int32 = 1
     static let connectionLost: Int32 = 2
     static let noProcess: Int32 = 3
@@ -19,9 +28,6 @@ enum Failure {
         }
     }
 
-    static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("drainctl: \(message)\n".utf8))
-    }
 }
 
 /// Runs `body`, turning a ``ControlError`` into its exit code.
@@ -29,13 +35,6 @@ func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as ControlError {
-        throw Failure.from(error)
+        throw ExitCodes.from(error)
     }
-}
-
-/// Prints one line to stdout, flushed, so pipes see events as they happen.
-/// Uses write(2): `FileHandle.write` traps when the terminal has gone away (after SIGHUP).
-func emit(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { bytes in _ = write(STDOUT_FILENO, bytes.baseAddress, bytes.count) }
 }

@@ -1,4 +1,4 @@
-import DrainControl
+import DrainClient
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,16 +15,20 @@ public final class ChildProcess: Sendable {
     private let status = Mutex<Int32?>(nil)
 
     /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `outputPath`.
-    /// - Throws: ``DashboardError`` `spawnFailed` with the system's reason.
-    public init(executable: String, arguments: [String], environment: [String: String], outputPath: String) throws {
+    /// - Parameter inherit: A descriptor the child gets as descriptor 3 (see ``DemoService``'s parent pipe).
+    /// - Throws: ``SpawnError`` `spawnFailed` with the system's reason.
+    public init(
+        executable: String, arguments: [String], environment: [String: String], outputPath: String,
+        inherit: Int32? = nil
+    ) throws(SpawnError) {
         switch ChildSpawn.spawn(
             executable: executable, arguments: arguments, environment: environment, outputPath: outputPath,
             newProcessGroup: true,
-            defaultSignals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH, SIGTSTP, SIGCHLD]
+            defaultSignals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH, SIGTSTP, SIGCHLD], inherit: inherit
         ) {
         case .success(let pid): self.pid = pid
         case .failure(let error):
-            throw DashboardError(.spawnFailed, "cannot start \(executable): \(error.description)")
+            throw SpawnError(.spawnFailed, "cannot start \(executable): \(error.description)")
         }
     }
 
