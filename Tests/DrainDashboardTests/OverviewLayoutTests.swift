@@ -1,6 +1,6 @@
-import DrainProtocol
 import DrainClient
 import DrainDashboard
+import DrainProtocol
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
-import DrainProtocol
 import DrainClient
 import DrainDashboard
+import DrainProtocol
 import Foundation
 
 /// Overview states built by hand: `count` processes, fed snapshots through ``OverviewState/apply(_:at:)``
