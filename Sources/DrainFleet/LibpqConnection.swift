@@ -97,6 +97,8 @@ final class LibpqConnection {
 
     private static func trimmed(_ message: UnsafeMutablePointer<CChar>?) -> String {
         guard let message else { return "no message" }
-        return String(cString: message).split(separator: "\n").map { $0.trimmingPrefix(" ") }.joined(separator: "; ")
+        // The first line is the message; the rest points into the SQL, which the reader wrote, not the user.
+        let first = String(cString: message).split(separator: "\n").first.map(String.init) ?? ""
+        return first.hasPrefix("ERROR:  ") ? String(first.dropFirst(8)) : first
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DrainClient
 import DrainProtocol
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
