@@ -157,7 +157,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
-        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol"]),
+        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
