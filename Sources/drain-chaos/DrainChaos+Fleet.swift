@@ -48,7 +48,7 @@ extension DrainChaos {
             }
             let server: PostgresTestServer
             do {
-                server = try PostgresTestServer.start()
+                server = try await PostgresTestServer.start()
             } catch {
                 DrainChaos.printError("cannot start PostgreSQL: \(error)")
                 throw ExitCode(DrainChaos.harnessFailure)

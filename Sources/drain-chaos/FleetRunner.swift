@@ -75,9 +75,9 @@ struct FleetRunner: Sendable {
                 problem = "shutdown over the socket failed: \(error)"
             }
         case .databaseRestart(let down):
-            try server.stopServer()
+            try await server.stopServer()
             try await Task.sleep(for: .milliseconds(Int64(down * 1000)))
-            try server.startServer()
+            try await server.startServer()
         }
         if action.stopsAWorker {
             let (status, timedOut) = await fleet[victim].wait(timeout: .seconds(30))
