@@ -35,6 +35,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         /// The pool has stopped: the workers row says so from now on.
         var stopped = false
         var registered = false
+        /// ``run()`` has started: the client can answer.
+        var running = false
     }
 
     /// Creates the journal; nothing is connected until ``recover()`` (called by the pool's `run()`) and
@@ -248,6 +250,15 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
                 return values
             }
         } catch {
+            // The usual cause of a first call that never answers: the journal's service is not running.
+            if !state.withLock({ $0.running }) {
+                throw DrainError(
+                    .journal, message,
+                    cause: PostgresFailure(
+                        description:
+                            "\(PostgresFailure(error)); the PostgresJournal is not running: add it to the ServiceGroup before the pool"
+                    ))
+            }
             throw DrainError.postgres(message, error)
         }
     }

@@ -102,6 +102,16 @@ struct PostgresJournalTests {
         #expect(try await redJournal.counts().queued == 2, "blue's claim took none of red's")
     }
 
+    @Test("a journal whose service was never run says so instead of hanging")
+    func notRunning() async throws {
+        let fleet = try await Fleet()
+        let journal = try fleet.journal()
+        let error = await #expect(throws: DrainError.self) { _ = try await journal.recover() }
+        #expect(
+            error?.cause?.contains("add it to the ServiceGroup before the pool") == true, "\(String(describing: error))"
+        )
+    }
+
     // MARK: Schema
 
     @Test("an existing older schema is migrated in place on start, its jobs kept")
