@@ -48,8 +48,10 @@ extension WorkerPool {
             drainedSinceStart: draining ? raw.settledSinceDrainStart : nil,
             etaSeconds: raw.inFlightJobs > 0 ? result.etaUnbounded : 0,
             predictedMisses: secondsLeft == nil ? nil : Int(forecast.expectedMisses.rounded()),
-            oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report
+            oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report,
+            completedOperations: raw.completedOperations
         )
+        snapshot.journalReachable = raw.journalReachable
         if secondsLeft != nil {
             snapshot.expectedMisses = forecast.expectedMisses
             snapshot.etaP50Seconds = forecast.etaP50
@@ -79,7 +81,7 @@ extension WorkerPool {
         var phase: DrainPhase
         var loaded: Bool
         var inFlightTotal, inFlightJobs, inFlightOperations: Int
-        var queued, completed, failed, rejected, cancelled, requeued, recovered: Int
+        var queued, completed, completedOperations, failed, rejected, cancelled, requeued, recovered: Int
         var drainCause: DrainCause?
         var drainStarted: Duration?
         var drainStartedAt: Date?
@@ -92,6 +94,7 @@ extension WorkerPool {
         var oldest: [InFlightIndex.Entry]
         var recentEvents: [DrainEvent]
         var report: ShutdownReport?
+        var journalReachable: Bool?
 
         init(_ state: borrowing PoolState, oldest limit: Int) {
             phase = state.phase
@@ -101,6 +104,7 @@ extension WorkerPool {
             inFlightOperations = state.operations.count
             queued = state.queued
             completed = state.completed
+            completedOperations = state.completedOperations
             failed = state.failed
             rejected = state.rejected
             cancelled = state.cancelled
@@ -123,6 +127,7 @@ extension WorkerPool {
             oldest = state.inFlight.oldest(limit)
             recentEvents = state.recentEvents
             report = state.report
+            journalReachable = state.journalReachable
         }
     }
 }

@@ -136,6 +136,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             metrics.rejected.increment()
             throw DrainError(.notAccepting, "the pool is \(phase): new operations are refused")
         }
+        let started = clock.now
         let task = Task { try await operation() }
         let cancelNow = state.withLock { state -> Bool in
             state.operations[id]?.cancel = { task.cancel() }
@@ -147,14 +148,32 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         } onCancel: {
             task.cancel()
         }
-        let cancelled = state.withLock { state -> Bool in
-            guard state.operations.removeValue(forKey: id) != nil else { return false }
+        let settled = state.withLock { state -> OperationEnd? in
+            guard state.operations.removeValue(forKey: id) != nil else { return nil }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
-            guard task.isCancelled, state.phase >= .forcing else { return false }
-            state.cancelled += 1
-            return true
+            if task.isCancelled, state.phase >= .forcing {
+                state.cancelled += 1
+                return .cancelled
+            }
+            if case .failure = result {
+                state.failed += 1
+                return .failed
+            }
+            // Counted with the jobs, so the report, `status` and the dashboard's banner show the
+            // requests a drain answered; `completedOperations` keeps the split.
+            state.completed += 1
+            state.completedOperations += 1
+            return .completed
         }
-        if cancelled { metrics.cancelled.increment() }
+        // Metrics after the lock: a metrics backend is foreign code.
+        switch settled {
+        case .cancelled: metrics.cancelled.increment()
+        case .completed:
+            metrics.operationsCompleted.increment()
+            metrics.operationDuration.recordNanoseconds((clock.now - started).nanoseconds)
+        case .failed, nil: break
+        }
+        publishGauges()
         wake()
         return try result.get()
     }
@@ -172,6 +191,13 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public var phase: DrainPhase { state.withLock { $0.phase } }
 
     func wake() { wakeContinuation.yield() }
+
+    /// How a tracked operation ended, for the metrics counted after the lock.
+    private enum OperationEnd {
+        case completed
+        case failed
+        case cancelled
+    }
 
     private func reserveSlot(kind: String) async throws {
         let id: UInt64?

@@ -24,6 +24,10 @@ public struct WorkerPoolConfiguration: Sendable {
     /// The buffer of each event subscriber; a stalled subscriber loses its oldest events past it.
     public var subscriberBuffer: Int = 256
 
+    /// How often the gauges are refreshed between transitions, so `drain_seconds_left` counts down in a
+    /// scrape; nil refreshes them only when something happens (tests on a manual clock use that).
+    public var gaugeRefreshInterval: Duration? = .seconds(1)
+
     /// - Parameter name: The service name shown to operators.
     public init(name: String) {
         self.name = name

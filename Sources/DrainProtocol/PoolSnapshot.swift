@@ -112,6 +112,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     /// The journal has been read. Until then (the first moments after start) `queued` counts nothing yet.
     public var loaded: Bool
     public var queued: Int
+    /// Jobs and tracked operations (HTTP requests) that finished.
     public var completed: Int
     public var failed: Int
     public var rejected: Int
@@ -155,6 +156,11 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var likelyToMiss: [LikelyMiss]?
     /// While running: what a drain started now with the default grace would do.
     public var plan: DrainPlan?
+    /// Of ``completed``, how many were tracked operations; nil from a pool that does not count them apart.
+    public var completedOperations: Int?
+    /// For a shared journal (PostgreSQL), whether its last call succeeded; nil for a private journal.
+    /// `queued` is then the fleet's queue, not this process's.
+    public var journalReachable: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case name, pid, time, phase, ready, loaded, queued, completed, failed, rejected, cancelled, requeued, recovered,
@@ -180,6 +186,8 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         case likelyToMissCount = "likely_to_miss_count"
         case likelyToMiss = "likely_to_miss"
         case plan
+        case completedOperations = "completed_operations"
+        case journalReachable = "journal_reachable"
     }
 
     /// A snapshot with every field given; a pool makes its own with `WorkerPool.snapshot()`.
@@ -190,7 +198,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         drainCause: DrainCause? = nil, drainStartedAt: Date? = nil, graceSeconds: Double? = nil, deadline: Date? = nil,
         secondsLeft: Double? = nil, inFlightAtDrainStart: Int? = nil, drainedSinceStart: Int? = nil,
         etaSeconds: Double? = nil, predictedMisses: Int? = nil, oldestJobs: [InFlightJob], kinds: [KindStats],
-        recentEvents: [DrainEvent], report: ShutdownReport? = nil
+        recentEvents: [DrainEvent], report: ShutdownReport? = nil, completedOperations: Int? = nil
     ) {
         self.name = name
         self.pid = pid
@@ -223,6 +231,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         self.kinds = kinds
         self.recentEvents = recentEvents
         self.report = report
+        self.completedOperations = completedOperations
     }
 }
 

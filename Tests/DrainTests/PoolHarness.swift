@@ -1,6 +1,7 @@
 import Drain
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import Testing
 
@@ -20,7 +21,8 @@ final class PoolHarness: Sendable {
 
     init(
         concurrency: Int = 4, maxQueued: Int = 100, grace: Duration = .seconds(10), lameDuck: Duration = .zero,
-        cancellationWindow: Duration = .seconds(1), journalDirectory: URL? = nil
+        cancellationWindow: Duration = .seconds(1), journalDirectory: URL? = nil,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, gaugeRefresh: Duration? = nil
     ) throws {
         directory =
             journalDirectory
@@ -34,11 +36,13 @@ final class PoolHarness: Sendable {
         configuration.defaultGrace = grace
         configuration.lameDuck = lameDuck
         configuration.cancellationWindow = cancellationWindow
+        // Off unless a test asks: its sleeps on the manual clock would count as armed timers.
+        configuration.gaugeRefreshInterval = gaugeRefresh
         let (stream, continuation) = AsyncStream.makeStream(of: DrainSignal.self)
         signals = continuation
         pool = WorkerPool(
             configuration: configuration, journal: journal, signals: stream, clock: clock,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: metrics
         )
         let gates = self.gates
         let gate = gates[0]
