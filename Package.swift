@@ -120,6 +120,8 @@ let package = Package(
                 "DrainProtocol",
                 "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `calibrate` carries the finished jobs of one drain's journal to the next.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -155,6 +157,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -28,11 +28,20 @@ public protocol JobJournal: Sendable {
 
     /// Makes every earlier call durable; the pool calls it once it has stopped.
     func sync() async throws
+
+    /// How long the most recent finished runs (done or failed) of each kind took, newest first, at most
+    /// `limit` per kind: read once at start, so a restarted pool predicts from what its predecessors
+    /// observed (on a shared journal, the whole fleet).
+    /// - Returns: kind → durations in seconds.
+    func recentDurations(limit: Int) async throws -> [String: [Double]]
 }
 
 extension JobJournal {
     /// A journal whose every call is already durable has nothing to do.
     public func sync() async throws {}
+
+    /// A journal that keeps no durations: predictions start from the priors.
+    public func recentDurations(limit: Int) async throws -> [String: [Double]] { [:] }
 }
 
 /// A job as submitted, before it has an identifier.

@@ -16,8 +16,13 @@ extension WorkerPool {
         }
         let recovered = try await journal.recover()
         let counts = try await journal.counts()
+        let history = await readHistory()
         let started = state.withLock { state -> [DrainEvent] in
             state.queued = counts.queued
+            for (kind, durations) in history {
+                // Oldest first, so the newest are the ones the ring keeps.
+                for seconds in durations.reversed() { state.stats[kind, default: DurationSamples()].add(seconds) }
+            }
             state.loaded = true
             state.recovered = recovered
             var events = [
@@ -152,6 +157,20 @@ extension WorkerPool {
                 .value
         }
         releaseWaiters()
+    }
+
+    /// What earlier processes on this journal observed, so predictions do not start from nothing.
+    ///
+    /// Predictions can do without it: a journal that cannot say is logged and the pool starts anyway.
+    private func readHistory() async -> [String: [Double]] {
+        do {
+            return try await journal.recentDurations(limit: DurationSamples.defaultCapacity)
+        } catch {
+            logger.warning(
+                "cannot read job durations from the journal; predictions start from the priors",
+                metadata: ["drain.error": "\(error)"])
+            return [:]
+        }
     }
 
     /// Runs one job and records its outcome; a job abandoned meanwhile is left as the drain put it.

@@ -71,7 +71,24 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     ///   - kind: The name given to ``submit(kind:payload:)``.
     ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
     public func register(kind: String, handler: @escaping JobHandler) {
-        state.withLock { $0.handlers[kind] = handler }
+        register(kind: kind, expectedDuration: nil, handler: handler)
+    }
+
+    /// Registers the handler for a kind of job, with the duration its jobs usually take. Call before
+    /// ``run()``.
+    ///
+    /// The declared duration is the kind's prior: predictions lean on it (as their median) until enough
+    /// jobs of the kind have finished for their observed durations to outweigh it.
+    /// - Parameters:
+    ///   - kind: The name given to ``submit(kind:payload:)``.
+    ///   - expectedDuration: A typical (median) run of one job; nil to leave it to the pool-wide prior.
+    ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
+    public func register(kind: String, expectedDuration: Duration?, handler: @escaping JobHandler) {
+        let declared = expectedDuration.map(\.seconds).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+        state.withLock {
+            $0.handlers[kind] = handler
+            $0.declared[kind] = declared
+        }
     }
 
     /// Accepts a job, and returns once it is durable in the journal.

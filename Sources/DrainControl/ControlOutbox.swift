@@ -31,9 +31,11 @@ final class ControlOutbox: Sendable {
     private let sink: AsyncStream<ByteBuffer>.Continuation
     private let state: Mutex<State>
     let channel: any Channel
+    private let encoder: WireEncoder
 
-    init(channel: any Channel, maxPending: Int) {
+    init(channel: any Channel, maxPending: Int, encoder: WireEncoder) {
         self.channel = channel
+        self.encoder = encoder
         state = Mutex(State(lastRequest: Self.now))
         (lines, sink) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(maxPending))
         // A connection closed from either side ends the queue, so nothing keeps serving a dead client.
@@ -47,7 +49,7 @@ final class ControlOutbox: Sendable {
     /// Encodes and queues a message; false when the connection is gone or too far behind.
     @discardableResult
     func send(_ message: ControlMessage) -> Bool {
-        guard let line = ControlOutbox.encode(message) else { return false }
+        guard let line = encoder.line(message) else { return false }
         return send(line: line)
     }
 
@@ -67,13 +69,6 @@ final class ControlOutbox: Sendable {
         @unknown default:
             return false
         }
-    }
-
-    /// One wire line for a message: compact snake_case JSON and a newline.
-    static func encode(_ message: ControlMessage) -> ByteBuffer? {
-        guard var data = try? JSONEncoder.drain.encode(message) else { return nil }
-        data.append(UInt8(ascii: "\n"))
-        return ByteBuffer(bytes: data)
     }
 
     /// Marks a subscription active; false if one already is.

@@ -9,7 +9,7 @@ extension ControlServer {
     func serve(_ connection: Connection) async {
         let channel = connection.channel
         let id = ObjectIdentifier(channel)
-        let outbox = ControlOutbox(channel: channel, maxPending: configuration.maxPendingLines)
+        let outbox = ControlOutbox(channel: channel, maxPending: configuration.maxPendingLines, encoder: encoder)
         let admitted = connections.withLock { connections -> Bool in
             guard connections.count < configuration.maxClients else { return false }
             connections[id] = outbox

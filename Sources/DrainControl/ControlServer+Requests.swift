@@ -35,12 +35,11 @@ extension ControlServer {
         switch operation {
         case .hello:
             logReadOnly(operation, peer: peer)
-            var reply = ControlMessage(id: id, type: .result)
-            reply.hello = .init(
+            let hello = ControlMessage.Hello(
                 version: ControlProtocol.version, name: pool.name, pid: getpid(), phase: pool.phase,
                 operations: ControlRequest.Operation.allCases.map(\.rawValue)
             )
-            session.send(reply)
+            session.send(.hello(id: id, hello))
         case .status:
             logReadOnly(operation, peer: peer)
             session.send(snapshotReply(id: id))
@@ -56,9 +55,7 @@ extension ControlServer {
                 return
             }
             pool.audit("subscribe every \(interval)ms", cause: cause)
-            var reply = ControlMessage(id: id, type: .result)
-            reply.intervalMs = interval
-            session.send(reply)
+            session.send(.subscribed(id: id, intervalMs: interval))
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
             if !fanout.add(session, intervalMs: interval) { session.endSubscription() }
         case .shutdown:
@@ -116,9 +113,5 @@ extension ControlServer {
             ])
     }
 
-    private func snapshotReply(id: Int?) -> ControlMessage {
-        var reply = ControlMessage(id: id, type: .result)
-        reply.snapshot = pool.snapshot()
-        return reply
-    }
+    private func snapshotReply(id: Int?) -> ControlMessage { .status(id: id, pool.snapshot()) }
 }

@@ -35,6 +35,8 @@ public final class ControlServer: Service, CustomStringConvertible {
     let accepted: AcceptedChannels
     let fanout: SubscriberFanout
     let metrics: ControlMetrics
+    /// One per server: the fan-out and every connection share its encoded events.
+    let encoder = WireEncoder()
 
     private init(
         pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, metrics: ControlMetrics,
@@ -47,7 +49,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         self.logger = logger
         self.socketPath = socketPath
         self.listener = listener
-        self.fanout = SubscriberFanout(pool: pool)
+        self.fanout = SubscriberFanout(pool: pool, encoder: encoder)
     }
 
     public var description: String { "ControlServer(\(socketPath))" }

@@ -22,12 +22,14 @@ final class SubscriberFanout: Sendable {
     }
 
     private let pool: WorkerPool
+    private let encoder: WireEncoder
     private let events: AsyncStream<DrainEvent>
     private let state = Mutex(State())
 
     /// Subscribes to the pool's events at once, so none is missed between now and ``run()``.
-    init(pool: WorkerPool) {
+    init(pool: WorkerPool, encoder: WireEncoder) {
         self.pool = pool
+        self.encoder = encoder
         self.events = pool.events()
     }
 
@@ -42,9 +44,7 @@ final class SubscriberFanout: Sendable {
     /// queued first, a client that skips what it has seen (by `seq`) would skip the whole snapshot.
     func add(_ outbox: ControlOutbox, intervalMs: Int) -> Bool {
         state.withLock { state in
-            var first = ControlMessage(id: nil, type: .snapshot)
-            first.snapshot = pool.snapshot()
-            if let line = ControlOutbox.encode(first) { outbox.send(line: line) }
+            if let line = encoder.line(.snapshot(pool.snapshot())) { outbox.send(line: line) }
             guard !state.stopped else { return false }
             state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = outbox
             if state.groups[intervalMs]?.ticker == nil {
@@ -67,9 +67,7 @@ final class SubscriberFanout: Sendable {
     /// its subscription. Returns early when cancelled.
     func run() async {
         for await event in events {
-            var message = ControlMessage(id: nil, type: .event)
-            message.event = event
-            guard let line = ControlOutbox.encode(message) else { continue }
+            guard let line = encoder.line(.event(event)) else { continue }
             for member in members() { member.send(line: line) }
         }
         let (members, tickers) = state.withLock { state -> ([ControlOutbox], [Task<Void, Never>]) in
@@ -79,9 +77,7 @@ final class SubscriberFanout: Sendable {
         }
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
-        var last = ControlMessage(id: nil, type: .snapshot)
-        last.snapshot = pool.snapshot()
-        let line = ControlOutbox.encode(last)
+        let line = encoder.line(.snapshot(pool.snapshot()))
         for member in members {
             if let line { member.send(line: line) }
             member.endSubscription()
@@ -110,9 +106,7 @@ final class SubscriberFanout: Sendable {
                 return Array(group.members.values)
             }
             guard let members, !Task.isCancelled else { return }
-            var message = ControlMessage(id: nil, type: .snapshot)
-            message.snapshot = pool.snapshot()
-            guard let line = ControlOutbox.encode(message) else { continue }
+            guard let line = encoder.line(.snapshot(pool.snapshot())) else { continue }
             for member in members where !member.send(line: line) { remove(member) }
         }
     }

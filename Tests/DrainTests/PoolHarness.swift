@@ -16,6 +16,8 @@ final class PoolHarness: Sendable {
     let gates = (0..<4).map { _ in Gate() }
     var gate: Gate { gates[0] }
     let runTask: Mutex<Task<Void, any Error>?> = Mutex(nil)
+    /// A directory the caller passed is the caller's to remove (a restart test reopens it).
+    private let ownsDirectory: Bool
 
     init(
         concurrency: Int = 4, maxQueued: Int = 100, grace: Duration = .seconds(10), lameDuck: Duration = .zero,
@@ -25,6 +27,7 @@ final class PoolHarness: Sendable {
         directory =
             journalDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("drain-tests-\(UUID().uuidString)")
+        ownsDirectory = journalDirectory == nil
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         journal = try SQLiteJournal(path: directory.appendingPathComponent("journal.sqlite").path)
         var configuration = WorkerPoolConfiguration(name: "test")
@@ -70,7 +73,7 @@ final class PoolHarness: Sendable {
     deinit {
         signals.finish()
         for gate in gates { gate.open() }
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
 

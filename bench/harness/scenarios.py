@@ -27,6 +27,8 @@ class Params:
         self.kept_open = 5 if smoke else 300
         self.fresh = 5 if smoke else 100
         self.commands = 2 if smoke else 30
+        self.subscribers = 20 if smoke else 1000
+        self.subscriber_seconds = 1.0 if smoke else 5.0
 
     def as_dict(self):
         return {k: v for k, v in vars(self).items()}
@@ -166,8 +168,13 @@ def control(env, demo, haproxy, floor_path, params):
         metrics["status_kept_open_us"] = us(probes.round_trips_kept_open(running.control, request, params.kept_open, _status_ok))
         metrics["status_fresh_us"] = us(probes.round_trips_fresh(running.control, request, params.fresh, _status_ok))
         command = [os.path.join(env.bin_dir, "drainctl"), "status", "--socket", running.control]
-        metrics["drainctl_status_ms"] = _command_ms(command, params.commands, env)
-        metrics["spawn_true_ms"] = _command_ms(["/bin/true"], params.commands, env)
+        for name, argv in [("drainctl_status", command),
+                           ("oneshot_status", [env.oneshot, running.control, '{"op":"status"}']),
+                           ("spawn_true", ["/bin/true"])]:
+            wall, cpu, rss = _command_stats(argv, params.commands, env)
+            metrics[f"{name}_ms"] = wall
+            metrics[f"{name}_cpu_ms"] = cpu
+            metrics[f"{name}_max_rss_mb"] = rss
     finally:
         running.child.stop()
     if haproxy is not None:
@@ -181,12 +188,84 @@ def control(env, demo, haproxy, floor_path, params):
     return {"metrics": metrics, "facts": {}, "problems": []}
 
 
-def _command_ms(argv, count, env):
-    times = []
+def _command_stats(argv, count, env):
+    """Median wall time (ms), CPU time (user + system, ms) and peak RSS (MB) of `argv` run `count` times.
+
+    Wall and CPU come from running it directly (CPU from wait4: that child's own); the peak RSS from
+    running it under bench/apps/peakrss.c, because a child of Python inherits Python's high-water mark."""
+    walls, cpus, peaks = [], [], []
     for _ in range(count):
         started = time.perf_counter()
-        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env.child_env)
-        times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise AssertionError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
-    return median(times) * 1000
+        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env.child_env)
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - started)
+        error = child.stderr.read()
+        child.stderr.close()
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            raise AssertionError(f"{' '.join(argv)} exited {child.returncode}: {error.decode()[-500:]}")
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        measured = subprocess.run([env.peakrss] + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  env=env.child_env)
+        last = measured.stderr.decode().strip().splitlines()[-1:]
+        if measured.returncode != 0 or not last or not last[0].startswith("peakrss "):
+            raise AssertionError(f"peakrss {' '.join(argv)} failed: {measured.stderr.decode()[-500:]}")
+        peaks.append(int(last[0].split()[1]) / 1024)
+    return median(walls) * 1000, median(cpus) * 1000, median(peaks)
+
+
+def subscribers(env, demo, params):
+    """The server's CPU while `params.subscribers` clients each hold a 10 Hz subscription, as a share of
+    the whole machine (all cores), from the server's /proc utime + stime over the measuring window."""
+    import selectors
+    import socket as sockets
+
+    running = demo.start(grace=None)
+    connections = []
+    selector = selectors.DefaultSelector()
+    try:
+        for _ in range(params.subscribers):
+            connection = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+            connection.connect(running.control)
+            connection.sendall(b'{"op":"subscribe","interval_ms":100}\n')
+            connection.setblocking(False)
+            selector.register(connection, selectors.EVENT_READ)
+            connections.append(connection)
+        received = 0
+
+        def pump(seconds):
+            nonlocal received
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                for key, _ in selector.select(timeout=0.05):
+                    try:
+                        data = key.fileobj.recv(1 << 20)
+                    except BlockingIOError:
+                        continue
+                    if not data:
+                        raise AssertionError("the server closed a subscription during the measurement")
+                    received += len(data)
+
+        pump(1.0)  # every subscriber past its first snapshot
+        received = 0
+        ticks = os.sysconf("SC_CLK_TCK")
+        before, started = _cpu_ticks(running.child.pid), time.monotonic()
+        pump(params.subscriber_seconds)
+        spent, elapsed = (_cpu_ticks(running.child.pid) - before) / ticks, time.monotonic() - started
+        metrics = {
+            "server_cpu_machine_pct": 100 * spent / (elapsed * os.cpu_count()),
+            "server_cpu_core_pct": 100 * spent / elapsed,
+            "wire_mb_per_s": received / elapsed / 1e6,
+        }
+        return {"metrics": metrics, "facts": {"subscribers": str(params.subscribers)}, "problems": []}
+    finally:
+        for connection in connections:
+            selector.unregister(connection)
+            connection.close()
+        running.child.stop()
+
+
+def _cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])

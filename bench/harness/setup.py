@@ -78,6 +78,17 @@ def build_echo(env):
     return output
 
 
+def build_app(env, name):
+    """Compiles one of bench/apps' C helpers (`oneshot`, the whole-command floor of `drainctl status`;
+    `peakrss`, which reads a command's own peak RSS) into the temporary directory."""
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        raise SetupError(f"no C compiler for bench/apps/{name}.c (apt-get install gcc)")
+    output = os.path.join(env.tmp, name)
+    subprocess.run([compiler, "-O2", "-o", output, os.path.join(env.apps, f"{name}.c")], check=True)
+    return output
+
+
 def machine():
     model = "?"
     with open("/proc/cpuinfo") as cpuinfo:
