@@ -137,7 +137,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
-        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol"]),
+        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
@@ -160,7 +160,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DrainDashboardTests",
-            dependencies: ["DrainDashboard", "DrainClient", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
+            dependencies: [
+                "DrainDashboard", "DrainClient", "DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport",
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
