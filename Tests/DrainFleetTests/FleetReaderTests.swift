@@ -1,5 +1,6 @@
 import DrainFleet
 import DrainProtocol
+import DrainTestSupport
 import Foundation
 import Testing
 

@@ -70,12 +70,11 @@ public enum FleetLayout {
 
     static func header(_ state: FleetState) -> ScreenLine {
         var line = ScreenLine(" drainctl top ", .inverse)
-        line.append("  fleet ", .bold)
+        line.append("  fleet  ", .bold)
+        // The counts before the source: a long URL is what gets clipped, not the news.
+        if let error = state.error { line.append(error + "  ", .danger) }
+        if let snapshot = state.snapshot { line.append(FleetText.summary(snapshot) + "  ") }
         line.append(state.source, .dim)
-        if let snapshot = state.snapshot {
-            line.append("  " + FleetText.summary(snapshot))
-        }
-        if let error = state.error { line.append("  " + error, .danger) }
         return line
     }
 

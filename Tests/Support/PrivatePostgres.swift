@@ -10,13 +10,13 @@ import Foundation
 /// As root the server runs as the `postgres` user through `runuser`: PostgreSQL refuses to run as root.
 /// Tests keep apart by schemas of their own. Issue 10's `PostgresTestServer` does the same for the
 /// journal's tests; once it is in main this one can go.
-final class PrivatePostgres: Sendable {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+public final class PrivatePostgres: Sendable {
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
-    let directory: String
+    public let directory: String
     let binaries: String
 
-    static func shared() throws -> PrivatePostgres { try sharedServer.get() }
+    public static func shared() throws -> PrivatePostgres { try sharedServer.get() }
 
     private static let sharedServer: Result<PrivatePostgres, any Error> = Result {
         let server = try PrivatePostgres()
@@ -46,12 +46,12 @@ final class PrivatePostgres: Sendable {
     }
 
     /// A URL for the socket, with the journal's `schema` option.
-    func url(schema: String) -> String {
+    public func url(schema: String) -> String {
         "postgres://postgres@localhost/postgres?host=\(directory)&schema=\(schema)"
     }
 
     /// Runs SQL with psql over the socket; stops at the first error.
-    func sql(_ text: String) throws {
+    public func sql(_ text: String) throws {
         let input = directory + "/in-\(UUID().uuidString.prefix(8)).sql"
         try Data(text.utf8).write(to: URL(fileURLWithPath: input))
         defer { try? FileManager.default.removeItem(atPath: input) }
@@ -76,7 +76,7 @@ final class PrivatePostgres: Sendable {
         try Self.spawn("/bin/sh", ["-c", script], actions: &actions)
     }
 
-    func stop() {
+    public func stop() {
         try? asServer("pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -127,7 +127,7 @@ final class PrivatePostgres: Sendable {
 
 /// The journal's tables as issue 10's migrations (v1 and v2) create them, for a schema of one test.
 /// Once `DrainPostgres` is in main, the tests should migrate with it instead of repeating its DDL.
-func journalSchema(_ schema: String) -> String {
+public func journalSchema(_ schema: String) -> String {
     """
     CREATE SCHEMA "\(schema)";
     CREATE TABLE "\(schema)".jobs (
