@@ -2,6 +2,7 @@ import ArgumentParser
 import Drain
 import DrainClient
 import DrainControl
+import DrainPostgres
 import DrainProtocol
 import Foundation
 import Logging
@@ -28,6 +29,14 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Seconds of lame duck before draining (not ready, still working).") var lameDuck = 0.0
     @Option(help: "Seconds cancelled jobs get to wind down before they are abandoned.") var cancelWindow = 2.0
     @Option(help: "The job journal (SQLite). Default: <run dir>/<name>.journal.sqlite.") var journal: String?
+    @Option(
+        help: ArgumentHelp(
+            "Share a PostgreSQL journal with the rest of the fleet (default: $DRAIN_POSTGRES_URL).",
+            discussion:
+                "postgres://user:password@host:port/database?schema=drain&lease=5&heartbeat=1&sslmode=disable; "
+                + "?host=/socket/dir for a Unix socket. Several drain-demos on one database and schema are a fleet."
+        ))
+    var postgres: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
@@ -70,6 +79,9 @@ struct DrainDemo: AsyncParsableCommand {
         }
         guard metricsPortFile == nil || metrics != nil else {
             throw ValidationError("--metrics-port-file needs --metrics")
+        }
+        guard postgres == nil || journal == nil else {
+            throw ValidationError("--journal (SQLite) and --postgres are two different journals: give one")
         }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be 0 or more seconds") }
@@ -115,6 +127,9 @@ struct DrainDemo: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data("drain-demo: \(error.message)\(error.cause.map { ": \($0)" } ?? "")\n".utf8))
             throw ExitCode(1)
+        } catch let error as PostgresJournalError {
+            FileHandle.standardError.write(Data("drain-demo: \(error.message)\n".utf8))
+            throw ExitCode(1)
         }
         if let report {
             do {
@@ -132,8 +147,9 @@ struct DrainDemo: AsyncParsableCommand {
     }
 
     private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> ShutdownReport {
-        let journalPath = journal ?? "\(runDirectory.path)/\(name).journal.sqlite"
-        let store = try SQLiteJournal(path: journalPath)
+        let shared = try sharedJournal(logger: logger)
+        let store: any JobJournal =
+            try shared ?? SQLiteJournal(path: journal ?? "\(runDirectory.path)/\(name).journal.sqlite")
         var configuration = WorkerPoolConfiguration(name: name)
         configuration.maxConcurrentJobs = concurrency
         configuration.defaultGrace = .milliseconds(Int64(grace * 1000))
@@ -161,15 +177,21 @@ struct DrainDemo: AsyncParsableCommand {
         let producer = Producer(
             pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger, recorder: recorder
         )
+        // Stopped in reverse order. The shared journal goes first so that it stops last: the pool, stopped
+        // before it, can still write its outcomes through the journal's PostgresClient. The metrics endpoint
+        // answers scrapes until the very end.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let shared { services.append(.init(service: shared)) }
+        if let scrapes { services.append(.init(service: scrapes)) }
+        services.append(
+            .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        services.append(
+            .init(service: producer, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        if let front { services.append(.init(service: front)) }
+        services.append(.init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                // Stopped in reverse order: the metrics endpoint (first) answers scrapes until the very end.
-                services: (scrapes.map { [.init(service: $0)] } ?? []) + [
-                    .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
-                    .init(service: producer, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
-                ] + (front.map { [.init(service: $0)] } ?? []) + [
-                    .init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup)
-                ],
+                services: services,
                 // The pool owns SIGTERM, SIGINT and SIGQUIT: the group must not trap them too.
                 gracefulShutdownSignals: [], cancellationSignals: [], logger: logger
             )
@@ -177,6 +199,15 @@ struct DrainDemo: AsyncParsableCommand {
         try await group.run()
         guard let report = pool.report else { throw DrainError(.notRunning, "the pool ended without a report") }
         return report
+    }
+
+    /// The PostgreSQL journal from `--postgres` or `$DRAIN_POSTGRES_URL`; nil for the SQLite one.
+    private func sharedJournal(logger: Logger) throws -> PostgresJournal? {
+        let environment = ProcessInfo.processInfo.environment["DRAIN_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let url = postgres ?? (journal == nil ? environment : nil) else { return nil }
+        var configuration = try PostgresJournalConfiguration(url: url)
+        configuration.workerName = name
+        return try PostgresJournal(configuration: configuration, logger: logger)
     }
 
     /// Binds the HTTP front and says where, on stdout and in `--http-port-file`, for scripts and harnesses.

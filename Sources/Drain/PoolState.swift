@@ -27,6 +27,13 @@ struct PoolState {
     /// Slots taken by submits whose journal write has not returned yet.
     var reserved = 0
     var claiming = false
+    /// The journal has other consumers: `queued` is the shared queue's last known count, a hint.
+    var shared = false
+    /// Shared journals only: a claim may find work. Cleared by a claim that found fewer jobs than it asked
+    /// for, set by a local submit and by the journal's news, so an empty queue is not polled in a loop.
+    var claimable = true
+    /// Shared journals only: whether the journal's last call succeeded.
+    var journalReachable: Bool?
     var inFlight = InFlightIndex()
     var operations: [UInt64: Operation] = [:]
     var nextOperationID: UInt64 = 0

@@ -16,9 +16,12 @@ extension WorkerPool {
         }
         let recovered = try await journal.recover()
         let counts = try await journal.counts()
+        let shared = journal.isShared
         let history = await readHistory()
         let started = state.withLock { state -> [DrainEvent] in
             state.queued = counts.queued
+            state.shared = shared
+            if shared { state.journalReachable = true }
             for (kind, durations) in history {
                 // Oldest first, so the newest are the ones the ring keeps.
                 for seconds in durations.reversed() { state.stats[kind, default: DurationSamples()].add(seconds) }
@@ -56,6 +59,12 @@ extension WorkerPool {
                             for await signal in signals { self.handle(signal) }
                         }
                     }
+                    if shared {
+                        let updates = self.journal.updates { self.workerStatus() }
+                        group.addTask {
+                            for await update in updates { self.apply(update) }
+                        }
+                    }
                     if let interval = self.configuration.gaugeRefreshInterval {
                         group.addTask { await self.refreshGauges(every: interval) }
                     }
@@ -84,7 +93,9 @@ extension WorkerPool {
             let step = state.withLock { state -> Step in
                 if state.phase.acceptsWork {
                     let free = configuration.maxConcurrentJobs - state.inFlight.count
-                    let count = min(free, state.queued)
+                    // A shared queue is fed by others too: its count is a hint, so claim whatever fits
+                    // while a claim may find work.
+                    let count = state.shared ? (state.claimable ? free : 0) : min(free, state.queued)
                     if count > 0, !state.claiming {
                         state.claiming = true
                         return .claim(count)
@@ -123,7 +134,10 @@ extension WorkerPool {
             jobs = try await journal.claim(limit: count)
         } catch {
             logger.error("cannot claim jobs from the journal", metadata: ["drain.error": "\(error)"])
-            state.withLock { $0.claiming = false }
+            state.withLock { state in
+                state.claiming = false
+                if state.shared { state.journalReachable = false }
+            }
             // Back off a little so a broken journal does not spin the loop.
             try? await Task.sleep(for: .milliseconds(200))
             wake()
@@ -131,9 +145,16 @@ extension WorkerPool {
         }
         let (released, inFlight, queued) = state.withLock { state -> ([Job], Int, Int) in
             state.claiming = false
-            // Fewer rows than counted means the count drifted (a row changed outside this process):
-            // trust the journal rather than spin on a claim that finds nothing.
-            state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
+            if state.shared {
+                // Fewer rows than asked for: the shared queue is empty for now; wait for news.
+                state.claimable = jobs.count == count
+                state.queued = max(0, state.queued - jobs.count)
+                state.journalReachable = true
+            } else {
+                // Fewer rows than counted means the count drifted (a row changed outside this process):
+                // trust the journal rather than spin on a claim that finds nothing.
+                state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
+            }
             guard state.phase.acceptsWork else {
                 state.queued += jobs.count
                 return (jobs, state.inFlightTotal, state.queued)
@@ -189,23 +210,21 @@ extension WorkerPool {
             }
         }
         guard state.withLock({ $0.inFlight.markFinishing(job.id) }) else { return }
-        var journalError: (any Error)?
-        do {
-            try await settles.commit(JobOutcome(id: job.id, result: result))
-        } catch {
-            journalError = error
-        }
+        let journalError = await record(JobOutcome(id: job.id, result: result))
         let ran = clock.now - started
         let (settled, events, inFlight) = state.withLock { state -> (Bool, [DrainEvent], Int) in
             guard state.inFlight.remove(job.id) != nil else { return (false, [], state.inFlightTotal) }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             var events: [DrainEvent] = []
             if journalError != nil {
-                // The row stays `running`; the next start recovers it, so the job is not lost.
+                // The row stays `running`; the next start (or, on a shared journal, a live worker once this
+                // one's lease has run out) recovers it, so the job is not lost.
                 events.append(
                     state.event(
                         .jobFailed,
-                        "job \(job.id) finished but its outcome could not be written; it runs again after restart",
+                        state.shared
+                            ? "job \(job.id) finished but its outcome could not be written; it runs again once rescued"
+                            : "job \(job.id) finished but its outcome could not be written; it runs again after restart",
                         job: job, ran: ran, limit: configuration.snapshotEventLimit
                     )
                 )

@@ -51,6 +51,7 @@ extension WorkerPool {
             oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report,
             completedOperations: raw.completedOperations
         )
+        snapshot.journalReachable = raw.journalReachable
         if secondsLeft != nil {
             snapshot.expectedMisses = forecast.expectedMisses
             snapshot.etaP50Seconds = forecast.etaP50
@@ -93,6 +94,7 @@ extension WorkerPool {
         var oldest: [InFlightIndex.Entry]
         var recentEvents: [DrainEvent]
         var report: ShutdownReport?
+        var journalReachable: Bool?
 
         init(_ state: borrowing PoolState, oldest limit: Int) {
             phase = state.phase
@@ -125,6 +127,7 @@ extension WorkerPool {
             oldest = state.inFlight.oldest(limit)
             recentEvents = state.recentEvents
             report = state.report
+            journalReachable = state.journalReachable
         }
     }
 }

@@ -158,6 +158,9 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var plan: DrainPlan?
     /// Of ``completed``, how many were tracked operations; nil from a pool that does not count them apart.
     public var completedOperations: Int?
+    /// For a shared journal (PostgreSQL), whether its last call succeeded; nil for a private journal.
+    /// `queued` is then the fleet's queue, not this process's.
+    public var journalReachable: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case name, pid, time, phase, ready, loaded, queued, completed, failed, rejected, cancelled, requeued, recovered,
@@ -184,6 +187,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         case likelyToMiss = "likely_to_miss"
         case plan
         case completedOperations = "completed_operations"
+        case journalReachable = "journal_reachable"
     }
 
     /// A snapshot with every field given; a pool makes its own with `WorkerPool.snapshot()`.
