@@ -27,10 +27,10 @@ struct FleetCommandTests {
         return (process.terminationStatus, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
-    func fleet() throws -> (PrivatePostgres, String) {
-        let server = try PrivatePostgres.shared()
+    func fleet() async throws -> (PostgresTestServer, String) {
+        let server = try await PostgresTestServer.shared()
         let schema = "cli_\(UUID().uuidString.prefix(8).lowercased())"
-        try server.sql(
+        _ = try server.psql(
             journalSchema(schema) + """
                 INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight, heartbeat_at, deadline,
                     drained) VALUES
@@ -48,16 +48,16 @@ struct FleetCommandTests {
     }
 
     @Test("ls --postgres lists every worker with its host, a silent one lost with its jobs waiting for rescue")
-    func list() throws {
-        let (server, schema) = try fleet()
-        let text = try drainctl(["ls", "--postgres", server.url(schema: schema)])
+    func list() async throws {
+        let (server, schema) = try await fleet()
+        let text = try drainctl(["ls", "--postgres", server.socketURL(schema: schema)])
         #expect(text.code == 0, "\(text.out)")
         let rows = text.out.split(separator: "\n")
         #expect(rows.first?.hasPrefix("HOST") == true)
         #expect(rows.contains { $0.hasPrefix("host-b") && $0.contains("web-3") && $0.contains("lost") })
         #expect(text.out.contains("2 jobs wait for rescue"))
         #expect(text.out.contains("3 workers on 2 hosts: 1 running, 1 draining, 1 lost; 1 queued"))
-        let json = try drainctl(["ls", "--postgres", server.url(schema: schema), "--json"])
+        let json = try drainctl(["ls", "--postgres", server.socketURL(schema: schema), "--json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
         #expect(array.count == 3)
         let web3 = try #require(array.first { $0["name"] as? String == "web-3" })
@@ -68,9 +68,9 @@ struct FleetCommandTests {
     }
 
     @Test("status --postgres summarises the fleet and names the workers draining or lost")
-    func status() throws {
-        let (server, schema) = try fleet()
-        let result = try drainctl(["status", "--postgres", server.url(schema: schema)])
+    func status() async throws {
+        let (server, schema) = try await fleet()
+        let result = try drainctl(["status", "--postgres", server.socketURL(schema: schema)])
         #expect(result.code == 0, "\(result.out)")
         #expect(result.out.contains("3 workers on 2 hosts"))
         #expect(result.out.contains("web-2 on host-b (pid 102): draining"))
@@ -79,9 +79,9 @@ struct FleetCommandTests {
     }
 
     @Test("a schema without a journal exits 2 and says so; a bad URL is a usage error", arguments: ["ls", "status"])
-    func errors(command: String) throws {
-        let server = try PrivatePostgres.shared()
-        let missing = try drainctl([command, "--postgres", server.url(schema: "no_such_fleet")])
+    func errors(command: String) async throws {
+        let server = try await PostgresTestServer.shared()
+        let missing = try drainctl([command, "--postgres", server.socketURL(schema: "no_such_fleet")])
         #expect(missing.code == 2)
         #expect(missing.out.contains("has a worker with this journal started yet?"), "\(missing.out)")
         let bad = try drainctl([command, "--postgres", "http://db/jobs"])

@@ -12,9 +12,9 @@ struct FleetReaderTests {
 
     /// A schema of this test's own, with three workers on two hosts: web-1 beating and running, web-2
     /// draining with 8 s left, web-3 silent for 4 s of a 5 s lease with two jobs it still holds.
-    func fleet(_ server: PrivatePostgres) throws -> String {
+    func fleet(_ server: PostgresTestServer) throws -> String {
         let schema = "fleet_\(UUID().uuidString.prefix(8).lowercased())"
-        try server.sql(
+        try server.psql(
             journalSchema(schema) + """
                 INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained,
                     heartbeat_at) VALUES
@@ -31,10 +31,10 @@ struct FleetReaderTests {
     }
 
     @Test("every worker with its host, phase, countdown and running jobs; a silent one is lost with its rescue time")
-    func workers() throws {
-        let server = try PrivatePostgres.shared()
+    func workers() async throws {
+        let server = try await PostgresTestServer.shared()
         let schema = try fleet(server)
-        let reader = try FleetReader(url: FleetURL(server.url(schema: schema)))
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
         let snapshot = try reader.read()
         #expect(snapshot.workers.map(\.name) == ["web-1", "web-2", "web-3"])
         #expect(snapshot.workers.map(\.host) == ["host-a", "host-a", "host-b"])
@@ -53,10 +53,10 @@ struct FleetReaderTests {
     }
 
     @Test("a dead worker's jobs rescued by a peer and taken by two others read as a hand-off")
-    func rescueAndHandoff() throws {
-        let server = try PrivatePostgres.shared()
+    func rescueAndHandoff() async throws {
+        let server = try await PostgresTestServer.shared()
         let schema = try fleet(server)
-        let reader = try FleetReader(url: FleetURL(server.url(schema: schema)))
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
         var tracker = HandoffTracker()
         func read() throws -> FleetSnapshot {
             let snapshot = try reader.read()
@@ -66,7 +66,7 @@ struct FleetReaderTests {
         }
         _ = try read()
         // What a peer's sweep does to a dead worker: its running jobs back to the queue, its row marked.
-        try server.sql(
+        try server.psql(
             """
             UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL, rescues = rescues + 1
                 WHERE worker_id = '\(Self.uuid(3))' AND state = 'running';
@@ -76,7 +76,7 @@ struct FleetReaderTests {
         #expect(rescued.workers[2].health == .rescued)
         #expect(rescued.workers[2].running == 0)
         #expect(tracker.sorted.first?.waiting == 2)
-        try server.sql(
+        try server.psql(
             """
             UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
             UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';
@@ -89,9 +89,9 @@ struct FleetReaderTests {
     }
 
     @Test("a schema without a journal, a bad URL and an unreachable server each give a clear error")
-    func errors() throws {
-        let server = try PrivatePostgres.shared()
-        let reader = try FleetReader(url: FleetURL(server.url(schema: "nobody_here")))
+    func errors() async throws {
+        let server = try await PostgresTestServer.shared()
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: "nobody_here")))
         let missing = #expect(throws: FleetError.self) { try reader.read() }
         #expect(missing?.code == .queryFailed)
         #expect(missing?.message.contains("has a worker with this journal started yet?") == true)

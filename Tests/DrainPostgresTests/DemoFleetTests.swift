@@ -18,7 +18,7 @@ struct DemoFleetTests {
 
     @Test("a SIGKILLed drain-demo's running jobs are rescued by a peer within its lease plus one sweep, not before")
     func sigkillRescue() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let url = fleet.server.url(schema: fleet.schema) + "&lease=2&heartbeat=0.25"
         let producer = try fleet.journal()
         let service = Task { try await producer.run() }
@@ -62,7 +62,7 @@ struct DemoFleetTests {
             ("postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres?lease=soon", "lease must be a number"),
         ])
     func badConnection(url: String, message: String) async throws {
-        let server = try PostgresTestServer.shared()
+        let server = try await PostgresTestServer.shared()
         let url = url.replacingOccurrences(of: "PORT", with: "\(server.port)")
             .replacingOccurrences(of: "PASSWORD", with: server.password)
         let demo = try Demo("bad", url: "", arguments: ["--rate", "0"], environment: ["DRAIN_POSTGRES_URL": url])

@@ -11,7 +11,7 @@ struct FleetTests {
 
     @Test("jobs a forced drain gives back start on another worker at once, woken by NOTIFY")
     func handOff() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         // A long heartbeat: the hand-off must not wait for the poll.
         let leaving = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "leaving")
         try await leaving.start()
@@ -38,7 +38,7 @@ struct FleetTests {
 
     @Test("a draining worker stops claiming; the queue stays for the others and its count is the fleet's")
     func drainLeavesQueue() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let draining = FleetWorker(try fleet.journal(), name: "draining", concurrency: 1)
         try await draining.start()
         try await draining.pool.submit(kind: "wait")
@@ -65,7 +65,7 @@ struct FleetTests {
 
     @Test("a silent worker's running jobs are rescued once its lease has run out, not before, attempt kept")
     func rescueAfterLease() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let lease = Duration.seconds(2)
         let dying = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(250)), name: "dying")
         try await dying.start()
@@ -94,7 +94,7 @@ struct FleetTests {
 
     @Test("a slow job on a live worker is never rescued, however long it runs")
     func slowJobKept() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let lease = Duration.seconds(1)
         let slow = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(200)), name: "slow")
         try await slow.start()
@@ -115,7 +115,7 @@ struct FleetTests {
 
     @Test("a worker that stopped with outcomes it could not write has them rescued at once")
     func stoppedWorkerRescue() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let lease = Duration.seconds(30)
         let worker = FleetWorker(try fleet.journal(lease: lease), name: "stopping")
         try await worker.start()
