@@ -1,3 +1,4 @@
+import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing
@@ -67,5 +68,59 @@ struct FleetTerminalTests {
         tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
         #expect(tmux.capture().contains("drainctl top: web-3 requeued 2 → taken by web-1 (1), web-2 (1)"))
+    }
+
+    @Test(
+        "three drain-demos on one journal: three rows; one SIGKILLed shows lost with its jobs waiting, then rescued and handed off"
+    )
+    func demosOnOneJournal() async throws {
+        let server = try await PostgresTestServer.shared()
+        let schema = "demo_\(UUID().uuidString.prefix(8).lowercased())"
+        // A short lease, so the rescue comes within the test's patience.
+        let url = server.socketURL(schema: schema) + "&lease=2&heartbeat=0.25"
+        let sandbox = try Sandbox()
+        var demos: [String: ChildProcess] = [:]
+        for name in ["alpha", "beta", "victim"] {
+            // Long jobs (30 times the demo's), so the victim dies holding some.
+            demos[name] = try ChildProcess(
+                executable: Binaries.demo.path,
+                arguments: [
+                    "--name", name, "--postgres", url, "--run-dir", sandbox.root + "/run-\(name)", "--rate", "4",
+                    "--duration-scale", "30", "--concurrency", "4", "--log-level", "warning",
+                ],
+                environment: sandbox.environment, outputPath: sandbox.root + "/\(name).log")
+        }
+        defer { for demo in demos.values { demo.signal(SIGKILL) } }
+        // top refuses a schema no worker has created yet (exit 2): start it once the three have registered.
+        try await poll("three workers registered", timeout: .seconds(30)) {
+            (try? server.psql("SELECT count(*) FROM \"\(schema)\".workers"))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
+                == "3" ? true : nil
+        }
+        let tmux = try Tmux(
+            "\(Binaries.drainctl.path) top --postgres '\(url)'", columns: 140, rows: 32,
+            environment: ["SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
+        try await tmux.waitUntil("three workers running, the victim with jobs") { screen in
+            let rows = screen.split(separator: "\n")
+            let running = ["alpha", "beta", "victim"].allSatisfy { name in
+                rows.contains { $0.contains(" \(name) ") && $0.contains("RUNNING") }
+            }
+            let victimBusy = rows.contains { $0.contains(" victim ") && $0.firstMatch(of: /RUNNING +[1-9]/) != nil }
+            return running && victimBusy && screen.contains("3 workers on 1 host") ? true : nil
+        }
+        let victim = try #require(demos["victim"])
+        victim.signal(SIGKILL)
+        let lost = try await tmux.waitUntil("the victim lost, its jobs waiting for rescue") { screen in
+            screen.split(separator: "\n").first { $0.contains(" victim ") && $0.contains("LOST") }.map(String.init)
+        }
+        #expect(lost.firstMatch(of: /[1-9][0-9]* jobs?, rescue (in|due)/) != nil, "\(lost)")
+        let rescued = try await tmux.waitUntil("the victim rescued and its work handed off") { screen in
+            screen.split(separator: "\n").contains { $0.contains(" victim ") && $0.contains("RESCUED") }
+                && screen.contains("victim requeued") ? screen : nil
+        }
+        #expect(rescued.contains("was found dead; its jobs went back to the queue"))
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+        #expect(tmux.capture().contains("drainctl top: victim requeued"))
     }
 }
