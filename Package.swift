@@ -195,7 +195,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DrainDashboardTests",
-            dependencies: ["DrainDashboard", "DrainClient", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
+            dependencies: [
+                "DrainDashboard", "DrainClient", "DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport",
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
