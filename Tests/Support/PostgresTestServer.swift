@@ -115,6 +115,12 @@ public final class PostgresTestServer: Sendable {
         )
     }
 
+    /// ``psql(_:database:)`` on a thread of its own, for tests that poll: a psql run blocking one of the
+    /// cooperative pool's two threads would stall every other test in the process.
+    public func query(_ sql: String, database: String = "postgres") async throws -> String {
+        try await Self.offPool { try self.psql(sql, database: database) }
+    }
+
     /// Stops the server at once (`immediate`: like a crash, which is what a restart test wants).
     public func stopServer() async throws {
         try await Self.offPool { try self.stopServerNow() }
