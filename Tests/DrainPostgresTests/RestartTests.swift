@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// PostgreSQL going away and coming back under a running pool: a server of the test's own.
-@Suite("PostgreSQL restarts", .timeLimit(.minutes(1)))
+@Suite("PostgreSQL restarts", .serialized, .timeLimit(.minutes(1)))
 struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {
