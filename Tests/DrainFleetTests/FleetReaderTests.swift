@@ -116,3 +116,16 @@ struct FleetReaderTests {
         #expect(try FleetURL("postgresql://u@db/jobs").schema == "drain")
     }
 }
+
+/// The benchmark measures the reader's own statements.
+@Suite("Fleet benchmark script")
+struct FleetBenchmarkScriptTests {
+    @Test("bench/fleet-read/read.sql is FleetReader's read, statement for statement")
+    func sameStatements() throws {
+        let path = Binaries.packageRoot.appendingPathComponent("bench/fleet-read/read.sql").path
+        let script = try String(contentsOfFile: path, encoding: .utf8)
+        // pgbench sends statements joined by `\;` in one round trip, as libpq sends the reader's.
+        let statements = script.replacingOccurrences(of: "\\;", with: ";").trimmingCharacters(in: .newlines)
+        #expect(statements == FleetReader.statements(schema: "drain", forgetAfter: 600))
+    }
+}
