@@ -107,18 +107,19 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Runs SQL through `psql` over the Unix socket; returns its unaligned output.
+    ///
+    /// Off the cooperative pool, like every tool run here: tests poll with it, and a blocking `waitpid`
+    /// on one of the pool's two threads starves the tests that share the process.
     @discardableResult
-    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+        try await Self.offPool { try self.psqlNow(sql, database: database) }
+    }
+
+    private func psqlNow(_ sql: String, database: String) throws -> String {
         try Self.run(
             "\(binaries)/psql",
             ["-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql]
         )
-    }
-
-    /// ``psql(_:database:)`` on a thread of its own, for tests that poll: a psql run blocking one of the
-    /// cooperative pool's two threads would stall every other test in the process.
-    public func query(_ sql: String, database: String = "postgres") async throws -> String {
-        try await Self.offPool { try self.psql(sql, database: database) }
     }
 
     /// Stops the server at once (`immediate`: like a crash, which is what a restart test wants).

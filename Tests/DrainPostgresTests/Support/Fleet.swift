@@ -44,7 +44,7 @@ struct Fleet {
     /// One SQL value from the fleet's schema (`$s` stands for it).
     @discardableResult
     func value(_ sql: String) async throws -> String {
-        try await server.query(sql.replacingOccurrences(of: "$s", with: "\"\(schema)\""))
+        try await server.psql(sql.replacingOccurrences(of: "$s", with: "\"\(schema)\""))
     }
 
     func count(_ whereClause: String) async throws -> Int {
@@ -141,7 +141,8 @@ func eventually(
     let end = clock.now + timeout
     while clock.now < end {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
+        // Each probe may run psql: a few a second is enough, and leaves the machine to the workers.
+        try await Task.sleep(for: .milliseconds(50))
     }
     Issue.record("timed out waiting for \(message)")
     throw CancellationError()
