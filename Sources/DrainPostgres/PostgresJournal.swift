@@ -23,6 +23,13 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
     public let configuration: PostgresJournalConfiguration
     /// This worker's row in the workers table.
     public let workerID = UUID()
+    /// `gethostname(2)`, read once: `ProcessInfo.hostName` resolves names through DNS, which can block a
+    /// thread of the cooperative pool for seconds on every heartbeat.
+    let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
     let schema: PostgresSchema
     let client: PostgresClient
     let connectionConfiguration: PostgresConnection.Configuration

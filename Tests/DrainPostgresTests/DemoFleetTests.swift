@@ -59,7 +59,7 @@ struct DemoFleetTests {
         defer { try? FileManager.default.removeItem(at: output) }
         let chaos = try Child(
             Binaries.chaos.path,
-            ["fleet", "--iterations", "3", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
+            ["fleet", "--iterations", "1", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
             environment: ProcessInfo.processInfo.environment, output: output.path)
         let deadline = ContinuousClock.now + .seconds(50)
         while chaos.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }

@@ -10,7 +10,16 @@ struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {
         let server = try await PostgresTestServer.start()
-        defer { server.stop() }
+        do {
+            try await restartMidDrain(server)
+        } catch {
+            await server.stopAndRemove()
+            throw error
+        }
+        await server.stopAndRemove()
+    }
+
+    private func restartMidDrain(_ server: PostgresTestServer) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250)), name: "w")
         try await worker.start()
@@ -41,7 +50,16 @@ struct RestartTests {
     @Test("outcomes that cannot be written before the drain ends stay running and are rescued, never lost")
     func unwrittenOutcomesRescued() async throws {
         let server = try await PostgresTestServer.start()
-        defer { server.stop() }
+        do {
+            try await unwrittenOutcomesRescued(server)
+        } catch {
+            await server.stopAndRemove()
+            throw error
+        }
+        await server.stopAndRemove()
+    }
+
+    private func unwrittenOutcomesRescued(_ server: PostgresTestServer) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(
             try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "cut-off",

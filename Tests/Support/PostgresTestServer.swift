@@ -152,6 +152,11 @@ public final class PostgresTestServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// ``stop()`` off the cooperative pool, for tests: `pg_ctl stop` waits for the server to exit.
+    public func stopAndRemove() async {
+        _ = try? await Self.offPool { self.stop() }
+    }
+
     /// A watchdog that stops the server if this process dies without stopping it (a crash, a SIGKILL).
     private func watch() {
         let script = """
