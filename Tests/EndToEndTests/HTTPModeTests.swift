@@ -68,7 +68,8 @@ struct HTTPModeTests {
         let sandbox = try Sandbox()
         let (demo, port) = try await startHTTPDemo(["--grace", "30"], in: sandbox)
         let requests = (0..<32).map { _ in
-            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=1500") } }
+            // Long enough that a slow machine still has them in flight when drainctl gets to start the drain.
+            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=6000") } }
         }
         try await waitUntil("32 tracked operations in the snapshot") {
             try await snapshot(demo, in: sandbox).inFlightOperations == 32
