@@ -24,23 +24,9 @@ public final class FleetReader {
     /// The fleet now.
     /// - Throws: ``FleetError`` `queryFailed`: most often the schema has no journal (no worker started).
     public func read() throws -> FleetSnapshot {
-        let schema = "\"\(url.schema)\""
         let results: [[[String?]]]
         do {
-            results = try connection.query(
-                """
-                SELECT w.id::text, w.name, w.host, w.pid, w.phase, w.in_flight, w.drained,
-                    extract(epoch FROM w.deadline - clock_timestamp())::float8,
-                    extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
-                    w.lease_ms,
-                    extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
-                    extract(epoch FROM clock_timestamp() - w.started_at)::float8
-                FROM \(schema).workers w
-                WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => \(forgetAfter))
-                ORDER BY w.host, w.name, w.pid;
-                SELECT id, worker_id::text FROM \(schema).jobs WHERE state = 'running' AND worker_id IS NOT NULL;
-                SELECT count(*) FROM \(schema).jobs WHERE state = 'queued'
-                """)
+            results = try connection.query(Self.statements(schema: url.schema, forgetAfter: forgetAfter))
         } catch let error as FleetError where error.code == .queryFailed {
             throw FleetError(
                 .queryFailed,
@@ -70,6 +56,26 @@ public final class FleetReader {
         var queued = 0
         if let cell = results[2].first?.first, let text = cell { queued = Int(text) ?? 0 }
         return FleetSnapshot(workers: workers, queued: queued, running: running)
+    }
+
+    /// The three statements of one ``read()``: the workers, the running jobs, the shared queue's count.
+    ///
+    /// Public so that `bench/fleet-read.sh` measures exactly these (a test checks its copy).
+    public static func statements(schema: String, forgetAfter: Double) -> String {
+        let schema = "\"\(schema)\""
+        return """
+            SELECT w.id::text, w.name, w.host, w.pid, w.phase, w.in_flight, w.drained,
+                extract(epoch FROM w.deadline - clock_timestamp())::float8,
+                extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
+                w.lease_ms,
+                extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
+                extract(epoch FROM clock_timestamp() - w.started_at)::float8
+            FROM \(schema).workers w
+            WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => \(forgetAfter))
+            ORDER BY w.host, w.name, w.pid;
+            SELECT id, worker_id::text FROM \(schema).jobs WHERE state = 'running' AND worker_id IS NOT NULL;
+            SELECT count(*) FROM \(schema).jobs WHERE state = 'queued'
+            """
     }
 
     /// The state and worker of each of `ids`: how the hand-off tracker learns what became of jobs that

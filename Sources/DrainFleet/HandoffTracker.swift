@@ -23,6 +23,12 @@ public struct HandoffTracker: Sendable {
         /// Of those, how many each other worker took, by worker id.
         public var takenBy: [String: Int]
 
+        public init(from: String, requeued: Int, takenBy: [String: Int]) {
+            self.from = from
+            self.requeued = requeued
+            self.takenBy = takenBy
+        }
+
         /// Still in the queue, not taken yet.
         public var waiting: Int { requeued - takenBy.values.reduce(0, +) }
     }

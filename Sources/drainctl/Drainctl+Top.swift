@@ -1,6 +1,7 @@
 import ArgumentParser
 import DrainClient
 import DrainDashboard
+import DrainFleet
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -40,12 +41,29 @@ extension Drainctl {
 
         @OptionGroup var target: TargetOptions
         @Flag(help: "Open the overview of every process, even when there is only one.") var all = false
+        @OptionGroup var fleet: FleetOptions
 
         func validate() throws {
             if all, target.socket != nil { throw ValidationError("--all and --socket exclude each other") }
         }
 
         func run() async throws {
+            if let url = try fleet.url(orEnvironment: true) {
+                let configuration = DashboardConfiguration(runDirectory: target.runDirectory)
+                let summary: DashboardSummary
+                do {
+                    summary = try await FleetDashboard.run(url: url, configuration: configuration)
+                } catch let error as FleetError {
+                    printError(error.message)
+                    throw ExitCode(ExitCodes.connectionLost)
+                } catch let error as DashboardError {
+                    printError(error.message)
+                    throw ExitCode(ExitCodes.noProcess)
+                }
+                Self.print(summary.lines)
+                if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+                return
+            }
             var configuration = DashboardConfiguration(runDirectory: target.runDirectory, socket: target.socket)
             configuration.overview = all
             let summary = try await Self.show(configuration)

@@ -107,8 +107,15 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Runs SQL through `psql` over the Unix socket; returns its unaligned output.
+    ///
+    /// Off the cooperative pool, like every tool run here: tests poll with it, and a blocking `waitpid`
+    /// on one of the pool's two threads starves the tests that share the process.
     @discardableResult
-    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+        try await Self.offPool { try self.psqlNow(sql, database: database) }
+    }
+
+    private func psqlNow(_ sql: String, database: String) throws -> String {
         try Self.run(
             "\(binaries)/psql",
             ["-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql]

@@ -1,6 +1,6 @@
 /// The journal's tables as issue 10's migrations (v1 and v2) create them, for a schema of one test.
-/// Once `DrainPostgres` is in main, the tests should migrate with it instead of repeating its DDL.
-func journalSchema(_ schema: String) -> String {
+/// Kept as DDL so the fleet tests read the tables exactly as the migrations leave them.
+public func journalSchema(_ schema: String) -> String {
     """
     CREATE SCHEMA "\(schema)";
     CREATE TABLE "\(schema)".jobs (
