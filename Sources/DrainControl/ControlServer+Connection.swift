@@ -63,10 +63,10 @@ extension ControlServer {
                 await withDiscardingTaskGroup { group in
                     group.addTask { await self.write(outbox, to: outbound) }
                     do {
-                        for try await line in inbound {
-                            outbox.requestArrived()
-                            self.handle(line, peer: peer, outbox: outbox)
-                        }
+                        // From now on the router answers each line on the event loop that read it; this
+                        // stream only tells when the input ends (or fails: a line too long).
+                        try await self.activate(outbox.channel, peer: peer, outbox: outbox)
+                        for try await _ in inbound {}
                         outbox.endInbound()
                     } catch is LineFrameDecoder.LineTooLong {
                         outbox.send(
@@ -107,6 +107,19 @@ extension ControlServer {
         try? await connection.executeThenClose { _, outbound in
             await self.write(outbox, to: outbound)
         }
+    }
+
+    /// Hands the connection's lines, those that waited included, to ``handle(_:peer:outbox:reply:)``
+    /// on its event loop.
+    private func activate(_ channel: any Channel, peer: PeerCredentials, outbox: ControlOutbox) async throws {
+        let encoder = self.encoder
+        try await channel.eventLoop.submit {
+            let router = try channel.pipeline.syncOperations.handler(type: RequestRouter.self)
+            router.activate(encoder: encoder) { line, reply in
+                outbox.requestArrived()
+                self.handle(line, peer: peer, outbox: outbox, reply: reply)
+            }
+        }.get()
     }
 
     private func peerCredentials(of channel: any Channel) async -> PeerCredentials? {
