@@ -57,7 +57,9 @@ extension ControlServer {
                 reply(.failure(id: id, .invalidArgument, "this connection is already subscribed"))
                 return
             }
-            pool.audit("subscribe every \(interval)ms", cause: cause)
+            // Not an event: every subscriber would be told of every other, a thousand subscribers a million
+            // lines, and the recent events would hold nothing else.
+            logReadOnly(operation, peer: peer)
             reply(.subscribed(id: id, intervalMs: interval))
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
             if !fanout.add(session, intervalMs: interval) { session.endSubscription() }
@@ -106,7 +108,8 @@ extension ControlServer {
         }
     }
 
-    /// A request that changes nothing: logged with its peer and counted, not kept as a pool event.
+    /// A request that changes nothing in the pool (hello, status, subscribe): logged with its peer and
+    /// counted, not kept as a pool event.
     private func logReadOnly(_ operation: ControlRequest.Operation, peer: PeerCredentials) {
         logger.debug(
             "control request",
