@@ -2,9 +2,12 @@ import ArgumentParser
 import Drain
 import DrainClient
 import DrainControl
+import DrainPostgres
 import DrainProtocol
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `drain-demo`: a service with realistic synthetic work, to watch a drain happen.
@@ -26,6 +29,14 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Seconds of lame duck before draining (not ready, still working).") var lameDuck = 0.0
     @Option(help: "Seconds cancelled jobs get to wind down before they are abandoned.") var cancelWindow = 2.0
     @Option(help: "The job journal (SQLite). Default: <run dir>/<name>.journal.sqlite.") var journal: String?
+    @Option(
+        help: ArgumentHelp(
+            "Share a PostgreSQL journal with the rest of the fleet (default: $DRAIN_POSTGRES_URL).",
+            discussion:
+                "postgres://user:password@host:port/database?schema=drain&lease=5&heartbeat=1&sslmode=disable; "
+                + "?host=/socket/dir for a Unix socket. Several drain-demos on one database and schema are a fleet."
+        ))
+    var postgres: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
@@ -45,6 +56,9 @@ struct DrainDemo: AsyncParsableCommand {
     var http: String?
     @Option(help: "With --http, write the bound port here once listening.") var httpPortFile: String?
     @Option(help: "Control-socket connections served at once (the library's default: 64).") var maxClients: Int?
+    @Option(help: "Serve GET /metrics (Prometheus text format) on HOST:PORT (port 0: any free port).")
+    var metrics: String?
+    @Option(help: "With --metrics, write the bound port here once listening.") var metricsPortFile: String?
     @Option(
         name: .customLong("parent-fd"),
         help: ArgumentHelp(
@@ -61,6 +75,15 @@ struct DrainDemo: AsyncParsableCommand {
             do { _ = try HTTPAddress(parsing: http) } catch { throw ValidationError("\(error)") }
         }
         guard httpPortFile == nil || http != nil else { throw ValidationError("--http-port-file needs --http") }
+        if let metrics {
+            do { _ = try HTTPAddress(parsing: metrics, flag: "--metrics") } catch { throw ValidationError("\(error)") }
+        }
+        guard metricsPortFile == nil || metrics != nil else {
+            throw ValidationError("--metrics-port-file needs --metrics")
+        }
+        guard postgres == nil || journal == nil else {
+            throw ValidationError("--journal (SQLite) and --postgres are two different journals: give one")
+        }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         if let maxClients, !(1...100_000).contains(maxClients) {
             throw ValidationError("--max-clients must be from 1 to 100000")
@@ -108,6 +131,9 @@ struct DrainDemo: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data("drain-demo: \(error.message)\(error.cause.map { ": \($0)" } ?? "")\n".utf8))
             throw ExitCode(1)
+        } catch let error as PostgresJournalError {
+            FileHandle.standardError.write(Data("drain-demo: \(error.message)\n".utf8))
+            throw ExitCode(1)
         }
         if let report {
             do {
@@ -125,13 +151,18 @@ struct DrainDemo: AsyncParsableCommand {
     }
 
     private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> ShutdownReport {
-        let journalPath = journal ?? "\(runDirectory.path)/\(name).journal.sqlite"
-        let store = try SQLiteJournal(path: journalPath)
+        let shared = try sharedJournal(logger: logger)
+        let store: any JobJournal =
+            try shared ?? SQLiteJournal(path: journal ?? "\(runDirectory.path)/\(name).journal.sqlite")
         var configuration = WorkerPoolConfiguration(name: name)
         configuration.maxConcurrentJobs = concurrency
         configuration.defaultGrace = .milliseconds(Int64(grace * 1000))
         configuration.lameDuck = .milliseconds(Int64(lameDuck * 1000))
         configuration.cancellationWindow = .milliseconds(Int64(cancelWindow * 1000))
+        // The executable bootstraps the metrics backend, before the pool builds its metrics; the library
+        // only ever takes a factory.
+        let registry = metrics == nil ? nil : PrometheusCollectorRegistry()
+        if let registry { MetricsSystem.bootstrap(Self.prometheusFactory(registry: registry)) }
         let pool = WorkerPool(
             configuration: configuration, journal: store, signals: await DrainSignal.unixSignals(), logger: logger
         )
@@ -145,17 +176,26 @@ struct DrainDemo: AsyncParsableCommand {
         let server = try await ControlServer.bind(pool: pool, configuration: control, logger: logger)
         var front: HTTPFront?
         if let http { front = try await startHTTP(address: http, pool: pool, logger: logger) }
+        var scrapes: MetricsEndpoint?
+        if let metrics, let registry { scrapes = try await startMetrics(address: metrics, registry: registry) }
         let producer = Producer(
             pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger, recorder: recorder
         )
+        // Stopped in reverse order. The shared journal goes first so that it stops last: the pool, stopped
+        // before it, can still write its outcomes through the journal's PostgresClient. The metrics endpoint
+        // answers scrapes until the very end.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let shared { services.append(.init(service: shared)) }
+        if let scrapes { services.append(.init(service: scrapes)) }
+        services.append(
+            .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        services.append(
+            .init(service: producer, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        if let front { services.append(.init(service: front)) }
+        services.append(.init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
-                    .init(service: producer, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
-                ] + (front.map { [.init(service: $0)] } ?? []) + [
-                    .init(service: pool, successTerminationBehavior: .gracefullyShutdownGroup)
-                ],
+                services: services,
                 // The pool owns SIGTERM, SIGINT and SIGQUIT: the group must not trap them too.
                 gracefulShutdownSignals: [], cancellationSignals: [], logger: logger
             )
@@ -165,22 +205,44 @@ struct DrainDemo: AsyncParsableCommand {
         return report
     }
 
+    /// The PostgreSQL journal from `--postgres` or `$DRAIN_POSTGRES_URL`; nil for the SQLite one.
+    private func sharedJournal(logger: Logger) throws -> PostgresJournal? {
+        let environment = ProcessInfo.processInfo.environment["DRAIN_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let url = postgres ?? (journal == nil ? environment : nil) else { return nil }
+        var configuration = try PostgresJournalConfiguration(url: url)
+        configuration.workerName = name
+        return try PostgresJournal(configuration: configuration, logger: logger)
+    }
+
     /// Binds the HTTP front and says where, on stdout and in `--http-port-file`, for scripts and harnesses.
     private func startHTTP(address: String, pool: WorkerPool, logger: Logger) async throws -> HTTPFront {
         let front = try await HTTPFront.bind(try HTTPAddress(parsing: address), pool: pool, logger: logger)
-        if let httpPortFile {
-            // Written whole then renamed, so a reader polling for the file never sees a partial port.
-            let partial = httpPortFile + ".partial"
-            do {
-                try Data("\(front.address.port ?? 0)\n".utf8).write(to: URL(fileURLWithPath: partial))
-                guard rename(partial, httpPortFile) == 0 else {
-                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-                }
-            } catch {
-                throw HTTPFrontError(.portFile, "cannot write the HTTP port to \(httpPortFile)", cause: error)
-            }
-        }
+        if let httpPortFile { try PortFile.write(front.address.port ?? 0, to: httpPortFile) }
         FileHandle.standardOutput.write(Data("drain-demo: http listening on \(front.boundAddress)\n".utf8))
         return front
+    }
+
+    /// Binds the metrics endpoint and says where, like ``startHTTP(address:pool:logger:)``.
+    private func startMetrics(address: String, registry: PrometheusCollectorRegistry) async throws
+        -> MetricsEndpoint
+    {
+        let endpoint = try await MetricsEndpoint.bind(
+            try HTTPAddress(parsing: address, flag: "--metrics"), registry: registry)
+        let port = endpoint.address.port ?? 0
+        if let metricsPortFile { try PortFile.write(port, to: metricsPortFile) }
+        FileHandle.standardOutput.write(
+            Data("drain-demo: metrics at http://\(endpoint.address.ipAddress ?? "?"):\(port)/metrics\n".utf8))
+        return endpoint
+    }
+
+    /// Prometheus with histogram buckets that suit drains (its defaults stop at 10 s).
+    static func prometheusFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [
+            DrainMetrics.jobDuration: DrainMetrics.jobDurationBuckets,
+            DrainMetrics.operationDuration: DrainMetrics.operationDurationBuckets,
+            DrainMetrics.drainDuration: DrainMetrics.drainDurationBuckets,
+        ]
+        return factory
     }
 }

@@ -1,16 +1,25 @@
-/// The last few hundred durations of one job kind, for p50/p95 predictions.
+/// The last few hundred durations of one job kind: what its predictions learn from.
 ///
-/// A fixed ring, so memory and percentile cost stay constant however many jobs run.
+/// A fixed ring, so memory and the cost of a prediction stay constant however many jobs run. A restarted
+/// pool seeds it from the journal (``JobJournal/recentDurations(limit:)``), so it starts with what its
+/// predecessor observed.
 struct DurationSamples: Sendable {
     private var ring: [Double] = []
     private var next = 0
     private let capacity: Int
 
-    init(capacity: Int = 256) { self.capacity = capacity }
+    /// How many durations of a kind predictions keep: enough for a p95, few enough to sort per snapshot.
+    static let defaultCapacity = 256
+
+    init(capacity: Int = defaultCapacity) { self.capacity = capacity }
 
     var count: Int { ring.count }
 
+    /// The samples, oldest overwritten first, in no particular order.
+    var values: [Double] { ring }
+
     mutating func add(_ seconds: Double) {
+        guard seconds.isFinite, seconds >= 0 else { return }
         if ring.count < capacity {
             ring.append(seconds)
         } else {
@@ -25,16 +34,5 @@ struct DurationSamples: Sendable {
         let sorted = ring.sorted()
         let index = min(sorted.count - 1, max(0, Int((q * Double(sorted.count - 1)).rounded())))
         return sorted[index]
-    }
-
-    /// A prediction of how much longer a job that has run `age` seconds will take.
-    ///
-    /// Below the median, the median is expected; past it, the p95; past that, half its age again
-    /// (a job that has outlived every sample is assumed heavy-tailed, not about to finish).
-    func predictedRemaining(age: Double) -> Double? {
-        guard let p50 = quantile(0.5), let p95 = quantile(0.95) else { return nil }
-        if age < p50 { return p50 - age }
-        if age < p95 { return p95 - age }
-        return age * 0.5
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Start order is an append-only array read from a moving head; removed ids become tombstones that are
 /// skipped and compacted away, so "the N oldest" touches about N entries. Predictions use per-kind counts
-/// bucketed by start second, whose size is bounded by elapsed time, not by the number of jobs.
+/// bucketed by start second, whose size is bounded by the age of the oldest job, not by the number of jobs.
 struct InFlightIndex {
     struct Entry {
         var job: Job
@@ -63,29 +63,14 @@ struct InFlightIndex {
         return result
     }
 
-    /// How many jobs of `kind` started after `offset`.
-    func startedAfter(_ offset: Duration, kind: String) -> Int {
-        Self.count(in: startBuckets[kind, default: [:]], after: offset)
-    }
-
-    /// The start buckets of `kind` (start second → jobs in flight), for counting after the lock.
+    /// The start buckets of `kind` (start second → jobs in flight), for predicting after the lock.
     func buckets(kind: String) -> [Int64: Int] { startBuckets[kind, default: [:]] }
-
-    /// How many jobs in `buckets` (see ``buckets(kind:)``) started after `offset`.
-    static func count(in buckets: [Int64: Int], after offset: Duration) -> Int {
-        let cutoff = bucket(offset)
-        return buckets.reduce(0) { $0 + ($1.key > cutoff ? $1.value : 0) }
-    }
-
-    /// When the most recently started job of `kind` started, to the second.
-    func newestStart(kind: String) -> Duration? {
-        startBuckets[kind]?.keys.max().map { .seconds($0) }
-    }
 
     private mutating func compact() {
         order = order[head...].filter { entries[$0] != nil }
         head = 0
     }
 
-    private static func bucket(_ offset: Duration) -> Int64 { offset.components.seconds }
+    /// The start second of an offset on the pool's clock: the key of ``buckets(kind:)``.
+    static func bucket(_ offset: Duration) -> Int64 { offset.components.seconds }
 }

@@ -8,8 +8,16 @@ import Foundation
 /// of them only runs a job again, which at-least-once delivery allows. ``SQLiteJournal`` is the embedded
 /// backend; a shared one (PostgreSQL) can be added behind this protocol so that a draining host's
 /// unfinished jobs are picked up by the others.
+///
+/// A *shared* journal (``isShared``) has other consumers: the pool then treats its own `queued` count as a
+/// hint refreshed by ``updates(status:)``, claims whenever a slot is free and the journal says work may be
+/// there, and retries writing outcomes instead of leaving them for the next start.
 public protocol JobJournal: Sendable {
     /// Moves rows left `running` by a process that died back to `queued`.
+    ///
+    /// A journal this process alone uses recovers every `running` row, because no one else can be running
+    /// them. A shared journal registers this worker and recovers only dead workers' rows, so that a live
+    /// worker's jobs are never taken from it.
     /// - Returns: How many rows were recovered.
     func recover() async throws -> Int
 
@@ -28,11 +36,75 @@ public protocol JobJournal: Sendable {
 
     /// Makes every earlier call durable; the pool calls it once it has stopped.
     func sync() async throws
+
+    /// Whether other processes consume the same queue.
+    var isShared: Bool { get }
+
+    /// News from outside this process, for as long as the pool runs: the shared queue's count, jobs that
+    /// were added or handed back, dead workers' jobs this worker rescued, and whether the journal answers.
+    ///
+    /// The pool calls it once, from ``WorkerPool/run()``, and consumes the stream until it stops.
+    /// - Parameter status: What the pool is doing now, for the journal's workers table; the journal calls
+    ///   it without holding any lock of its own.
+    func updates(status: @escaping @Sendable () -> WorkerStatus) -> AsyncStream<JournalUpdate>
+
+    /// How long the most recent finished runs (done or failed) of each kind took, newest first, at most
+    /// `limit` per kind: read once at start, so a restarted pool predicts from what its predecessors
+    /// observed (on a shared journal, the whole fleet).
+    /// - Returns: kind → durations in seconds.
+    func recentDurations(limit: Int) async throws -> [String: [Double]]
 }
 
 extension JobJournal {
     /// A journal whose every call is already durable has nothing to do.
     public func sync() async throws {}
+
+    /// A journal is private to its process unless it says otherwise.
+    public var isShared: Bool { false }
+
+    /// A private journal has no news: nothing else changes it.
+    public func updates(status: @escaping @Sendable () -> WorkerStatus) -> AsyncStream<JournalUpdate> {
+        AsyncStream { $0.finish() }
+    }
+
+    /// A journal that keeps no durations: predictions start from the priors.
+    public func recentDurations(limit: Int) async throws -> [String: [Double]] { [:] }
+}
+
+/// What a shared journal tells the pool.
+public struct JournalUpdate: Sendable, Hashable {
+    /// Jobs queued in the shared queue, when the journal just counted them.
+    public var queued: Int?
+    /// Jobs may be waiting: someone appended or handed some back (a notification or a poll).
+    public var wake: Bool
+    /// Dead workers' jobs this worker just put back in the queue.
+    public var rescued: Int
+    /// Whether the journal's last call succeeded; nil when this update says nothing about it.
+    public var reachable: Bool?
+
+    public init(queued: Int? = nil, wake: Bool = false, rescued: Int = 0, reachable: Bool? = nil) {
+        self.queued = queued
+        self.wake = wake
+        self.rescued = rescued
+        self.reachable = reachable
+    }
+}
+
+/// A small summary of a pool, which a shared journal keeps in its workers table for the fleet view.
+public struct WorkerStatus: Sendable, Hashable {
+    public var phase: DrainPhase
+    public var inFlight: Int
+    /// The drain's deadline, once draining.
+    public var deadline: Date?
+    /// Jobs and operations finished (or given up) since the drain started.
+    public var drainedSinceStart: Int?
+
+    public init(phase: DrainPhase, inFlight: Int, deadline: Date? = nil, drainedSinceStart: Int? = nil) {
+        self.phase = phase
+        self.inFlight = inFlight
+        self.deadline = deadline
+        self.drainedSinceStart = drainedSinceStart
+    }
 }
 
 /// A job as submitted, before it has an identifier.

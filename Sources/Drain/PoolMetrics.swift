@@ -1,6 +1,9 @@
 import Metrics
 
 /// The pool's metrics, built once from the application's factory.
+///
+/// - Important: Call these outside the pool's lock: a metrics backend is foreign code, and may take locks
+///   or block of its own.
 struct PoolMetrics: Sendable {
     let inFlight: Meter
     let queued: Meter
@@ -10,20 +13,52 @@ struct PoolMetrics: Sendable {
     let cancelled: Counter
     let rejected: Counter
     let recovered: Counter
+    let operationsCompleted: Counter
     let jobDuration: Timer
+    let operationDuration: Timer
     let drainDuration: Timer
+    /// One series per phase, so a dashboard can graph the phase as a state timeline.
+    let phases: [DrainPhase: Meter]
+    let secondsLeft: Meter
 
     init(name: String, factory: any MetricsFactory) {
         let dimensions = [("pool", name)]
-        inFlight = Meter(label: "drain_in_flight", dimensions: dimensions, factory: factory)
-        queued = Meter(label: "drain_queued", dimensions: dimensions, factory: factory)
-        completed = Counter(label: "drain_jobs_completed_total", dimensions: dimensions, factory: factory)
-        failed = Counter(label: "drain_jobs_failed_total", dimensions: dimensions, factory: factory)
-        requeued = Counter(label: "drain_jobs_requeued_total", dimensions: dimensions, factory: factory)
-        cancelled = Counter(label: "drain_cancelled_total", dimensions: dimensions, factory: factory)
-        rejected = Counter(label: "drain_rejected_total", dimensions: dimensions, factory: factory)
-        recovered = Counter(label: "drain_jobs_recovered_total", dimensions: dimensions, factory: factory)
-        jobDuration = Timer(label: "drain_job_duration", dimensions: dimensions, factory: factory)
-        drainDuration = Timer(label: "drain_duration", dimensions: dimensions, factory: factory)
+        func meter(_ label: String) -> Meter { Meter(label: label, dimensions: dimensions, factory: factory) }
+        func counter(_ label: String) -> Counter { Counter(label: label, dimensions: dimensions, factory: factory) }
+        func timer(_ label: String) -> Timer { Timer(label: label, dimensions: dimensions, factory: factory) }
+        inFlight = meter(DrainMetrics.inFlight)
+        queued = meter(DrainMetrics.queued)
+        completed = counter(DrainMetrics.jobsCompleted)
+        failed = counter(DrainMetrics.jobsFailed)
+        requeued = counter(DrainMetrics.jobsRequeued)
+        cancelled = counter(DrainMetrics.cancelled)
+        rejected = counter(DrainMetrics.rejected)
+        recovered = counter(DrainMetrics.jobsRecovered)
+        operationsCompleted = counter(DrainMetrics.operationsCompleted)
+        jobDuration = timer(DrainMetrics.jobDuration)
+        operationDuration = timer(DrainMetrics.operationDuration)
+        drainDuration = timer(DrainMetrics.drainDuration)
+        var phases: [DrainPhase: Meter] = [:]
+        for phase in DrainPhase.allCases {
+            phases[phase] = Meter(
+                label: DrainMetrics.phase, dimensions: dimensions + [("phase", phase.rawValue)], factory: factory)
+        }
+        self.phases = phases
+        secondsLeft = meter(DrainMetrics.secondsLeft)
+    }
+
+    /// The gauges that follow the pool's state, read under the lock and set after it.
+    struct Gauges: Equatable {
+        var phase: DrainPhase
+        var inFlight: Int
+        var queued: Int
+        var secondsLeft: Double
+    }
+
+    func set(_ gauges: Gauges) {
+        for (phase, meter) in phases { meter.set(phase == gauges.phase ? 1 : 0) }
+        inFlight.set(gauges.inFlight)
+        queued.set(gauges.queued)
+        secondsLeft.set(gauges.secondsLeft)
     }
 }

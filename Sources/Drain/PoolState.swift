@@ -27,25 +27,38 @@ struct PoolState {
     /// Slots taken by submits whose journal write has not returned yet.
     var reserved = 0
     var claiming = false
+    /// The journal has other consumers: `queued` is the shared queue's last known count, a hint.
+    var shared = false
+    /// Shared journals only: a claim may find work. Cleared by a claim that found fewer jobs than it asked
+    /// for, set by a local submit and by the journal's news, so an empty queue is not polled in a loop.
+    var claimable = true
+    /// Shared journals only: whether the journal's last call succeeded.
+    var journalReachable: Bool?
     var inFlight = InFlightIndex()
     var operations: [UInt64: Operation] = [:]
     var nextOperationID: UInt64 = 0
     var spaceWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     var nextWaiterID: UInt64 = 0
 
+    /// Jobs and tracked operations that finished; ``completedOperations`` of them were operations.
     var completed = 0
+    var completedOperations = 0
     var failed = 0
     var rejected = 0
     var cancelled = 0
     var requeued = 0
     var recovered = 0
     var stats: [String: DurationSamples] = [:]
+    /// kind → the expected duration its application declared, in seconds.
+    var declared: [String: Double] = [:]
 
     var drainCause: DrainCause?
     var grace: Duration?
     var drainStarted: Duration?
     var drainStartedAt: Date?
     var deadline: Duration?
+    /// When the lame duck ends and draining begins, while in lame duck.
+    var lameDuckEnds: Duration?
     var inFlightAtDrainStart = 0
     var settledSinceDrainStart = 0
     var windowExpired = false
@@ -72,6 +85,20 @@ struct PoolState {
     var pendingCancels: [@Sendable () -> Void] = []
 
     var inFlightTotal: Int { inFlight.count + operations.count }
+
+    /// Seconds until the deadline: in lame duck the lame duck left plus the grace, 0 once forcing or when
+    /// there is no drain.
+    func secondsLeft(at now: Duration, defaultGrace: Duration) -> Double {
+        switch phase {
+        case .lameDuck:
+            let lameDuckLeft = max(.zero, (lameDuckEnds ?? now) - now)
+            return (lameDuckLeft + (grace ?? defaultGrace)).seconds
+        case .draining:
+            return max(.zero, (deadline ?? now) - now).seconds
+        case .running, .forcing, .stopped:
+            return 0
+        }
+    }
 
     /// Builds an event, keeps it among the recent ones and returns it for publishing.
     mutating func event(

@@ -157,6 +157,42 @@ public final class SQLiteJournal: JobJournal {
         }
     }
 
+    /// How long the newest finished runs of each kind took: `finished_at − started_at` of `done` and
+    /// `failed` rows, from the claim to the written outcome.
+    ///
+    /// Reads only the newest ``historyWindow`` rows by id (a primary-key range, no scan of a long
+    /// journal), so a kind not run among them starts from its prior.
+    public func recentDurations(limit: Int) async throws -> [String: [Double]] {
+        guard limit > 0 else { return [:] }
+        do {
+            return try await pool.read { db in
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT kind, finished_at - started_at AS seconds FROM jobs
+                        WHERE id > (SELECT IFNULL(MAX(id), 0) FROM jobs) - ?
+                          AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                        ORDER BY id DESC
+                        """,
+                    arguments: [Self.historyWindow]
+                )
+                var durations: [String: [Double]] = [:]
+                while let row = try rows.next() {
+                    let kind: String = row["kind"]
+                    let seconds: Double = row["seconds"]
+                    guard seconds >= 0, durations[kind, default: []].count < limit else { continue }
+                    durations[kind, default: []].append(seconds)
+                }
+                return durations
+            }
+        } catch {
+            throw DrainError(.journal, "cannot read job durations from the journal", cause: error)
+        }
+    }
+
+    /// How many of the newest jobs ``recentDurations(limit:)`` looks at.
+    static let historyWindow = 20_000
+
     /// Checkpoints the WAL into the database file with an fsync, when relaxed writes are pending.
     public func sync() async throws {
         guard relaxedWrites.load(ordering: .acquiring) else { return }

@@ -31,6 +31,7 @@ extension WorkerPool {
                             cause: cause, limit: configuration.snapshotEventLimit
                         )
                     )
+                    state.lameDuckEnds = clock.now + configuration.lameDuck
                     schedule(&state, at: clock.now + configuration.lameDuck)
                 } else {
                     events += beginDraining(&state)
@@ -61,6 +62,7 @@ extension WorkerPool {
         }
         runDeferred()
         log(events)
+        publishGauges()
         releaseWaiters()
         wake()
         return phase
@@ -95,6 +97,7 @@ extension WorkerPool {
         }
         runDeferred()
         log(events)
+        publishGauges()
         wake()
     }
 
@@ -112,6 +115,7 @@ extension WorkerPool {
         }
         runDeferred()
         log(events)
+        publishGauges()
         releaseWaiters()
         wake()
     }
@@ -146,6 +150,7 @@ extension WorkerPool {
         }
         runDeferred()
         log(events)
+        publishGauges()
         wake()
     }
 
@@ -153,6 +158,7 @@ extension WorkerPool {
         let now = clock.now
         let grace = state.grace ?? configuration.defaultGrace
         state.phase = .draining
+        state.lameDuckEnds = nil
         state.drainStarted = now
         state.drainStartedAt = Date()
         state.deadline = now + grace

@@ -16,8 +16,16 @@ extension WorkerPool {
         }
         let recovered = try await journal.recover()
         let counts = try await journal.counts()
+        let shared = journal.isShared
+        let history = await readHistory()
         let started = state.withLock { state -> [DrainEvent] in
             state.queued = counts.queued
+            state.shared = shared
+            if shared { state.journalReachable = true }
+            for (kind, durations) in history {
+                // Oldest first, so the newest are the ones the ring keeps.
+                for seconds in durations.reversed() { state.stats[kind, default: DurationSamples()].add(seconds) }
+            }
             state.loaded = true
             state.recovered = recovered
             var events = [
@@ -51,6 +59,15 @@ extension WorkerPool {
                             for await signal in signals { self.handle(signal) }
                         }
                     }
+                    if shared {
+                        let updates = self.journal.updates { self.workerStatus() }
+                        group.addTask {
+                            for await update in updates { self.apply(update) }
+                        }
+                    }
+                    if let interval = self.configuration.gaugeRefreshInterval {
+                        group.addTask { await self.refreshGauges(every: interval) }
+                    }
                     await self.dispatch()
                     group.cancelAll()
                 }
@@ -76,7 +93,9 @@ extension WorkerPool {
             let step = state.withLock { state -> Step in
                 if state.phase.acceptsWork {
                     let free = configuration.maxConcurrentJobs - state.inFlight.count
-                    let count = min(free, state.queued)
+                    // A shared queue is fed by others too: its count is a hint, so claim whatever fits
+                    // while a claim may find work.
+                    let count = state.shared ? (state.claimable ? free : 0) : min(free, state.queued)
                     if count > 0, !state.claiming {
                         state.claiming = true
                         return .claim(count)
@@ -115,7 +134,10 @@ extension WorkerPool {
             jobs = try await journal.claim(limit: count)
         } catch {
             logger.error("cannot claim jobs from the journal", metadata: ["drain.error": "\(error)"])
-            state.withLock { $0.claiming = false }
+            state.withLock { state in
+                state.claiming = false
+                if state.shared { state.journalReachable = false }
+            }
             // Back off a little so a broken journal does not spin the loop.
             try? await Task.sleep(for: .milliseconds(200))
             wake()
@@ -123,9 +145,16 @@ extension WorkerPool {
         }
         let (released, inFlight, queued) = state.withLock { state -> ([Job], Int, Int) in
             state.claiming = false
-            // Fewer rows than counted means the count drifted (a row changed outside this process):
-            // trust the journal rather than spin on a claim that finds nothing.
-            state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
+            if state.shared {
+                // Fewer rows than asked for: the shared queue is empty for now; wait for news.
+                state.claimable = jobs.count == count
+                state.queued = max(0, state.queued - jobs.count)
+                state.journalReachable = true
+            } else {
+                // Fewer rows than counted means the count drifted (a row changed outside this process):
+                // trust the journal rather than spin on a claim that finds nothing.
+                state.queued = max(0, state.queued - max(jobs.count, jobs.count < count ? count : 0))
+            }
             guard state.phase.acceptsWork else {
                 state.queued += jobs.count
                 return (jobs, state.inFlightTotal, state.queued)
@@ -140,6 +169,7 @@ extension WorkerPool {
         }
         metrics.inFlight.set(inFlight)
         metrics.queued.set(queued)
+        publishGauges()
         if !released.isEmpty {
             // The drain began while the claim was in the journal: these never started, so they go back
             // with the attempt uncounted.
@@ -148,6 +178,20 @@ extension WorkerPool {
                 .value
         }
         releaseWaiters()
+    }
+
+    /// What earlier processes on this journal observed, so predictions do not start from nothing.
+    ///
+    /// Predictions can do without it: a journal that cannot say is logged and the pool starts anyway.
+    private func readHistory() async -> [String: [Double]] {
+        do {
+            return try await journal.recentDurations(limit: DurationSamples.defaultCapacity)
+        } catch {
+            logger.warning(
+                "cannot read job durations from the journal; predictions start from the priors",
+                metadata: ["drain.error": "\(error)"])
+            return [:]
+        }
     }
 
     /// Runs one job and records its outcome; a job abandoned meanwhile is left as the drain put it.
@@ -166,23 +210,21 @@ extension WorkerPool {
             }
         }
         guard state.withLock({ $0.inFlight.markFinishing(job.id) }) else { return }
-        var journalError: (any Error)?
-        do {
-            try await settles.commit(JobOutcome(id: job.id, result: result))
-        } catch {
-            journalError = error
-        }
+        let journalError = await record(JobOutcome(id: job.id, result: result))
         let ran = clock.now - started
         let (settled, events, inFlight) = state.withLock { state -> (Bool, [DrainEvent], Int) in
             guard state.inFlight.remove(job.id) != nil else { return (false, [], state.inFlightTotal) }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
             var events: [DrainEvent] = []
             if journalError != nil {
-                // The row stays `running`; the next start recovers it, so the job is not lost.
+                // The row stays `running`; the next start (or, on a shared journal, a live worker once this
+                // one's lease has run out) recovers it, so the job is not lost.
                 events.append(
                     state.event(
                         .jobFailed,
-                        "job \(job.id) finished but its outcome could not be written; it runs again after restart",
+                        state.shared
+                            ? "job \(job.id) finished but its outcome could not be written; it runs again once rescued"
+                            : "job \(job.id) finished but its outcome could not be written; it runs again after restart",
                         job: job, ran: ran, limit: configuration.snapshotEventLimit
                     )
                 )
@@ -230,6 +272,7 @@ extension WorkerPool {
                 metrics.requeued.increment()
             }
             metrics.inFlight.set(inFlight)
+            publishGauges()
         }
         log(events)
         wake()
@@ -238,9 +281,11 @@ extension WorkerPool {
     /// The cancellation window closed: put back every job still running and stop waiting for it.
     private func abandon() async {
         let now = clock.now
-        let (abandoned, events) = state.withLock { state -> ([JobOutcome], [DrainEvent]) in
+        let (abandoned, operationsAbandoned, events) = state.withLock {
+            state -> ([JobOutcome], Int, [DrainEvent]) in
             var outcomes: [JobOutcome] = []
             var events: [DrainEvent] = []
+            let operations = state.operations.count
             for entry in state.inFlight.oldest(state.inFlight.count) where !entry.finishing {
                 state.inFlight.remove(entry.job.id)
                 let ran = now - entry.started
@@ -274,11 +319,12 @@ extension WorkerPool {
                 )
                 state.operations = [:]
             }
-            return (outcomes, events)
+            return (outcomes, operations, events)
         }
         runDeferred()
         metrics.requeued.increment(by: abandoned.count)
-        metrics.cancelled.increment(by: abandoned.count)
+        metrics.cancelled.increment(by: abandoned.count + operationsAbandoned)
+        publishGauges()
         log(events)
         do {
             let journal = self.journal
@@ -310,7 +356,7 @@ extension WorkerPool {
                 inFlightAtDrainStart: state.inFlightAtDrainStart, completed: state.completed,
                 failed: state.failed, cancelled: state.cancelled, requeued: state.requeued,
                 recovered: state.recovered, rejected: state.rejected, queued: state.queued,
-                jobs: state.reportJobs
+                jobs: state.reportJobs, completedOperations: state.completedOperations
             )
             state.report = report
             state.lifecycle = .finished
@@ -327,6 +373,7 @@ extension WorkerPool {
         }
         runDeferred()
         metrics.drainDuration.recordNanoseconds(Int64(report.drainSeconds * 1e9))
+        publishGauges()
         logger.notice(
             "drain finished",
             metadata: [

@@ -1,47 +1,41 @@
 import Foundation
 
 extension WorkerPool {
-    /// The pool's state now: exact totals, the oldest in-flight jobs and the drain's progress.
+    /// The pool's state now: exact totals, the oldest in-flight jobs, the drain's progress and its
+    /// predictions (while running, the planner's view of a drain started now).
     ///
     /// Its cost does not grow with the number of jobs in flight; see ``PoolSnapshot``. The lock is held
-    /// only to copy what the snapshot reads (counts, the samples, the oldest entries); percentiles are
-    /// sorted and predictions made after it, so a busy poller does not stall the workers.
+    /// only to copy what the snapshot reads (counts, the samples, the start buckets, the oldest entries);
+    /// percentiles are sorted and predictions made after it, so a busy poller does not stall the workers.
     public func snapshot() -> PoolSnapshot {
         let now = clock.now
         let wallNow = Date()
         let raw = state.withLock { state in Raw(state, oldest: configuration.snapshotJobLimit) }
         let secondsLeft = raw.deadline.map { ($0 - now).seconds }
-        var kinds: [PoolSnapshot.KindStats] = []
-        var eta: Double?
-        var misses = 0
-        let kindNames = Set(raw.stats.keys).union(raw.kinds.keys).sorted()
-        for kind in kindNames {
+        let input = SnapshotPredictions(
+            samples: raw.stats.mapValues(\.values), declared: raw.declared,
+            listed: raw.oldest.map {
+                .init(kind: $0.job.kind, age: (now - $0.started).seconds, bucket: InFlightIndex.bucket($0.started))
+            },
+            buckets: raw.kinds.mapValues(\.buckets), now: now.seconds, timeLeft: secondsLeft,
+            defaultGrace: configuration.defaultGrace.seconds, priorMedian: configuration.priorJobDuration.seconds)
+        let result = input.compute()
+        let forecast = result.forecast
+        let kinds = Set(raw.stats.keys).union(raw.kinds.keys).sorted().map { kind in
             let samples = raw.stats[kind] ?? DurationSamples()
-            let p50 = samples.quantile(0.5)
-            let p95 = samples.quantile(0.95)
-            let inFlight = raw.kinds[kind]?.count ?? 0
-            kinds.append(
-                .init(kind: kind, inFlight: inFlight, samples: samples.count, p50Seconds: p50, p95Seconds: p95))
-            guard inFlight > 0, let p50, let p95, let live = raw.kinds[kind] else { continue }
-            // The newest job of a kind is the last expected to finish; p95 keeps the ETA honest.
-            if let newest = live.newestStart {
-                eta = max(eta ?? 0, (newest + .milliseconds(Int64(p95 * 1000)) - now).seconds)
-            }
-            if let deadline = raw.deadline {
-                misses += InFlightIndex.count(in: live.buckets, after: deadline - .milliseconds(Int64(p50 * 1000)))
-            }
+            return PoolSnapshot.KindStats(
+                kind: kind, inFlight: raw.kinds[kind]?.count ?? 0, samples: samples.count,
+                p50Seconds: samples.quantile(0.5), p95Seconds: samples.quantile(0.95),
+                predictionSource: result.sources[kind])
         }
-        let oldest = raw.oldest.map { entry in
-            let age = (now - entry.started).seconds
-            let remaining = raw.stats[entry.job.kind]?.predictedRemaining(age: age)
-            if let remaining { eta = max(eta ?? 0, remaining) }
-            return PoolSnapshot.InFlightJob(
+        let oldest = zip(raw.oldest, result.jobs).map { entry, job in
+            PoolSnapshot.InFlightJob(
                 id: entry.job.id, kind: entry.job.kind, attempt: entry.job.attempt, startedAt: entry.startedAt,
-                ageSeconds: age, predictedRemainingSeconds: remaining
-            )
+                ageSeconds: (now - entry.started).seconds, predictedRemainingSeconds: job.remainingP50,
+                pMiss: job.pMiss, predictionSource: job.source)
         }
         let draining = raw.drainStarted != nil
-        return PoolSnapshot(
+        var snapshot = PoolSnapshot(
             name: configuration.name, pid: getpid(), time: wallNow, phase: raw.phase,
             ready: raw.phase.isReady, uptimeSeconds: now.seconds, inFlight: raw.inFlightTotal,
             inFlightJobs: raw.inFlightJobs, inFlightOperations: raw.inFlightOperations, loaded: raw.loaded,
@@ -52,10 +46,28 @@ extension WorkerPool {
             deadline: secondsLeft.map { wallNow.addingTimeInterval($0) }, secondsLeft: secondsLeft,
             inFlightAtDrainStart: draining ? raw.inFlightAtDrainStart : nil,
             drainedSinceStart: draining ? raw.settledSinceDrainStart : nil,
-            etaSeconds: raw.inFlightTotal > 0 ? eta : 0,
-            predictedMisses: raw.deadline == nil ? nil : misses,
-            oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report
+            etaSeconds: raw.inFlightJobs > 0 ? result.etaUnbounded : 0,
+            predictedMisses: secondsLeft == nil ? nil : Int(forecast.expectedMisses.rounded()),
+            oldestJobs: oldest, kinds: kinds, recentEvents: raw.recentEvents, report: raw.report,
+            completedOperations: raw.completedOperations
         )
+        snapshot.journalReachable = raw.journalReachable
+        if secondsLeft != nil {
+            snapshot.expectedMisses = forecast.expectedMisses
+            snapshot.etaP50Seconds = forecast.etaP50
+            snapshot.etaP90Seconds = forecast.etaP90
+            snapshot.likelyToMissCount = forecast.likelyToMiss
+            snapshot.likelyToMiss = oldest.compactMap { job in
+                guard let p = job.pMiss, p >= 0.5 else { return nil }
+                return PoolSnapshot.LikelyMiss(id: job.id, kind: job.kind, pMiss: p)
+            }
+            .sorted { ($0.pMiss, $1.id) > ($1.pMiss, $0.id) }
+        } else if raw.phase < .draining {
+            snapshot.plan = DrainPlan(
+                graceSeconds: input.defaultGrace, etaP50Seconds: forecast.etaP50, etaP90Seconds: forecast.etaP90,
+                expectedMisses: forecast.expectedMisses, suggestedGraceSeconds: result.suggestedGrace)
+        }
+        return snapshot
     }
 
     /// What a snapshot copies under the lock: values, and collections that are copied on write (the
@@ -63,14 +75,13 @@ extension WorkerPool {
     private struct Raw {
         struct Kind {
             var count: Int
-            var newestStart: Duration?
             var buckets: [Int64: Int]
         }
 
         var phase: DrainPhase
         var loaded: Bool
         var inFlightTotal, inFlightJobs, inFlightOperations: Int
-        var queued, completed, failed, rejected, cancelled, requeued, recovered: Int
+        var queued, completed, completedOperations, failed, rejected, cancelled, requeued, recovered: Int
         var drainCause: DrainCause?
         var drainStarted: Duration?
         var drainStartedAt: Date?
@@ -78,10 +89,12 @@ extension WorkerPool {
         var deadline: Duration?
         var inFlightAtDrainStart, settledSinceDrainStart: Int
         var stats: [String: DurationSamples]
+        var declared: [String: Double]
         var kinds: [String: Kind]
         var oldest: [InFlightIndex.Entry]
         var recentEvents: [DrainEvent]
         var report: ShutdownReport?
+        var journalReachable: Bool?
 
         init(_ state: borrowing PoolState, oldest limit: Int) {
             phase = state.phase
@@ -91,6 +104,7 @@ extension WorkerPool {
             inFlightOperations = state.operations.count
             queued = state.queued
             completed = state.completed
+            completedOperations = state.completedOperations
             failed = state.failed
             rejected = state.rejected
             cancelled = state.cancelled
@@ -104,16 +118,16 @@ extension WorkerPool {
             inFlightAtDrainStart = state.inFlightAtDrainStart
             settledSinceDrainStart = state.settledSinceDrainStart
             stats = state.stats
+            declared = state.declared
             var kinds: [String: Kind] = [:]
             for (kind, count) in state.inFlight.countByKind {
-                kinds[kind] = Kind(
-                    count: count, newestStart: state.inFlight.newestStart(kind: kind),
-                    buckets: state.inFlight.buckets(kind: kind))
+                kinds[kind] = Kind(count: count, buckets: state.inFlight.buckets(kind: kind))
             }
             self.kinds = kinds
             oldest = state.inFlight.oldest(limit)
             recentEvents = state.recentEvents
             report = state.report
+            journalReachable = state.journalReachable
         }
     }
 }

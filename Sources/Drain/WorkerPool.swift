@@ -71,7 +71,24 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     ///   - kind: The name given to ``submit(kind:payload:)``.
     ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
     public func register(kind: String, handler: @escaping JobHandler) {
-        state.withLock { $0.handlers[kind] = handler }
+        register(kind: kind, expectedDuration: nil, handler: handler)
+    }
+
+    /// Registers the handler for a kind of job, with the duration its jobs usually take. Call before
+    /// ``run()``.
+    ///
+    /// The declared duration is the kind's prior: predictions lean on it (as their median) until enough
+    /// jobs of the kind have finished for their observed durations to outweigh it.
+    /// - Parameters:
+    ///   - kind: The name given to ``submit(kind:payload:)``.
+    ///   - expectedDuration: A typical (median) run of one job; nil to leave it to the pool-wide prior.
+    ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
+    public func register(kind: String, expectedDuration: Duration?, handler: @escaping JobHandler) {
+        let declared = expectedDuration.map(\.seconds).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+        state.withLock {
+            $0.handlers[kind] = handler
+            $0.declared[kind] = declared
+        }
     }
 
     /// Accepts a job, and returns once it is durable in the journal.
@@ -119,6 +136,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             metrics.rejected.increment()
             throw DrainError(.notAccepting, "the pool is \(phase): new operations are refused")
         }
+        let started = clock.now
         let task = Task { try await operation() }
         let cancelNow = state.withLock { state -> Bool in
             state.operations[id]?.cancel = { task.cancel() }
@@ -130,14 +148,32 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         } onCancel: {
             task.cancel()
         }
-        let cancelled = state.withLock { state -> Bool in
-            guard state.operations.removeValue(forKey: id) != nil else { return false }
+        let settled = state.withLock { state -> OperationEnd? in
+            guard state.operations.removeValue(forKey: id) != nil else { return nil }
             if state.phase >= .draining { state.settledSinceDrainStart += 1 }
-            guard task.isCancelled, state.phase >= .forcing else { return false }
-            state.cancelled += 1
-            return true
+            if task.isCancelled, state.phase >= .forcing {
+                state.cancelled += 1
+                return .cancelled
+            }
+            if case .failure = result {
+                state.failed += 1
+                return .failed
+            }
+            // Counted with the jobs, so the report, `status` and the dashboard's banner show the
+            // requests a drain answered; `completedOperations` keeps the split.
+            state.completed += 1
+            state.completedOperations += 1
+            return .completed
         }
-        if cancelled { metrics.cancelled.increment() }
+        // Metrics after the lock: a metrics backend is foreign code.
+        switch settled {
+        case .cancelled: metrics.cancelled.increment()
+        case .completed:
+            metrics.operationsCompleted.increment()
+            metrics.operationDuration.recordNanoseconds((clock.now - started).nanoseconds)
+        case .failed, nil: break
+        }
+        publishGauges()
         wake()
         return try result.get()
     }
@@ -155,6 +191,13 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public var phase: DrainPhase { state.withLock { $0.phase } }
 
     func wake() { wakeContinuation.yield() }
+
+    /// How a tracked operation ended, for the metrics counted after the lock.
+    private enum OperationEnd {
+        case completed
+        case failed
+        case cancelled
+    }
 
     private func reserveSlot(kind: String) async throws {
         let id: UInt64?

@@ -16,8 +16,17 @@ public struct WorkerPoolConfiguration: Sendable {
     public var snapshotJobLimit: Int = 50
     /// How many recent events a snapshot carries.
     public var snapshotEventLimit: Int = 20
+    /// The median duration assumed for a job of a kind that has neither history nor a declared duration.
+    ///
+    /// Taken as widely spread (a log-normal, about ×4.5 either way), and outweighed by a few dozen
+    /// observed durations of the kind; see ``PredictionSource``.
+    public var priorJobDuration: Duration = .seconds(5)
     /// The buffer of each event subscriber; a stalled subscriber loses its oldest events past it.
     public var subscriberBuffer: Int = 256
+
+    /// How often the gauges are refreshed between transitions, so `drain_seconds_left` counts down in a
+    /// scrape; nil refreshes them only when something happens (tests on a manual clock use that).
+    public var gaugeRefreshInterval: Duration? = .seconds(1)
 
     /// - Parameter name: The service name shown to operators.
     public init(name: String) {

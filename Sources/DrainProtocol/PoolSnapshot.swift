@@ -16,20 +16,27 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         public var attempt: Int
         public var startedAt: Date
         public var ageSeconds: Double
-        /// From the kind's observed durations; nil before any job of the kind finished.
+        /// The median of the time it still needs, given its age; nil when over a day.
         public var predictedRemainingSeconds: Double?
+        /// The chance it is still running at the deadline (while draining) or at the end of the default
+        /// grace (while running: the planner's view).
+        public var pMiss: Double?
+        /// What ``pMiss`` rests on.
+        public var predictionSource: PredictionSource?
 
         private enum CodingKeys: String, CodingKey {
             case id, kind, attempt
             case startedAt = "started_at"
             case ageSeconds = "age_seconds"
             case predictedRemainingSeconds = "predicted_remaining_seconds"
+            case pMiss = "p_miss"
+            case predictionSource = "prediction_source"
         }
 
         /// A job in flight, every field given.
         public init(
             id: JobID, kind: String, attempt: Int, startedAt: Date, ageSeconds: Double,
-            predictedRemainingSeconds: Double? = nil
+            predictedRemainingSeconds: Double? = nil, pMiss: Double? = nil, predictionSource: PredictionSource? = nil
         ) {
             self.id = id
             self.kind = kind
@@ -37,6 +44,26 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
             self.startedAt = startedAt
             self.ageSeconds = ageSeconds
             self.predictedRemainingSeconds = predictedRemainingSeconds
+            self.pMiss = pMiss
+            self.predictionSource = predictionSource
+        }
+    }
+
+    /// A job more likely than not to miss the deadline.
+    public struct LikelyMiss: Sendable, Codable, Hashable {
+        public var id: JobID
+        public var kind: String
+        public var pMiss: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case id, kind
+            case pMiss = "p_miss"
+        }
+
+        public init(id: JobID, kind: String, pMiss: Double) {
+            self.id = id
+            self.kind = kind
+            self.pMiss = pMiss
         }
     }
 
@@ -47,23 +74,28 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         public var samples: Int
         public var p50Seconds: Double?
         public var p95Seconds: Double?
+        /// What this kind's predictions rest on now.
+        public var predictionSource: PredictionSource?
 
         private enum CodingKeys: String, CodingKey {
             case kind, samples
             case inFlight = "in_flight"
             case p50Seconds = "p50_seconds"
             case p95Seconds = "p95_seconds"
+            case predictionSource = "prediction_source"
         }
 
         /// The statistics of one kind, every field given.
         public init(
-            kind: String, inFlight: Int, samples: Int, p50Seconds: Double? = nil, p95Seconds: Double? = nil
+            kind: String, inFlight: Int, samples: Int, p50Seconds: Double? = nil, p95Seconds: Double? = nil,
+            predictionSource: PredictionSource? = nil
         ) {
             self.kind = kind
             self.inFlight = inFlight
             self.samples = samples
             self.p50Seconds = p50Seconds
             self.p95Seconds = p95Seconds
+            self.predictionSource = predictionSource
         }
     }
 
@@ -80,6 +112,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     /// The journal has been read. Until then (the first moments after start) `queued` counts nothing yet.
     public var loaded: Bool
     public var queued: Int
+    /// Jobs and tracked operations (HTTP requests) that finished.
     public var completed: Int
     public var failed: Int
     public var rejected: Int
@@ -98,9 +131,10 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var inFlightAtDrainStart: Int?
     /// Of those, how many have finished (or been given up).
     public var drainedSinceStart: Int?
-    /// Predicted seconds until the last in-flight job finishes, from observed durations.
+    /// The median of the time until the last in-flight job finishes, deadline or not; nil when over a
+    /// day. The same model as ``etaP50Seconds``, which stops at the deadline.
     public var etaSeconds: Double?
-    /// In-flight jobs predicted to still be running at the deadline.
+    /// ``expectedMisses`` rounded, while draining.
     public var predictedMisses: Int?
     /// The oldest in-flight jobs, oldest first.
     public var oldestJobs: [InFlightJob]
@@ -109,6 +143,24 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     public var recentEvents: [DrainEvent]
     /// The shutdown report, once stopped.
     public var report: ShutdownReport?
+    /// While draining: the median and 90th percentile of the time until the last job finishes; nil when
+    /// that percentile lies past the deadline.
+    public var etaP50Seconds: Double?
+    public var etaP90Seconds: Double?
+    /// While draining: the expected number of jobs still running at the deadline, the sum of their
+    /// P(miss), over every job in flight (not only the listed ones).
+    public var expectedMisses: Double?
+    /// While draining: how many jobs in flight have P(miss) ≥ 0.5, listed or not.
+    public var likelyToMissCount: Int?
+    /// While draining: the listed jobs with P(miss) ≥ 0.5, most likely first.
+    public var likelyToMiss: [LikelyMiss]?
+    /// While running: what a drain started now with the default grace would do.
+    public var plan: DrainPlan?
+    /// Of ``completed``, how many were tracked operations; nil from a pool that does not count them apart.
+    public var completedOperations: Int?
+    /// For a shared journal (PostgreSQL), whether its last call succeeded; nil for a private journal.
+    /// `queued` is then the fleet's queue, not this process's.
+    public var journalReachable: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case name, pid, time, phase, ready, loaded, queued, completed, failed, rejected, cancelled, requeued, recovered,
@@ -128,6 +180,14 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         case predictedMisses = "predicted_misses"
         case oldestJobs = "oldest_jobs"
         case recentEvents = "recent_events"
+        case etaP50Seconds = "eta_p50_seconds"
+        case etaP90Seconds = "eta_p90_seconds"
+        case expectedMisses = "expected_misses"
+        case likelyToMissCount = "likely_to_miss_count"
+        case likelyToMiss = "likely_to_miss"
+        case plan
+        case completedOperations = "completed_operations"
+        case journalReachable = "journal_reachable"
     }
 
     /// A snapshot with every field given; a pool makes its own with `WorkerPool.snapshot()`.
@@ -138,7 +198,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         drainCause: DrainCause? = nil, drainStartedAt: Date? = nil, graceSeconds: Double? = nil, deadline: Date? = nil,
         secondsLeft: Double? = nil, inFlightAtDrainStart: Int? = nil, drainedSinceStart: Int? = nil,
         etaSeconds: Double? = nil, predictedMisses: Int? = nil, oldestJobs: [InFlightJob], kinds: [KindStats],
-        recentEvents: [DrainEvent], report: ShutdownReport? = nil
+        recentEvents: [DrainEvent], report: ShutdownReport? = nil, completedOperations: Int? = nil
     ) {
         self.name = name
         self.pid = pid
@@ -171,6 +231,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         self.kinds = kinds
         self.recentEvents = recentEvents
         self.report = report
+        self.completedOperations = completedOperations
     }
 }
 

@@ -51,6 +51,7 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
     public var drainSeconds: Double
     public var graceSeconds: Double?
     public var inFlightAtDrainStart: Int
+    /// Jobs and tracked operations (HTTP requests) that finished.
     public var completed: Int
     public var failed: Int
     public var cancelled: Int
@@ -61,6 +62,8 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
     public var queued: Int
     /// Every job cancelled or requeued by this drain.
     public var jobs: [JobEntry]
+    /// Of ``completed``, how many were tracked operations; nil in reports written before they were counted.
+    public var completedOperations: Int?
 
     /// The report in the wire dialect (``Foundation/JSONEncoder/drain``), snake_case keys.
     public func jsonData() throws -> Data {
@@ -75,13 +78,15 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         case drainSeconds = "drain_seconds"
         case graceSeconds = "grace_seconds"
         case inFlightAtDrainStart = "in_flight_at_drain_start"
+        case completedOperations = "completed_operations"
     }
 
     /// A report with every field given; a pool writes its own when it stops.
     public init(
         outcome: Outcome, name: String, pid: Int32, cause: DrainCause? = nil, drainStartedAt: Date? = nil,
         stoppedAt: Date, drainSeconds: Double, graceSeconds: Double? = nil, inFlightAtDrainStart: Int, completed: Int,
-        failed: Int, cancelled: Int, requeued: Int, recovered: Int, rejected: Int, queued: Int, jobs: [JobEntry]
+        failed: Int, cancelled: Int, requeued: Int, recovered: Int, rejected: Int, queued: Int, jobs: [JobEntry],
+        completedOperations: Int? = nil
     ) {
         self.outcome = outcome
         self.name = name
@@ -100,5 +105,6 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         self.rejected = rejected
         self.queued = queued
         self.jobs = jobs
+        self.completedOperations = completedOperations
     }
 }

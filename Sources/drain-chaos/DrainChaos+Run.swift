@@ -153,7 +153,7 @@ extension DrainChaos {
 
         /// `drain-demo` in the directory this executable is in (`/proc/self/exe`, so a symlink or a relative
         /// `argv[0]` does not matter).
-        private static func siblingDemo() -> String {
+        static func siblingDemo() -> String {
             let executable =
                 (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? CommandLine.arguments[0]

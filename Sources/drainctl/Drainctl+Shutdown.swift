@@ -18,11 +18,14 @@ extension Drainctl {
             abstract: "Drain a process with the grace you choose now, and follow it to the end.",
             discussion: """
                 On a process that is already draining, this moves the deadline to --grace seconds from now.
+                --grace auto takes the grace the service's planner suggests (the time that drains every job \
+                in flight now with 90 % probability, whole seconds up, at least 1 s), capped by --max-grace.
                 Follows the drain live (a progress line on a terminal, one line per event otherwise) and \
                 exits 0 when it was clean, 1 when it was forced, 2 if the connection was lost first.
 
                 Examples:
                   drainctl shutdown --grace 30
+                  drainctl shutdown --grace auto --max-grace 120
                   drainctl shutdown --grace 5 --reason "deploy 1.4.2" --no-wait
                   drainctl shutdown --grace 10 --json > report.json
                 """
@@ -30,15 +33,49 @@ extension Drainctl {
 
         @OptionGroup var target: TargetOptions
         // Unconditional: `--grace -1` must reach validate() and its range message, not be read as a flag.
-        @Option(parsing: .unconditional, help: "Seconds in-flight work may take (default: the service's own default).")
-        var grace: Double?
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Seconds in-flight work may take, or 'auto' for the planner's (default: the service's own).",
+                valueName: "seconds|auto"))
+        var grace: GraceChoice?
+        @Option(help: "With --grace auto: the longest grace to take, in seconds.") var maxGrace = 300.0
         @Option(help: "Why, shown in the service's events and report.") var reason: String?
         @Flag(help: "Start the drain and return at once.") var noWait = false
         @Flag(help: "Print events and the final report as JSON lines.") var json = false
 
         func validate() throws {
-            if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
-                throw ValidationError("--grace must be a number of seconds from 0 to 86400")
+            if case .seconds(let grace) = grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
+                throw ValidationError("--grace must be a number of seconds from 0 to 86400, or auto")
+            }
+            guard maxGrace.isFinite, maxGrace > 0, maxGrace <= 86_400 else {
+                throw ValidationError("--max-grace must be a number of seconds above 0, at most 86400")
+            }
+        }
+
+        /// The grace to send: the one given, or the planner's, capped.
+        /// - Throws: ``ControlError`` `refused` when `auto` meets a process with no plan.
+        private func resolveGrace(_ client: ControlClient) async throws -> Double? {
+            switch grace {
+            case nil: return nil
+            case .seconds(let seconds): return seconds
+            case .auto:
+                let snapshot = try await client.status()
+                guard let plan = snapshot.plan else {
+                    throw ControlError(
+                        .refused,
+                        "--grace auto needs the planner, which a process shows only while running (\(snapshot.name) is \(snapshot.phase.rawValue)); give --grace in seconds"
+                    )
+                }
+                // At least a second: jobs that start between this status and the shutdown need some too.
+                let suggested = plan.suggestedGraceSeconds.map { max(1, $0.rounded(.up)) }
+                let chosen = min(maxGrace, suggested ?? maxGrace)
+                let why =
+                    suggested.map { "the planner's \(DurationFormat.duration($0)) for 90 %" }
+                    ?? "no 90 % grace within a day"
+                let capped = chosen < (suggested ?? .infinity) ? ", capped by --max-grace" : ""
+                printError("grace auto: \(DurationFormat.duration(chosen)) (\(why)\(capped))")
+                return chosen
             }
         }
 
@@ -47,6 +84,7 @@ extension Drainctl {
             let interactive = isatty(STDOUT_FILENO) == 1 && !json
             let report: ShutdownReport? = try await reportingFailures {
                 try await ControlClient.withConnection(path: entry.path) { client in
+                    let grace = try await resolveGrace(client)
                     if !noWait { try await client.subscribe(intervalMs: 200) }
                     let snapshot = try await client.shutdown(grace: grace, reason: reason)
                     if noWait {

@@ -19,9 +19,28 @@ enum SnapshotText {
             if let grace = s.graceSeconds { drain += ", grace \(duration(grace))" }
             if let left = s.secondsLeft { drain += ", \(DurationFormat.fixed(max(0, left), places: 1))s left" }
             drain += ", \(s.drainedSinceStart ?? 0)/\(started) done"
-            if let eta = s.etaSeconds { drain += ", ETA \(DurationFormat.fixed(eta, places: 1))s" }
-            if let misses = s.predictedMisses, misses > 0 { drain += ", \(misses) predicted to miss the deadline" }
+            if let expected = s.expectedMisses {
+                drain += ", ETA " + range(s.etaP50Seconds, s.etaP90Seconds, beyond: "past the deadline")
+                drain += ", \(DurationFormat.fixed(expected, places: 1)) expected to miss"
+            } else {
+                if let eta = s.etaSeconds { drain += ", ETA \(DurationFormat.fixed(eta, places: 1))s" }
+                if let misses = s.predictedMisses, misses > 0 { drain += ", \(misses) predicted to miss the deadline" }
+            }
             lines.append(drain)
+            if let likely = s.likelyToMiss, let count = s.likelyToMissCount, count > 0 {
+                let named = likely.map { "\($0.kind) #\($0.id) (\(percent($0.pMiss)))" }
+                lines.append("  likely to miss: \(count): " + named.joined(separator: ", "))
+            }
+        } else if let plan = s.plan {
+            var line = "  planner: a \(duration(plan.graceSeconds)) drain now: ETA "
+            line += range(plan.etaP50Seconds, plan.etaP90Seconds, beyond: "past the grace")
+            line += ", \(DurationFormat.fixed(plan.expectedMisses, places: 1)) expected to miss"
+            if let suggested = plan.suggestedGraceSeconds {
+                line += "; 90 % drained in \(duration(suggested.rounded(.up))) (shutdown --grace auto)"
+            } else {
+                line += "; no grace under a day drains it all with 90 %"
+            }
+            lines.append(line)
         }
         if let report = s.report {
             lines.append(
@@ -30,7 +49,12 @@ enum SnapshotText {
         if !s.oldestJobs.isEmpty {
             lines.append("  oldest in flight:")
             for job in s.oldestJobs.prefix(5) {
-                lines.append("    #\(job.id) \(job.kind)  \(DurationFormat.fixed(job.ageSeconds, places: 1))s")
+                var line = "    #\(job.id) \(job.kind)  \(DurationFormat.fixed(job.ageSeconds, places: 1))s"
+                if let p = job.pMiss {
+                    line += "  P(miss) \(percent(p))"
+                    if let source = job.predictionSource { line += " (\(source.rawValue))" }
+                }
+                lines.append(line)
             }
         }
         return lines.joined(separator: "\n")
@@ -44,6 +68,19 @@ enum SnapshotText {
     }
 
     static func duration(_ seconds: Double) -> String { DurationFormat.duration(seconds) }
+
+    /// `2.1–4.8s`, `2.1s–past the deadline`, or `past the deadline`.
+    static func range(_ p50: Double?, _ p90: Double?, beyond: String) -> String {
+        switch (p50, p90) {
+        case (let p50?, let p90?):
+            DurationFormat.fixed(p50, places: 1) + "–" + DurationFormat.fixed(p90, places: 1) + "s"
+        case (let p50?, nil): DurationFormat.fixed(p50, places: 1) + "s–" + beyond
+        case (nil, _): beyond
+        }
+    }
+
+    /// `82%`.
+    static func percent(_ p: Double) -> String { "\(Int((min(1, max(0, p)) * 100).rounded()))%" }
 
     private static func utcTime(_ date: Date) -> String {
         let second = Int(date.timeIntervalSince1970.rounded(.down))

@@ -1,6 +1,7 @@
 import Drain
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import Testing
 
@@ -15,14 +16,18 @@ final class PoolHarness: Sendable {
     let gates = (0..<4).map { _ in Gate() }
     var gate: Gate { gates[0] }
     let runTask: Mutex<Task<Void, any Error>?> = Mutex(nil)
+    /// A directory the caller passed is the caller's to remove (a restart test reopens it).
+    private let ownsDirectory: Bool
 
     init(
         concurrency: Int = 4, maxQueued: Int = 100, grace: Duration = .seconds(10), lameDuck: Duration = .zero,
-        cancellationWindow: Duration = .seconds(1), journalDirectory: URL? = nil
+        cancellationWindow: Duration = .seconds(1), journalDirectory: URL? = nil,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, gaugeRefresh: Duration? = nil
     ) throws {
         directory =
             journalDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("drain-tests-\(UUID().uuidString)")
+        ownsDirectory = journalDirectory == nil
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         journal = try SQLiteJournal(path: directory.appendingPathComponent("journal.sqlite").path)
         var configuration = WorkerPoolConfiguration(name: "test")
@@ -31,11 +36,13 @@ final class PoolHarness: Sendable {
         configuration.defaultGrace = grace
         configuration.lameDuck = lameDuck
         configuration.cancellationWindow = cancellationWindow
+        // Off unless a test asks: its sleeps on the manual clock would count as armed timers.
+        configuration.gaugeRefreshInterval = gaugeRefresh
         let (stream, continuation) = AsyncStream.makeStream(of: DrainSignal.self)
         signals = continuation
         pool = WorkerPool(
             configuration: configuration, journal: journal, signals: stream, clock: clock,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: metrics
         )
         let gates = self.gates
         let gate = gates[0]
@@ -66,7 +73,7 @@ final class PoolHarness: Sendable {
     deinit {
         signals.finish()
         for gate in gates { gate.open() }
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
 

@@ -30,29 +30,95 @@ struct SnapshotTests {
         try await h.finished()
     }
 
-    @Test("observed durations predict the ETA and the jobs that will miss the deadline")
+    @Test("observed durations predict, per job, the chance of missing the deadline, and one ETA to match")
     func predictions() async throws {
-        let h = try PoolHarness(concurrency: 4)
+        let h = try PoolHarness(concurrency: 12)
         try await h.start()
-        // Two jobs that take 4 s teach the pool what a `wait` job costs.
-        try await h.pool.submit(kind: "wait", payload: Data([1]))
-        try await h.pool.submit(kind: "wait", payload: Data([1]))
-        try await eventually("learning jobs started") { h.gates[1].arrivals == 2 }
+        // Ten jobs that take 4 s teach the pool what a `wait` job costs: enough to outweigh the prior.
+        for _ in 0..<10 { try await h.pool.submit(kind: "wait", payload: Data([1])) }
+        try await eventually("learning jobs started") { h.gates[1].arrivals == 10 }
         h.clock.advance(by: .seconds(4))
         h.gates[1].open()
-        try await eventually("learning jobs done") { h.snapshot().completed == 2 }
+        try await eventually("learning jobs done") { h.snapshot().completed == 10 }
         try await h.pool.submit(kind: "wait", payload: Data([2]))
         try await h.pool.submit(kind: "wait", payload: Data([2]))
         try await eventually("new jobs started") { h.gates[2].arrivals == 2 }
+
+        // Running: the planner says what the default 10 s grace would do; 4 s jobs fit in it.
+        let running = h.snapshot()
+        let plan = try #require(running.plan)
+        #expect(plan.graceSeconds == 10)
+        #expect(plan.expectedMisses < 0.5)
+        let suggested = try #require(plan.suggestedGraceSeconds)
+        #expect(suggested > 4 && suggested < 60)
+        #expect(running.expectedMisses == nil)
+
+        // Draining with 2 s: both fresh jobs are likely to miss, and the ETA is past the deadline.
         try h.pool.drain(grace: .seconds(2))
         let snapshot = h.snapshot()
         let kind = try #require(snapshot.kinds.first { $0.kind == "wait" })
         #expect(kind.p50Seconds == 4)
-        #expect(kind.inFlight == 2)
-        #expect(snapshot.predictedMisses == 2)
-        #expect(snapshot.etaSeconds == 4)
-        #expect(snapshot.oldestJobs.allSatisfy { $0.predictedRemainingSeconds == 4 })
+        #expect(kind.predictionSource == .history)
+        #expect(snapshot.plan == nil)
+        #expect(snapshot.oldestJobs.allSatisfy { $0.predictionSource == .history && ($0.pMiss ?? 0) > 0.5 })
+        let expected = try #require(snapshot.expectedMisses)
+        #expect(abs(expected - snapshot.oldestJobs.compactMap(\.pMiss).reduce(0, +)) < 1e-9)
+        #expect(snapshot.predictedMisses == Int(expected.rounded()))
+        #expect(snapshot.likelyToMissCount == 2)
+        #expect(snapshot.likelyToMiss?.map(\.kind) == ["wait", "wait"])
+        #expect(snapshot.etaP50Seconds == nil)
+        #expect((snapshot.etaSeconds ?? 0) > 2)
+        #expect(snapshot.oldestJobs.allSatisfy { ($0.predictedRemainingSeconds ?? 0) > 2 })
+
+        // Moving the deadline a minute out makes the same jobs likely to finish.
+        try h.pool.drain(grace: .seconds(60))
+        let later = h.snapshot()
+        #expect((later.expectedMisses ?? 1) < 0.5)
+        #expect(later.likelyToMiss == [])
+        let p50 = try #require(later.etaP50Seconds)
+        let p90 = try #require(later.etaP90Seconds)
+        #expect(p50 <= p90 && p90 <= 60)
         h.gates[2].open()
+        try await h.finished()
+    }
+
+    @Test("a declared expected duration is the prior of a kind nobody has seen finish")
+    func declared() async throws {
+        let h = try PoolHarness()
+        let gate = Gate()
+        h.pool.register(kind: "slow", expectedDuration: .seconds(60)) { _ in try await gate.pass() }
+        try await h.start()
+        try await h.pool.submit(kind: "slow")
+        try await h.pool.submit(kind: "wait")
+        try await eventually("both started") { gate.arrivals == 1 && h.gate.arrivals == 1 }
+        let jobs = h.snapshot().oldestJobs
+        let slow = try #require(jobs.first { $0.kind == "slow" })
+        let other = try #require(jobs.first { $0.kind == "wait" })
+        #expect(slow.predictionSource == .declared)
+        #expect(other.predictionSource == .prior)
+        // 60 s declared against the default 10 s grace: almost surely a miss; the 5 s pool prior: a toss-up.
+        #expect((slow.pMiss ?? 0) > 0.95)
+        #expect((other.pMiss ?? 1) < 0.5)
+        try h.pool.drain()
+        gate.open()
+        h.gate.open()
+        try await h.finished()
+    }
+
+    @Test("the totals cover every job in flight, not only the listed ones")
+    func totalsBeyondListed() async throws {
+        let h = try PoolHarness(concurrency: 120, maxQueued: 500)
+        try await h.start()
+        for _ in 0..<120 { try await h.pool.submit(kind: "stubborn") }
+        try await eventually("120 started") { h.gate.arrivals == 120 }
+        // A deadline already passed (the jobs ignore the cancellation): all 120 miss, 50 of them listed.
+        try h.pool.drain(grace: .zero)
+        let snapshot = h.snapshot()
+        #expect(snapshot.oldestJobs.count == 50)
+        #expect(snapshot.expectedMisses == 120)
+        #expect(snapshot.likelyToMissCount == 120)
+        #expect(snapshot.likelyToMiss?.count == 50)
+        h.gate.open()
         try await h.finished()
     }
 
@@ -62,10 +128,12 @@ struct SnapshotTests {
         try await h.start()
         let data = try JSONEncoder.drain.encode(h.snapshot())
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["pid", "name", "phase", "in_flight", "queued", "completed", "requeued", "oldest_jobs"] {
+        for key in ["pid", "name", "phase", "in_flight", "queued", "completed", "requeued", "oldest_jobs", "plan"] {
             #expect(object[key] != nil, "missing \(key)")
         }
         #expect(object["phase"] as? String == "running")
+        let plan = try #require(object["plan"] as? [String: Any])
+        for key in ["grace_seconds", "expected_misses"] { #expect(plan[key] != nil, "missing plan.\(key)") }
         let decoded = try JSONDecoder.drain.decode(PoolSnapshot.self, from: data)
         #expect(decoded.name == "test")
         try h.pool.drain()

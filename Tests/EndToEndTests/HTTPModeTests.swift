@@ -63,6 +63,32 @@ struct HTTPModeTests {
         #expect(try sandbox.reportJSON()["outcome"] as? String == "clean")
     }
 
+    @Test("32 requests in flight at the drain, all answered: the report and drainctl shutdown count 32 completed")
+    func answeredRequestsCountAsCompleted() async throws {
+        let sandbox = try Sandbox()
+        let (demo, port) = try await startHTTPDemo(["--grace", "30"], in: sandbox)
+        let requests = (0..<32).map { _ in
+            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=1500") } }
+        }
+        try await waitUntil("32 tracked operations in the snapshot") {
+            try await snapshot(demo, in: sandbox).inFlightOperations == 32
+        }
+        let shutdown = try Spawned(
+            Binaries.drainctl, ["shutdown", "--grace", "30"], environment: sandbox.environment, in: sandbox)
+        for request in requests { #expect(try await request.value.get().status == 200) }
+        let code = try await shutdown.wait()
+        let out = shutdown.stdout
+        #expect(code == 0, "drainctl shutdown: \(out)\(shutdown.stderr)")
+        #expect(out.contains("stopped clean"), "\(out)")
+        #expect(out.contains("32 completed"), "the outcome line counts the answered requests: \(out)")
+        #expect(try await demo.wait() == 0, "stderr: \(demo.stderr)")
+        let report = try sandbox.reportJSON()
+        #expect(report["in_flight_at_drain_start"] as? Int == 32)
+        #expect(report["completed"] as? Int == 32)
+        #expect(report["completed_operations"] as? Int == 32)
+        #expect(demo.stderr.contains("32 completed"), "drain-demo's own summary line")
+    }
+
     @Test("an idle keep-alive connection is closed when the drain starts")
     func idleKeepAliveClosed() async throws {
         let sandbox = try Sandbox()

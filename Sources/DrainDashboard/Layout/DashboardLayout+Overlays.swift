@@ -7,7 +7,9 @@ extension DashboardLayout {
         let name = state.target.map { "\($0.name) (pid \($0.pid))" } ?? "the process"
         switch state.mode {
         case .askGrace(let text):
-            var line = ScreenLine(" Shutdown: grace in seconds (empty: the service's default)? ", .bold)
+            let hint =
+                state.graceOffered ? "planner: all in flight drained in it with 90 %" : "empty: the service's default"
+            var line = ScreenLine(" Shutdown: grace in seconds (\(hint))? ", .bold)
             line.append(text, .inverse)
             line.append("▏", .info)
             line.append("  Enter next · Esc cancel", .dim)
@@ -78,6 +80,10 @@ extension DashboardLayout {
                 "\(name) drained in \(TextFormat.fixed(summary.drainSeconds, places: 2))s",
                 "\(summary.completed) completed · \(summary.cancelled) cancelled · \(summary.requeued) requeued",
             ]
+            if let predicted = summary.predictedMisses {
+                // How the prediction made at the start of the drain did: the jobs it cut are the misses.
+                body.append("predicted \(Int(predicted.rounded())), missed \(summary.cancelled)")
+            }
         case .lost(let reason):
             titleStyle = .dangerBanner
             title = "CONNECTION LOST"

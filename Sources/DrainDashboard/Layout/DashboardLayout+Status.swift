@@ -53,12 +53,25 @@ extension DashboardLayout {
         return line
     }
 
-    /// Drain progress: finished of those in flight at the start, a bar, the ETA and predicted misses.
+    /// Drain progress: finished of those in flight at the start, a bar, the ETA range and the jobs likely
+    /// to miss; while running, what a drain started now would do (the planner).
     static func progress(_ state: DashboardState, width: Int, now: ContinuousClock.Instant) -> ScreenLine {
         var line = label("Drained")
         guard let snapshot = state.snapshot else { return line }
         guard let total = snapshot.inFlightAtDrainStart else {
-            line.append("not draining", .dim)
+            if let plan = snapshot.plan, snapshot.phase < .draining {
+                line.append(TextFormat.clip(self.plan(plan), max(8, width - line.width - 1)), .dim)
+            } else {
+                line.append("not draining", .dim)
+            }
+            return line
+        }
+        if let report = snapshot.report, report.cancelled > 0 {
+            // A forced drain: "8/8 drained" would hide that two of them were cut.
+            let finished = max(0, report.inFlightAtDrainStart - report.cancelled)
+            line.append("\(finished) finished", .bold)
+            line.append(" · ", .dim)
+            line.append("\(report.cancelled) cancelled", .danger)
             return line
         }
         let done = min(snapshot.drainedSinceStart ?? 0, total)
@@ -68,16 +81,12 @@ extension DashboardLayout {
         line.append(bar.filled, snapshot.phase == .forcing ? .danger : .ok)
         line.append(bar.empty, .dim)
         if snapshot.phase < .stopped {
-            line.append("  ETA ")
-            let eta = snapshot.etaSeconds.map { max(0, $0 - state.elapsedSinceSnapshot(at: now)) }
-            line.append(eta.map(TextFormat.seconds) ?? "?", .bold)
-            let misses = snapshot.predictedMisses ?? 0
             line.append("  ")
-            if misses > 0 {
-                line.append("\(misses) predicted to miss the deadline", .danger)
-            } else {
-                line.append("none predicted to miss", .ok)
-            }
+            let eta = eta(snapshot, elapsed: state.elapsedSinceSnapshot(at: now))
+            line.append(eta.0, eta.1)
+            line.append("  ")
+            let misses = misses(snapshot, width: width - line.width - 1)
+            line.append(misses.0, misses.1)
         }
         return line
     }

@@ -16,11 +16,11 @@ extension DashboardLayout {
         if jobs.count > rows { right = "\(first + 1)–\(min(jobs.count, first + rows)) of \(jobs.count), ↑↓ scroll" }
         if total > jobs.count { right += (right.isEmpty ? "" : "; ") + "the \(jobs.count) oldest of \(total)" }
         var lines = [rule("Jobs in flight, oldest first", width: width, right: right)]
-        let kindWidth = max(12, min(28, width - 52))
+        let kindWidth = max(12, min(28, width - 60))
         lines.append(
             ScreenLine(
                 TextFormat.right("ID", 9) + "  " + TextFormat.left("KIND", kindWidth) + TextFormat.right("TRY", 4)
-                    + TextFormat.right("AGE", 9) + TextFormat.right("REMAINING", 11),
+                    + TextFormat.right("AGE", 9) + TextFormat.right("REMAINING", 11) + TextFormat.right("P(MISS)", 8),
                 .dim
             )
         )
@@ -42,7 +42,9 @@ extension DashboardLayout {
             let late = remaining.map { rest in left.map { rest > max(0, $0) } ?? false } ?? false
             line.append(
                 TextFormat.right(remaining.map { "~" + TextFormat.seconds($0) } ?? "?", 11), late ? .danger : .plain)
-            if late { line.append("  past deadline", .danger) }
+            let chance = pMiss(job.pMiss, width: 8)
+            line.append(chance.0, chance.1)
+            if late, job.pMiss == nil { line.append("  past deadline", .danger) }
             lines.append(line)
         }
         return lines

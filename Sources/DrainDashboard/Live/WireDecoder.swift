@@ -157,6 +157,24 @@ enum LeanSnapshot {
                 s.etaSeconds = c.null() ? nil : try c.double()
             } else if JSONCursor.key(key, is: "predicted_misses") {
                 s.predictedMisses = c.null() ? nil : try c.int()
+            } else if JSONCursor.key(key, is: "eta_p50_seconds") {
+                s.etaP50Seconds = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "eta_p90_seconds") {
+                s.etaP90Seconds = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "expected_misses") {
+                s.expectedMisses = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "likely_to_miss_count") {
+                s.likelyToMissCount = c.null() ? nil : try c.int()
+            } else if JSONCursor.key(key, is: "likely_to_miss") {
+                if c.null() {
+                    s.likelyToMiss = nil
+                } else {
+                    var likely: [PoolSnapshot.LikelyMiss] = []
+                    try c.array { likely.append(try likelyMiss(&$0)) }
+                    s.likelyToMiss = likely
+                }
+            } else if JSONCursor.key(key, is: "plan") {
+                s.plan = c.null() ? nil : try plan(&c)
             } else if JSONCursor.key(key, is: "oldest_jobs") {
                 required += 1
                 try c.array { s.oldestJobs.append(try job(&$0)) }
@@ -188,6 +206,8 @@ enum LeanSnapshot {
         var attempt = 1
         var age: Double?
         var remaining: Double?
+        var pMiss: Double?
+        var source: PredictionSource?
         try cursor.object { c, key in
             if JSONCursor.key(key, is: "id") {
                 id = JobID(try c.int())
@@ -199,13 +219,67 @@ enum LeanSnapshot {
                 age = try c.double()
             } else if JSONCursor.key(key, is: "predicted_remaining_seconds") {
                 remaining = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "p_miss") {
+                pMiss = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "prediction_source") {
+                guard !c.null() else { return }
+                guard let known = PredictionSource(rawValue: try c.string()) else { throw Missing() }
+                source = known
             } else {
                 try c.skip()
             }
         }
         guard let id, let kind, let age else { throw Missing() }
-        return PoolSnapshot.InFlightJob(
+        var job = PoolSnapshot.InFlightJob(
             id: id, kind: kind, ageSeconds: age, predictedRemainingSeconds: remaining, attempt: attempt)
+        job.pMiss = pMiss
+        job.predictionSource = source
+        return job
+    }
+
+    private static func likelyMiss(_ cursor: inout JSONCursor) throws -> PoolSnapshot.LikelyMiss {
+        var id: JobID?
+        var kind: String?
+        var pMiss: Double?
+        try cursor.object { c, key in
+            if JSONCursor.key(key, is: "id") {
+                id = JobID(try c.int())
+            } else if JSONCursor.key(key, is: "kind") {
+                kind = try c.string()
+            } else if JSONCursor.key(key, is: "p_miss") {
+                pMiss = try c.double()
+            } else {
+                try c.skip()
+            }
+        }
+        guard let id, let kind, let pMiss else { throw Missing() }
+        return PoolSnapshot.LikelyMiss(id: id, kind: kind, pMiss: pMiss)
+    }
+
+    private static func plan(_ cursor: inout JSONCursor) throws -> DrainPlan {
+        var grace: Double?
+        var plan = DrainPlan(
+            graceSeconds: 0, etaP50Seconds: nil, etaP90Seconds: nil, expectedMisses: 0, suggestedGraceSeconds: nil)
+        var expected: Double?
+        try cursor.object { c, key in
+            if JSONCursor.key(key, is: "grace_seconds") {
+                grace = try c.double()
+            } else if JSONCursor.key(key, is: "eta_p50_seconds") {
+                plan.etaP50Seconds = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "eta_p90_seconds") {
+                plan.etaP90Seconds = c.null() ? nil : try c.double()
+            } else if JSONCursor.key(key, is: "expected_misses") {
+                expected = try c.double()
+            } else if JSONCursor.key(key, is: "suggested_grace_seconds") {
+                plan.suggestedGraceSeconds = c.null() ? nil : try c.double()
+            } else {
+                try c.skip()
+            }
+        }
+        guard let grace, let expected else { throw Missing() }
+        plan.graceSeconds = grace
+        plan.expectedMisses = expected
+        return plan
     }
 
     private static func cause(_ cursor: inout JSONCursor) throws -> DrainCause {

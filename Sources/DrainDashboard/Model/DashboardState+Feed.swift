@@ -15,6 +15,9 @@ extension DashboardState {
             guard session == self.session else { return }
             self.snapshot = snapshot
             snapshotArrival = now
+            if predictedAtDrainStart == nil, snapshot.phase >= .draining {
+                predictedAtDrainStart = snapshot.expectedMisses
+            }
             if !connection.hasEnded {
                 if connection == .connecting { connection = .live }
                 history.record(snapshot.inFlight, at: now)
@@ -52,6 +55,8 @@ extension DashboardState {
     }
 
     private mutating func stop(_ summary: StopSummary, at now: ContinuousClock.Instant) {
+        var summary = summary
+        summary.predictedMisses = predictedAtDrainStart
         connection = .stopped(summary)
         endedAt = now
     }

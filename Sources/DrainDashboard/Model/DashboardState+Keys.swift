@@ -67,7 +67,11 @@ extension DashboardState {
             show("the process is already \(phase == .forcing ? "forcing" : "stopped")", .warning, at: now)
             return
         }
-        mode = .askGrace(suggestedGrace.map(Self.formatGrace) ?? "")
+        // The operator's configured grace first; else the planner's offer (whole seconds up), which the
+        // first digit typed replaces, as a selected default in a text field would be.
+        let planned = snapshot?.plan?.suggestedGraceSeconds.map { $0.rounded(.up) }.flatMap { $0 <= 86_400 ? $0 : nil }
+        graceOffered = suggestedGrace == nil && planned != nil
+        mode = .askGrace((suggestedGrace ?? planned).map(Self.formatGrace) ?? "")
     }
 
     private mutating func moveDeadline(by seconds: Double, at now: ContinuousClock.Instant) -> [DashboardCommand] {
@@ -92,8 +96,11 @@ extension DashboardState {
     private mutating func graceKey(_ key: Key, text: String, at now: ContinuousClock.Instant) -> [DashboardCommand] {
         switch key {
         case .character(let c) where c.isASCII && (c.isNumber || c == "."):
-            if text.count < 7 { mode = .askGrace(text + String(c)) }
+            let base = graceOffered ? "" : text
+            graceOffered = false
+            if base.count < 7 { mode = .askGrace(base + String(c)) }
         case .backspace:
+            graceOffered = false
             mode = .askGrace(String(text.dropLast()))
         case .escape:
             mode = .normal

@@ -33,6 +33,9 @@ public struct DashboardState: Sendable {
         public var completed: Int
         public var cancelled: Int
         public var requeued: Int
+        /// The expected misses predicted when the drain started (the first draining snapshot seen);
+        /// nil when none was seen.
+        public var predictedMisses: Double?
 
         public init(
             outcome: ShutdownReport.Outcome, drainSeconds: Double, completed: Int, cancelled: Int, requeued: Int
@@ -94,6 +97,8 @@ public struct DashboardState: Sendable {
     /// Increases on every attach; updates of older sessions are ignored.
     public private(set) var session = 0
     public var connection: Connection
+    /// The expected misses of the first draining snapshot, for the end banner's "predicted 2, missed 2".
+    public var predictedAtDrainStart: Double?
     /// The latest snapshot; kept after the connection ends, for the last frame.
     public var snapshot: PoolSnapshot?
     /// When the snapshot arrived, on the monotonic clock: countdowns move from here between snapshots.
@@ -114,8 +119,11 @@ public struct DashboardState: Sendable {
     public var scroll = 0
     /// The footer message, if one is showing.
     public var notice: Notice?
-    /// What the grace prompt starts with; nil leaves it empty (the service's default).
+    /// What the grace prompt starts with; nil leaves it to the planner's offer, or empty (the service's
+    /// default) when the snapshot has no plan.
     public var suggestedGrace: Double?
+    /// The grace prompt holds the planner's offer, untouched: the first digit typed replaces it.
+    public var graceOffered = false
     /// Why the dashboard must end: the watched socket does not speak the protocol. The screen loop
     /// restores the terminal and reports it as an error.
     public var failure: String?
@@ -143,6 +151,7 @@ public struct DashboardState: Sendable {
         connection = .connecting
         snapshot = nil
         snapshotArrival = nil
+        predictedAtDrainStart = nil
         endedAt = nil
         events = []
         failure = nil

@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The Hummingbird integration lives in its own package, like Benchmarks/: Hummingbird and its
+// dependencies (swift-nio-extras, swift-http-types, async-algorithms, …) add minutes to a first build,
+// and a user of the Drain library who serves no Hummingbird app should not pay them. Only this package
+// builds them.
+//
+// The main package is a path dependency. SwiftPM names a path dependency after its folder, and a clone
+// may be in a folder of any name, so the identity is read from this file's own path.
+let root = String(#filePath.split(separator: "/").dropLast(3).last ?? "main")
+
+let strict: [SwiftSetting] = [
+    .unsafeFlags(["-warnings-as-errors"], .when(configuration: .debug))
+]
+
+let package = Package(
+    name: "drain-hummingbird",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DrainHummingbird", targets: ["DrainHummingbird"]),
+        .executable(name: "drain-hummingbird-example", targets: ["drain-hummingbird-example"]),
+    ],
+    dependencies: [
+        .package(path: "../.."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "DrainHummingbird",
+            dependencies: [
+                .product(name: "Drain", package: root),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "drain-hummingbird-example",
+            dependencies: [
+                "DrainHummingbird",
+                .product(name: "Drain", package: root),
+                .product(name: "DrainControl", package: root),
+                .product(name: "DrainClient", package: root),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DrainHummingbirdTests",
+            dependencies: [
+                .product(name: "DrainClient", package: root),
+                .product(name: "DrainProtocol", package: root),
+            ]
+        ),
+    ]
+)

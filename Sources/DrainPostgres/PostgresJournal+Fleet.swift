@@ -1,0 +1,171 @@
+import Drain
+import Foundation
+import PostgresNIO
+
+extension PostgresJournal {
+    /// Creates or migrates the schema, registers this worker and rescues dead workers' jobs.
+    ///
+    /// A live worker's running jobs are left alone, however long they have run.
+    /// - Returns: How many dead workers' jobs went back to the queue.
+    /// - Throws: `DrainError` `journal` naming the server's answer (wrong password, missing database, …).
+    public func recover() async throws -> Int {
+        try await migrate()
+        try await beat()
+        return try await sweep()
+    }
+
+    /// Applies the migrations this build knows, up to `version` (the latest by default), on a connection
+    /// of its own so that a refused login fails at once with the server's message.
+    ///
+    /// Safe when several workers start at once: they take turns on an advisory lock, and each applies
+    /// only what is missing.
+    /// - Throws: `DrainError` `journal`; also when the schema is newer than this build.
+    package func migrate(upTo version: Int? = nil) async throws {
+        let target = version ?? schema.latestVersion
+        let schema = self.schema
+        let configuration = connectionConfiguration
+        let logger = self.logger
+        do {
+            try await withTimeout(self.configuration.operationTimeout) {
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration, id: 0, logger: logger)
+                do {
+                    try await connection.withTransaction(logger: logger) { connection in
+                        try await connection.query(
+                            "SELECT pg_advisory_xact_lock(hashtext(\(schema.migrationLockKey)))", logger: logger)
+                        try await connection.query(
+                            "CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema.name)\"")", logger: logger)
+                        try await connection.query(
+                            "CREATE TABLE IF NOT EXISTS \(unescaped: schema.versionTable) (version integer NOT NULL)",
+                            logger: logger)
+                        var current = 0
+                        for try await (found) in try await connection.query(
+                            "SELECT coalesce(max(version), 0) FROM \(unescaped: schema.versionTable)",
+                            logger: logger
+                        ).decode(Int.self) {
+                            current = found
+                        }
+                        guard current <= schema.latestVersion else {
+                            throw PostgresFailure(
+                                description:
+                                    "schema \(schema.name) is at version \(current), newer than this build's \(schema.latestVersion)"
+                            )
+                        }
+                        for next in (current + 1)...max(current + 1, target) where next <= target {
+                            for statement in schema.migrations[next - 1] {
+                                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                            }
+                            try await connection.query(
+                                "INSERT INTO \(unescaped: schema.versionTable) (version) VALUES (\(next))",
+                                logger: logger)
+                            logger.notice("migrated the journal schema", metadata: ["drain.schema.version": "\(next)"])
+                        }
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            }
+        } catch {
+            throw DrainError.postgres("cannot prepare the PostgreSQL journal in schema \(schema.name)", error)
+        }
+    }
+
+    /// Writes this worker's heartbeat and its summary; creates its row on the first beat.
+    /// - Returns: The shared queue's count, read in the same statement: the heartbeat is also the poll.
+    @discardableResult
+    func beat() async throws -> Int {
+        let (provider, stopped) = state.withLock { ($0.status, $0.stopped) }
+        let status = provider?() ?? WorkerStatus(phase: .running, inFlight: 0)
+        let phase = stopped ? DrainPhase.stopped.rawValue : status.phase.rawValue
+        let host = ProcessInfo.processInfo.hostName
+        let pid = Int(getpid())
+        let leaseMilliseconds =
+            Int(configuration.lease.components.seconds * 1000)
+            + Int(configuration.lease.components.attoseconds / 1_000_000_000_000_000)
+        let query: PostgresQuery = """
+            INSERT INTO \(unescaped: schema.workers) AS w
+                (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained)
+            VALUES (\(workerID), \(configuration.workerName), \(host), \(pid), \(leaseMilliseconds), \(phase),
+                \(status.inFlight), \(status.deadline), \(status.drainedSinceStart))
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(), phase = excluded.phase,
+                in_flight = excluded.in_flight, deadline = excluded.deadline, drained = excluded.drained,
+                dead_at = NULL
+            RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued')
+            """
+        let counts = try await rows(query, "cannot write this worker's heartbeat") { try $0.decode(Int.self) }
+        state.withLock { $0.registered = true }
+        return counts.first ?? 0
+    }
+
+    /// Puts dead workers' running jobs back in the queue; one worker of the fleet at a time.
+    /// - Returns: How many jobs this call rescued (0 when another worker holds the rescue lock).
+    func sweep() async throws -> Int {
+        let schema = self.schema
+        let logger = self.logger
+        let me = workerID
+        let machine = LeaseStateMachine(heartbeat: configuration.heartbeat, lease: configuration.lease, now: .zero)
+        let client = self.client
+        do {
+            return try await withTimeout(configuration.operationTimeout) {
+                try await client.withTransaction(logger: logger) { connection -> Int in
+                    var locked = false
+                    for try await held in try await connection.query(
+                        "SELECT pg_try_advisory_xact_lock(hashtext(\(schema.rescueLockKey)))", logger: logger
+                    ).decode(Bool.self) {
+                        locked = held
+                    }
+                    guard locked else { return 0 }
+                    // Silence by the database's clock: workers' clocks need not agree.
+                    var peers: [LeaseStateMachine.Peer] = []
+                    for try await (id, silence, lease, phase) in try await connection.query(
+                        """
+                        SELECT r.worker_id, extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
+                            w.lease_ms, w.phase
+                        FROM (SELECT DISTINCT worker_id FROM \(unescaped: schema.jobs)
+                              WHERE state = 'running' AND worker_id IS NOT NULL) r
+                        LEFT JOIN \(unescaped: schema.workers) w ON w.id = r.worker_id
+                        """, logger: logger
+                    ).decode((UUID, Double?, Int?, String?).self) {
+                        peers.append(
+                            .init(
+                                id: id, silence: silence.map { .milliseconds(Int64($0 * 1000)) },
+                                lease: lease.map { .milliseconds(Int64($0)) },
+                                stopped: phase == DrainPhase.stopped.rawValue))
+                    }
+                    let dead = machine.deadPeers(peers, me: me)
+                    guard !dead.isEmpty else { return 0 }
+                    var rescued = 0
+                    for try await count in try await connection.query(
+                        """
+                        WITH r AS (
+                            UPDATE \(unescaped: schema.jobs)
+                            SET state = 'queued', started_at = NULL, worker_id = NULL, rescues = rescues + 1
+                            WHERE state = 'running' AND worker_id = ANY(\(dead)::uuid[])
+                            RETURNING id
+                        )
+                        SELECT count(*)::bigint, (SELECT pg_notify(\(schema.channel), 'rescue') FROM r LIMIT 1)
+                        FROM r
+                        """, logger: logger
+                    ).decode((Int, String?).self) {
+                        rescued = count.0
+                    }
+                    try await connection.query(
+                        """
+                        UPDATE \(unescaped: schema.workers) SET dead_at = clock_timestamp()
+                        WHERE id = ANY(\(dead)::uuid[]) AND dead_at IS NULL
+                        """, logger: logger)
+                    if rescued > 0 {
+                        logger.notice(
+                            "rescued dead workers' jobs",
+                            metadata: ["drain.rescued": "\(rescued)", "drain.workers": "\(dead)"])
+                    }
+                    return rescued
+                }
+            }
+        } catch {
+            throw DrainError.postgres("cannot rescue dead workers' jobs", error)
+        }
+    }
+}

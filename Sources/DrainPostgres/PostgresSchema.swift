@@ -1,0 +1,71 @@
+/// The journal's tables in one PostgreSQL schema, and the migrations that build them.
+///
+/// Each fleet has a schema of its own, so two fleets can share a database. `schema_version` holds the
+/// last migration applied; migrations run in order, in one transaction, under an advisory lock, so that
+/// workers starting at once migrate exactly once.
+struct PostgresSchema: Sendable {
+    /// The schema name, already checked to be a plain identifier (it is spliced into SQL).
+    let name: String
+
+    init(name: String) throws {
+        try PostgresJournalConfiguration.validate(schema: name)
+        self.name = name
+    }
+
+    var jobs: String { "\"\(name)\".jobs" }
+    var workers: String { "\"\(name)\".workers" }
+    var versionTable: String { "\"\(name)\".schema_version" }
+    /// The LISTEN/NOTIFY channel: appends, hand-offs and rescues.
+    var channel: String { "\(name)_jobs" }
+    /// Advisory lock keys, per schema, so that two fleets never wait for each other.
+    var migrationLockKey: String { "drain.migrate.\(name)" }
+    var rescueLockKey: String { "drain.rescue.\(name)" }
+
+    /// The latest version this build knows.
+    var latestVersion: Int { migrations.count }
+
+    /// Migration `n` (1-based) is `migrations[n - 1]`: statements run in order.
+    var migrations: [[String]] {
+        [
+            // v1: the queue and the workers table.
+            [
+                """
+                CREATE TABLE \(jobs) (
+                    id bigserial PRIMARY KEY,
+                    kind text NOT NULL,
+                    payload bytea NOT NULL,
+                    state text NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                    attempts integer NOT NULL DEFAULT 0,
+                    enqueued_at timestamptz NOT NULL DEFAULT now(),
+                    started_at timestamptz,
+                    finished_at timestamptz,
+                    worker_id uuid,
+                    last_error text
+                )
+                """,
+                "CREATE INDEX jobs_queued ON \(jobs) (id) WHERE state = 'queued'",
+                "CREATE INDEX jobs_running ON \(jobs) (worker_id) WHERE state = 'running'",
+                """
+                CREATE TABLE \(workers) (
+                    id uuid PRIMARY KEY,
+                    name text NOT NULL,
+                    host text NOT NULL,
+                    pid integer NOT NULL,
+                    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    lease_ms integer NOT NULL,
+                    phase text NOT NULL,
+                    in_flight integer NOT NULL DEFAULT 0,
+                    deadline timestamptz,
+                    drained integer
+                )
+                """,
+            ],
+            // v2: how often each job was rescued from a dead worker, and when a worker was found dead.
+            [
+                "ALTER TABLE \(jobs) ADD COLUMN rescues integer NOT NULL DEFAULT 0",
+                "ALTER TABLE \(workers) ADD COLUMN dead_at timestamptz",
+            ],
+        ]
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// The result of `drain-chaos calibrate`: every predictor's scores over the same drains, and the
+/// planner's.
+struct CalibrationReport: Sendable, Codable {
+    var seed: UInt64
+    var drains: Int
+    var cleanDrains: Int
+    /// Drains over before the prediction was due, left out of the scores.
+    var endedBeforeSample: Int
+    var jobs: Int
+    var missed: Int
+    var scores: [CalibrationScore]
+    /// Drains whose grace came from the planner, and how many of them ended clean.
+    var plannedDrains: Int
+    var plannedClean: Int
+    /// The planner's graces, to show what they cost.
+    var plannedGraceMedianSeconds: Double?
+    var seconds: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case seed, drains, jobs, missed, scores, seconds
+        case endedBeforeSample = "ended_before_sample"
+        case cleanDrains = "clean_drains"
+        case plannedDrains = "planned_drains"
+        case plannedClean = "planned_clean"
+        case plannedGraceMedianSeconds = "planned_grace_median_seconds"
+    }
+
+    init(seed: UInt64, drains: [DrainObservation], seconds: Double) {
+        self.seed = seed
+        self.drains = drains.count
+        cleanDrains = drains.filter { $0.outcome == .clean }.count
+        let scored = drains.filter { !$0.endedBeforeSample }
+        endedBeforeSample = drains.count - scored.count
+        jobs = scored.map(\.jobs.count).reduce(0, +)
+        missed = scored.map(\.actualMisses).reduce(0, +)
+        scores = Predictor.allCases.map { CalibrationScore($0, drains: scored) }
+        let planned = drains.filter(\.planned)
+        plannedDrains = planned.count
+        plannedClean = planned.filter { $0.outcome == .clean }.count
+        let graces = planned.map(\.graceSeconds).sorted()
+        plannedGraceMedianSeconds = graces.isEmpty ? nil : graces[graces.count / 2]
+        self.seconds = seconds
+    }
+
+    var text: String {
+        func f(_ value: Double?, _ format: String = "%.2f") -> String {
+            value.map { String(format: format, $0) } ?? "–"
+        }
+        var lines = [
+            "calibration: \(drains) drains (\(cleanDrains) clean, \(endedBeforeSample) over before the prediction), "
+                + "\(jobs) jobs in flight at the prediction, \(missed) missed; seed \(seed); \(f(seconds, "%.0f"))s",
+            "",
+            "predictor   recall  precision  brier  count err  eta err  in p50–p90  ≤ p90",
+        ]
+        for score in scores {
+            lines.append(
+                score.predictor.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + "  " + f(score.recall).leftPad(6) + "  " + f(score.precision).leftPad(9)
+                    + "  " + f(score.brier, "%.3f").leftPad(5) + "  " + f(score.meanCountError).leftPad(9)
+                    + "  " + f(score.meanEtaError).leftPad(7) + "  " + f(score.insideP50P90).leftPad(10)
+                    + "  " + f(score.atOrBeforeP90).leftPad(5))
+        }
+        if let model = scores.first(where: { $0.predictor == .model }), model.expectedInsideP50P90 != nil {
+            lines.append(
+                "  (the model expects, for these clean drains: \(f(model.expectedInsideP50P90)) in p50–p90, "
+                    + "\(f(model.expectedAtOrBeforeP90)) ≤ p90)")
+        }
+        lines.append("")
+        lines.append("reliability (model): P(miss) bucket, jobs, mean predicted, observed miss rate")
+        for bucket in scores.first(where: { $0.predictor == .model })?.reliability ?? [] {
+            lines.append(
+                String(
+                    format: "  %.1f–%.1f  %5d  %.3f  %.3f", bucket.low, bucket.high, bucket.jobs,
+                    bucket.meanPredicted, bucket.observedMissRate))
+        }
+        if plannedDrains > 0 {
+            lines.append("")
+            lines.append(
+                "planner: \(plannedClean)/\(plannedDrains) drains started with its grace ended clean"
+                    + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func leftPad(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

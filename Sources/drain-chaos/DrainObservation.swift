@@ -1,0 +1,69 @@
+import Drain
+import Foundation
+
+/// One calibration drain: what was predicted one second into it, and what then happened.
+struct DrainObservation: Sendable, Codable {
+    /// A job in flight when the prediction was read.
+    struct Job: Sendable, Codable {
+        var id: JobID
+        var kind: String
+        var ageSeconds: Double
+        var pMiss: Double?
+        var source: PredictionSource?
+        /// It was still running at the deadline (cancelled and requeued).
+        var missed: Bool
+
+        private enum CodingKeys: String, CodingKey {
+            case id, kind, source, missed
+            case ageSeconds = "age_seconds"
+            case pMiss = "p_miss"
+        }
+    }
+
+    var index: Int
+    /// The calibration run's `--seed`; the drain's own choices derive from it and ``index``.
+    var runSeed: UInt64?
+    /// The demo's workload seed.
+    var seed: UInt64
+    /// drain-demo's `--duration-scale`.
+    var durationScale: Double
+    var graceSeconds: Double
+    /// The grace came from the planner (`suggested_grace_seconds`), not from the random draw.
+    var planned: Bool
+    /// What the planner said just before the drain, for the default grace.
+    var plan: DrainPlan?
+    /// The drain was over before the prediction was due: it is left out of the scores (not the planner's).
+    var endedBeforeSample: Bool
+    /// Seconds from the drain's start to the prediction.
+    var sampledAfterSeconds: Double
+    var secondsLeft: Double
+    var expectedMisses: Double?
+    var etaP50Seconds: Double?
+    var etaP90Seconds: Double?
+    /// Per kind at the prediction: the median and p95 that today's (point) predictor uses.
+    var kindP50: [String: Double]
+    var kindP95: [String: Double]
+    var jobs: [Job]
+    var outcome: ShutdownReport.Outcome
+    var drainSeconds: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case index, seed, planned, plan, jobs, outcome
+        case endedBeforeSample = "ended_before_sample"
+        case durationScale = "duration_scale"
+        case runSeed = "run_seed"
+        case graceSeconds = "grace_seconds"
+        case sampledAfterSeconds = "sampled_after_seconds"
+        case secondsLeft = "seconds_left"
+        case expectedMisses = "expected_misses"
+        case etaP50Seconds = "eta_p50_seconds"
+        case etaP90Seconds = "eta_p90_seconds"
+        case kindP50 = "kind_p50"
+        case kindP95 = "kind_p95"
+        case drainSeconds = "drain_seconds"
+    }
+
+    /// Seconds from the prediction to the end of the drain.
+    var actualRemaining: Double { max(0, drainSeconds - sampledAfterSeconds) }
+    var actualMisses: Int { jobs.filter(\.missed).count }
+}

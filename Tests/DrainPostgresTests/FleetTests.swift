@@ -1,0 +1,135 @@
+import Drain
+import DrainPostgres
+import DrainTestSupport
+import Foundation
+import Testing
+
+/// Pools sharing one PostgreSQL queue: hand-off, rescue, and what a slow job or a dead worker means.
+@Suite("Fleet on PostgreSQL", .timeLimit(.minutes(1)))
+struct FleetTests {
+    // MARK: Hand-off
+
+    @Test("jobs a forced drain gives back start on another worker at once, woken by NOTIFY")
+    func handOff() async throws {
+        let fleet = try Fleet()
+        // A long heartbeat: the hand-off must not wait for the poll.
+        let leaving = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "leaving")
+        try await leaving.start()
+        for _ in 0..<3 { try await leaving.pool.submit(kind: "wait") }
+        try await eventually("three jobs running on the leaving worker") { leaving.starts.ids.count == 3 }
+        let staying = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "staying")
+        try await staying.start()
+        let clock = ContinuousClock()
+        let forcedAt = clock.now
+        _ = try leaving.pool.drain(grace: .zero)
+        try await eventually("the staying worker to start the three jobs") { staying.starts.ids.count == 3 }
+        let handOff = clock.now - forcedAt
+        #expect(Set(staying.starts.ids) == Set(leaving.starts.ids))
+        #expect(staying.starts.all.allSatisfy { $0.attempt == 2 }, "the cut-off run counts as an attempt")
+        // The poll would take 10 s; the window is 200 ms.
+        #expect(handOff < .seconds(3), "hand-off took \(handOff)")
+        await leaving.pool.waitUntilStopped()
+        #expect(leaving.pool.report?.requeued == 3)
+        staying.gate.open()
+        try await eventually("the jobs done") { try fleet.count("state = 'done'") == 3 }
+        leaving.kill()
+        await staying.stop()
+    }
+
+    @Test("a draining worker stops claiming; the queue stays for the others and its count is the fleet's")
+    func drainLeavesQueue() async throws {
+        let fleet = try Fleet()
+        let draining = FleetWorker(try fleet.journal(), name: "draining", concurrency: 1)
+        try await draining.start()
+        try await draining.pool.submit(kind: "wait")
+        try await eventually("one job running") { draining.starts.ids.count == 1 }
+        for _ in 0..<5 { try await draining.pool.submit(kind: "quick") }
+        _ = try draining.pool.drain(grace: .seconds(30))
+        // Another producer adds to the shared queue; the draining worker's count follows the fleet's.
+        let producer = try fleet.journal()
+        let service = Task { try await producer.run() }
+        defer { service.cancel() }
+        _ = try await producer.recover()
+        _ = try await producer.append([NewJob(kind: "quick", payload: Data())])
+        try await eventually("the fleet's count in the draining worker's snapshot") {
+            draining.pool.snapshot().queued == 6
+        }
+        draining.gate.open()
+        await draining.pool.waitUntilStopped()
+        #expect(draining.starts.ids.count == 1, "nothing claimed once draining")
+        #expect(try fleet.count("state = 'queued'") == 6)
+        draining.kill()
+    }
+
+    // MARK: Rescue
+
+    @Test("a silent worker's running jobs are rescued once its lease has run out, not before, attempt kept")
+    func rescueAfterLease() async throws {
+        let fleet = try Fleet()
+        let lease = Duration.seconds(2)
+        let dying = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(250)), name: "dying")
+        try await dying.start()
+        for _ in 0..<2 { try await dying.pool.submit(kind: "wait") }
+        try await eventually("two jobs running") { dying.starts.ids.count == 2 }
+        let rescuer = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(250)), name: "rescuer")
+        try await rescuer.start()
+        let clock = ContinuousClock()
+        dying.silence()
+        let silencedAt = clock.now
+        try await eventually(timeout: .seconds(8), "the rescuer to run the jobs") { rescuer.starts.ids.count == 2 }
+        let rescuedAfter = clock.now - silencedAt
+        #expect(rescuedAfter >= lease - .milliseconds(300), "rescued after \(rescuedAfter), before the lease ran out")
+        #expect(rescuedAfter <= lease + .milliseconds(1_500), "rescued after \(rescuedAfter): lease + one sweep")
+        #expect(rescuer.starts.all.allSatisfy { $0.attempt == 2 })
+        #expect(rescuer.pool.snapshot().recovered == 2, "counted as recovered by the rescuer")
+        #expect(try fleet.value("SELECT sum(rescues) FROM $s.jobs") == "2")
+        #expect(try fleet.value("SELECT count(*) FROM $s.workers WHERE dead_at IS NOT NULL") == "1")
+        rescuer.gate.open()
+        try await eventually("the rescued jobs done") { try fleet.count("state = 'done'") == 2 }
+        dying.gate.open()
+        await dying.stop(grace: .zero)
+        #expect(try fleet.count("state = 'done'") == 2, "the dead worker's late outcomes do not overwrite the rescue")
+        await rescuer.stop()
+    }
+
+    @Test("a slow job on a live worker is never rescued, however long it runs")
+    func slowJobKept() async throws {
+        let fleet = try Fleet()
+        let lease = Duration.seconds(1)
+        let slow = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(200)), name: "slow")
+        try await slow.start()
+        try await slow.pool.submit(kind: "wait")
+        try await eventually("the slow job running") { slow.starts.ids.count == 1 }
+        let peer = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(200)), name: "peer")
+        try await peer.start()
+        // Three leases long, with the peer sweeping every heartbeat.
+        try await Task.sleep(for: lease * 3)
+        #expect(peer.starts.ids.isEmpty)
+        #expect(peer.pool.snapshot().recovered == 0)
+        #expect(try fleet.count("state = 'running'") == 1)
+        slow.gate.open()
+        try await eventually("the slow job done") { try fleet.count("state = 'done'") == 1 }
+        await slow.stop()
+        await peer.stop()
+    }
+
+    @Test("a worker that stopped with outcomes it could not write has them rescued at once")
+    func stoppedWorkerRescue() async throws {
+        let fleet = try Fleet()
+        let lease = Duration.seconds(30)
+        let worker = FleetWorker(try fleet.journal(lease: lease), name: "stopping")
+        try await worker.start()
+        _ = try await worker.journal.append([NewJob(kind: "quick", payload: Data())])
+        // A row left running under the worker, as if its outcome had not been written before it stopped.
+        try fleet.value(
+            "INSERT INTO $s.jobs (kind, payload, state, attempts, worker_id) VALUES ('quick', '', 'running', 1, '\(worker.journal.workerID.uuidString.lowercased())')"
+        )
+        await worker.stop()
+        #expect(try fleet.value("SELECT phase FROM $s.workers") == "stopped")
+        let peer = FleetWorker(try fleet.journal(lease: lease), name: "peer")
+        try await peer.start()
+        try await eventually(timeout: .seconds(5), "the peer to rescue and run it") { peer.starts.ids.count >= 1 }
+        #expect(peer.pool.snapshot().recovered == 1, "well before the 30 s lease")
+        await peer.stop()
+    }
+}

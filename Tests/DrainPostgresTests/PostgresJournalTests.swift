@@ -1,0 +1,152 @@
+import Drain
+import DrainPostgres
+import DrainTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The journal's statements against a real PostgreSQL, one schema per test.
+@Suite("PostgreSQL journal", .timeLimit(.minutes(1)))
+struct PostgresJournalTests {
+    // MARK: Claims
+
+    @Test("workers claiming at once from one queue never get the same job")
+    func concurrentClaims() async throws {
+        let fleet = try Fleet()
+        let journals = try (0..<4).map { try fleet.journal(name: "w\($0)") }
+        let services = journals.map { journal in Task { try await journal.run() } }
+        defer { for service in services { service.cancel() } }
+        for journal in journals { _ = try await journal.recover() }
+        let ids = try await journals[0].append(
+            (0..<400).map { NewJob(kind: "quick", payload: Data([UInt8($0 % 256)])) })
+        #expect(ids == ids.sorted() && Set(ids).count == 400)
+        let claimed = try await withThrowingTaskGroup(of: [JobID].self) { group in
+            for journal in journals {
+                group.addTask {
+                    var mine: [JobID] = []
+                    while true {
+                        let jobs = try await journal.claim(limit: 7)
+                        if jobs.isEmpty { return mine }
+                        mine += jobs.map(\.id)
+                        try await journal.settle(jobs.map { JobOutcome(id: $0.id, result: .done) })
+                    }
+                }
+            }
+            return try await group.reduce(into: [[JobID]]()) { $0.append($1) }
+        }
+        let all = claimed.flatMap { $0 }
+        #expect(all.count == 400, "every job claimed once")
+        #expect(Set(all) == Set(ids), "and no job twice")
+        #expect(claimed.filter { !$0.isEmpty }.count > 1, "the claims really ran side by side")
+        #expect(try fleet.count("state = 'done'") == 400)
+    }
+
+    @Test("a claim records the worker, the attempt and the time; a release gives the attempt back")
+    func claimRecords() async throws {
+        let fleet = try Fleet()
+        let journal = try fleet.journal()
+        let service = Task { try await journal.run() }
+        defer { service.cancel() }
+        _ = try await journal.recover()
+        let ids = try await journal.append([NewJob(kind: "quick", payload: Data("x".utf8))])
+        let jobs = try await journal.claim(limit: 5)
+        #expect(jobs.map(\.id) == ids)
+        #expect(jobs.first?.attempt == 1)
+        #expect(jobs.first?.payload == Data("x".utf8))
+        #expect(try fleet.value("SELECT worker_id FROM $s.jobs") == journal.workerID.uuidString.lowercased())
+        #expect(try fleet.count("started_at IS NOT NULL AND state = 'running'") == 1)
+        try await journal.settle([JobOutcome(id: ids[0], result: .released)])
+        #expect(try fleet.value("SELECT state || ' ' || attempts FROM $s.jobs") == "queued 0")
+        let again = try await journal.claim(limit: 1)
+        try await journal.settle([JobOutcome(id: again[0].id, result: .failed("boom"))])
+        #expect(try fleet.value("SELECT state || ' ' || attempts || ' ' || last_error FROM $s.jobs") == "failed 1 boom")
+        let counts = try await journal.counts()
+        #expect(counts == JournalCounts(queued: 0, running: 0, done: 0, failed: 1))
+    }
+
+    @Test("recent durations come from the whole fleet's finished runs, newest first, per kind")
+    func recentDurations() async throws {
+        let fleet = try Fleet()
+        let journal = try fleet.journal()
+        let service = Task { try await journal.run() }
+        defer { service.cancel() }
+        _ = try await journal.recover()
+        for (kind, seconds) in [("a", 1), ("a", 2), ("a", 3), ("b", 5)] {
+            try fleet.value(
+                "INSERT INTO $s.jobs (kind, payload, state, started_at, finished_at) VALUES ('\(kind)', '', 'done', now() - interval '\(seconds) seconds', now())"
+            )
+        }
+        try fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('a', '', 'queued')")
+        let durations = try await journal.recentDurations(limit: 2)
+        #expect(durations["a"]?.map { $0.rounded() } == [3, 2], "the two newest of kind a")
+        #expect(durations["b"]?.map { $0.rounded() } == [5])
+    }
+
+    @Test("two fleets in one database, in two schemas, do not see each other's jobs")
+    func twoFleets() async throws {
+        let red = try Fleet()
+        let blue = try Fleet()
+        let redJournal = try red.journal()
+        let blueJournal = try blue.journal()
+        let services = [Task { try await redJournal.run() }, Task { try await blueJournal.run() }]
+        defer { for service in services { service.cancel() } }
+        _ = try await redJournal.recover()
+        _ = try await blueJournal.recover()
+        _ = try await redJournal.append([
+            NewJob(kind: "quick", payload: Data()), NewJob(kind: "quick", payload: Data()),
+        ])
+        _ = try await blueJournal.append([NewJob(kind: "quick", payload: Data())])
+        #expect(try await redJournal.counts().queued == 2)
+        #expect(try await blueJournal.counts().queued == 1)
+        #expect(try await blueJournal.claim(limit: 10).count == 1)
+        #expect(try await redJournal.counts().queued == 2, "blue's claim took none of red's")
+    }
+
+    // MARK: Schema
+
+    @Test("an existing older schema is migrated in place on start, its jobs kept")
+    func migration() async throws {
+        let fleet = try Fleet()
+        let old = try fleet.journal()
+        try await old.migrate(upTo: 1)
+        #expect(try fleet.value("SELECT max(version) FROM $s.schema_version") == "1")
+        try fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('quick', '\\x01', 'queued')")
+        #expect(
+            try fleet.value(
+                "SELECT count(*) FROM information_schema.columns WHERE column_name = 'rescues' AND table_schema = '\(fleet.schema)'"
+            ) == "0")
+
+        let journal = try fleet.journal()
+        let service = Task { try await journal.run() }
+        defer { service.cancel() }
+        _ = try await journal.recover()
+        #expect(
+            try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
+        let jobs = try await journal.claim(limit: 5)
+        #expect(jobs.map(\.payload) == [Data([1])], "the job written under v1 is still there")
+        #expect(try fleet.value("SELECT rescues FROM $s.jobs") == "0")
+    }
+
+    @Test("workers starting at once migrate the schema exactly once")
+    func concurrentMigration() async throws {
+        let fleet = try Fleet()
+        let journals = try (0..<4).map { _ in try fleet.journal() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for journal in journals { group.addTask { try await journal.migrate() } }
+            try await group.waitForAll()
+        }
+        #expect(
+            try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
+    }
+
+    @Test("a schema newer than this build is refused with a clear error")
+    func newerSchema() async throws {
+        let fleet = try Fleet()
+        let journal = try fleet.journal()
+        try await journal.migrate()
+        try fleet.value("INSERT INTO $s.schema_version VALUES (99)")
+        let error = await #expect(throws: DrainError.self) { try await fleet.journal().migrate() }
+        #expect(error?.code == .journal)
+        #expect(error?.cause?.contains("version 99, newer than this build's 2") == true, "\(String(describing: error))")
+    }
+}

@@ -1,0 +1,67 @@
+import Drain
+import DrainPostgres
+import DrainTestSupport
+import Foundation
+import Testing
+
+/// PostgreSQL going away and coming back under a running pool: a server of the test's own.
+@Suite("PostgreSQL restarts", .timeLimit(.minutes(1)))
+struct RestartTests {
+    @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
+    func restartMidDrain() async throws {
+        let server = try PostgresTestServer.start()
+        defer { server.stop() }
+        let fleet = try Fleet(server: server)
+        let worker = FleetWorker(try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250)), name: "w")
+        try await worker.start()
+        for _ in 0..<3 { try await worker.pool.submit(kind: "wait") }
+        try await eventually("three jobs running") { worker.starts.ids.count == 3 }
+        #expect(worker.pool.snapshot().journalReachable == true)
+
+        try server.stopServer()
+        let error = await #expect(throws: DrainError.self) { try await worker.pool.submit(kind: "quick") }
+        #expect(error?.code == .journal, "a submit the journal cannot take fails, typed, never dropped")
+        try await eventually("the snapshot to say the journal is unreachable") {
+            worker.pool.snapshot().journalReachable == false
+        }
+        _ = try worker.pool.drain(grace: .seconds(30))
+        worker.gate.open()
+        // The jobs finish while the database is down; their outcomes wait for it.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(worker.pool.phase == .draining, "the pool waits for its outcomes instead of stopping")
+        try server.startServer()
+        await worker.pool.waitUntilStopped()
+        let report = try #require(worker.pool.report)
+        #expect(report.outcome == .clean)
+        #expect(report.completed == 3)
+        #expect(try fleet.count("state = 'done'") == 3, "every outcome written once the database was back")
+        worker.kill()
+    }
+
+    @Test("outcomes that cannot be written before the drain ends stay running and are rescued, never lost")
+    func unwrittenOutcomesRescued() async throws {
+        let server = try PostgresTestServer.start()
+        defer { server.stop() }
+        let fleet = try Fleet(server: server)
+        let worker = FleetWorker(
+            try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "cut-off",
+            cancellationWindow: .milliseconds(200))
+        try await worker.start()
+        for _ in 0..<2 { try await worker.pool.submit(kind: "wait") }
+        try await eventually("two jobs running") { worker.starts.ids.count == 2 }
+        try server.stopServer()
+        _ = try worker.pool.drain(grace: .milliseconds(300))
+        worker.gate.open()
+        // The drain cannot write anything: it gives up at the end of its cancellation window.
+        await worker.pool.waitUntilStopped()
+        worker.kill()
+        try server.startServer()
+        #expect(try fleet.count("state = 'running'") == 2, "the rows stay running under the stopped worker")
+        let peer = FleetWorker(try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "peer")
+        try await peer.start()
+        try await eventually(timeout: .seconds(8), "the peer to rescue and run both") { peer.starts.ids.count == 2 }
+        peer.gate.open()
+        try await eventually("both done") { try fleet.count("state = 'done'") == 2 }
+        await peer.stop()
+    }
+}

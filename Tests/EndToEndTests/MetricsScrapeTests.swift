@@ -1,0 +1,122 @@
+import Drain
+import DrainTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `drain-demo --metrics`: the pool's metrics in the Prometheus text format, scraped over real HTTP.
+@Suite("drain-demo /metrics", .timeLimit(.minutes(2)))
+struct MetricsScrapeTests {
+    func startMetricsDemo(_ arguments: [String], in sandbox: Sandbox, name: String = "demo") async throws
+        -> (Spawned, Int)
+    {
+        let portFile = sandbox.root.appendingPathComponent("metrics.port").path
+        let demo = try await startDemo(
+            ["--metrics", "127.0.0.1:0", "--metrics-port-file", portFile] + arguments, in: sandbox, name: name)
+        var port = 0
+        try await waitUntil("the metrics port file") {
+            let text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+            port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            return port > 0
+        }
+        #expect(demo.stdout.contains("metrics at http://127.0.0.1:\(port)/metrics"))
+        return (demo, port)
+    }
+
+    func scrape(_ port: Int) async throws -> Exposition {
+        let response = try await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/metrics") }.get()
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        return try Exposition(response.body)
+    }
+
+    // MARK: - Mid-drain
+
+    @Test("a scrape mid-drain shows the phase, the seconds left counting down, the work in flight and the counters")
+    func scrapeMidDrain() async throws {
+        let sandbox = try Sandbox()
+        let (demo, port) = try await startMetricsDemo(
+            [
+                "--name", "shop", "--rate", "20", "--concurrency", "4", "--duration-scale", "4", "--grace", "20",
+                "--cancel-window", "0.5", "--seed", "7",
+            ],
+            in: sandbox, name: "shop")
+        let pool = ["pool": "shop"]
+        try await waitUntil("jobs in flight and one completed") {
+            let metrics = try await scrape(port)
+            return (metrics.value("drain_in_flight", pool) ?? 0) >= 1
+                && (metrics.value("drain_jobs_completed_total", pool) ?? 0) >= 1
+        }
+        let running = try await scrape(port)
+        #expect(running.value("drain_phase", ["pool": "shop", "phase": "running"]) == 1)
+        #expect(running.value("drain_seconds_left", pool) == 0)
+
+        demo.signal(SIGTERM)
+        try await waitUntil("draining in the scrape") {
+            try await scrape(port).value("drain_phase", ["pool": "shop", "phase": "draining"]) == 1
+        }
+        let first = try await scrape(port)
+        try await Task.sleep(for: .milliseconds(1500))
+        let second = try await scrape(port)
+
+        // Every metric the pool emits is exposed, with its Prometheus type.
+        let expected: [(String, String)] = [
+            (DrainMetrics.inFlight, "gauge"), (DrainMetrics.queued, "gauge"), (DrainMetrics.phase, "gauge"),
+            (DrainMetrics.secondsLeft, "gauge"), (DrainMetrics.jobsCompleted, "counter"),
+            (DrainMetrics.jobsFailed, "counter"), (DrainMetrics.jobsRequeued, "counter"),
+            (DrainMetrics.jobsRecovered, "counter"), (DrainMetrics.operationsCompleted, "counter"),
+            (DrainMetrics.cancelled, "counter"), (DrainMetrics.rejected, "counter"),
+            (DrainMetrics.jobDuration, "histogram"), (DrainMetrics.operationDuration, "histogram"),
+            (DrainMetrics.drainDuration, "histogram"),
+        ]
+        for (name, type) in expected { #expect(first.types[name] == type, "\(name) should be a \(type)") }
+        for phase in DrainPhase.allCases {
+            let value = first.value("drain_phase", ["pool": "shop", "phase": phase.rawValue])
+            #expect(value == (phase == .draining ? 1 : 0), "drain_phase{phase=\"\(phase)\"} is \(value ?? -1)")
+        }
+        let left1 = try #require(first.value("drain_seconds_left", pool))
+        let left2 = try #require(second.value("drain_seconds_left", pool))
+        #expect(left1 > 15 && left1 <= 20, "seconds left just after SIGTERM with a 20 s grace: \(left1)")
+        #expect(left2 < left1 - 0.5, "seconds left counts down between scrapes: \(left1) then \(left2)")
+        #expect((first.value("drain_in_flight", pool) ?? 0) >= 1, "jobs were in flight when the drain began")
+        // Buckets that suit drains, not the backend's 10 s ceiling.
+        #expect(first.buckets("drain_job_duration_seconds").contains("300.0"))
+        #expect(first.buckets("drain_duration_seconds").contains("30.0"))
+        #expect(first.buckets("drain_duration_seconds").last == "+Inf")
+        let jobs = try #require(first.value("drain_job_duration_seconds_count", pool))
+        #expect(jobs == first.value("drain_jobs_completed_total", pool), "one duration per completed job")
+
+        // A second SIGTERM forces; the requeued jobs are what the report lists.
+        demo.signal(SIGTERM)
+        let code = try await demo.wait()
+        #expect(code == 0 || code == 3, "stderr: \(demo.stderr)")
+    }
+
+    // MARK: - Bad input
+
+    @Test("a bad --metrics address, or a port file without --metrics, exits 64 with a clear message")
+    func badArguments() async throws {
+        let sandbox = try Sandbox()
+        let bad = try Spawned(Binaries.demo, ["--metrics", "nowhere"], environment: sandbox.environment, in: sandbox)
+        #expect(try await bad.wait() == 64)
+        #expect(bad.stderr.contains("--metrics wants HOST:PORT"))
+        let lonely = try Spawned(
+            Binaries.demo, ["--metrics-port-file", "/tmp/x"], environment: sandbox.environment, in: sandbox)
+        #expect(try await lonely.wait() == 64)
+        #expect(lonely.stderr.contains("--metrics-port-file needs --metrics"))
+    }
+
+    @Test("other paths on the metrics port answer 404 and point at /metrics")
+    func otherPaths() async throws {
+        let sandbox = try Sandbox()
+        let (demo, port) = try await startMetricsDemo(["--rate", "0"], in: sandbox)
+        let response = try await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/") }.get()
+        #expect(response.status == 404)
+        #expect(response.body.contains("/metrics"))
+        demo.signal(SIGTERM)
+        #expect(try await demo.wait() == 0, "stderr: \(demo.stderr)")
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A private PostgreSQL server for the tests: `initdb` into a temporary directory, `pg_ctl` with its Unix
+/// socket there and a free loopback port, stopped at the end (on failure too).
+///
+/// As root (CI) the server runs as the `postgres` user through `runuser`, because PostgreSQL refuses to
+/// run as root. The superuser `postgres` needs a password over TCP (scram-sha-256) and none over the
+/// socket, so tests can try a wrong password and still set up with `psql`.
+public final class PostgresTestServer: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The directory holding the data, the socket and the log.
+    public let directory: String
+    public let port: Int
+    public let password: String
+    let binaries: String
+
+    /// The server the whole test run shares; tests keep apart by using schemas of their own. Started on
+    /// first use and stopped when the test process exits (a watchdog stops it if the process dies).
+    public static func shared() throws -> PostgresTestServer {
+        try sharedServer.get()
+    }
+
+    private static let sharedServer: Result<PostgresTestServer, any Error> = Result {
+        let server = try PostgresTestServer.start()
+        atexit { PostgresTestServer.stopShared() }
+        return server
+    }
+
+    private static func stopShared() {
+        if case .success(let server) = sharedServer { server.stop() }
+    }
+
+    /// Starts a server of its own; stop it with ``stop()`` (a `defer` right after starting).
+    public static func start() throws -> PostgresTestServer {
+        let binaries = try findBinaries()
+        var template = Array("/tmp/drain-pg-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw Failure(description: "cannot make a temporary directory") }
+        let directory = String(cString: made)
+        let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
+        try Data("\(password)\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/pwfile"))
+        if geteuid() == 0 {
+            try run("/usr/bin/chown", ["-R", "postgres:postgres", directory])
+        }
+        try asServerUser(
+            "\(binaries)/initdb",
+            [
+                "-D", "\(directory)/data", "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+                "--pwfile=\(directory)/pwfile", "-E", "UTF8", "--no-sync",
+            ]
+        )
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            let server = PostgresTestServer(
+                directory: directory, port: try freePort(), password: password, binaries: binaries)
+            do {
+                try server.startServer()
+                server.watch()
+                return server
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? Failure(description: "PostgreSQL did not start")
+    }
+
+    init(directory: String, port: Int, password: String, binaries: String) {
+        self.directory = directory
+        self.port = port
+        self.password = password
+        self.binaries = binaries
+    }
+
+    /// A URL for the TCP listener; `schema` goes into the query as the journal expects it.
+    public func url(database: String = "postgres", schema: String? = nil, password: String? = nil) -> String {
+        let query = schema.map { "?schema=\($0)" } ?? ""
+        return "postgres://postgres:\(password ?? self.password)@127.0.0.1:\(port)/\(database)\(query)"
+    }
+
+    /// Runs SQL through `psql` over the Unix socket; returns its unaligned output.
+    @discardableResult
+    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        try Self.run(
+            "\(binaries)/psql",
+            ["-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql]
+        )
+    }
+
+    /// Stops the server at once (`immediate`: like a crash, which is what a restart test wants).
+    public func stopServer() throws {
+        try Self.asServerUser("\(binaries)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+    }
+
+    /// Starts the server again on the same port and directory.
+    public func startServer() throws {
+        let options =
+            "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
+            + " -c full_page_writes=off"
+        try Self.asServerUser(
+            "\(binaries)/pg_ctl",
+            ["-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30", "-o", options, "start"]
+        )
+    }
+
+    /// Stops the server and removes its directory.
+    public func stop() {
+        _ = try? stopServer()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A watchdog that stops the server if this process dies without stopping it (a crash, a SIGKILL).
+    private func watch() {
+        let script = """
+            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
+            if [ -d '\(directory)/data' ]; then
+              \(Self.serverUserPrefix)'\(binaries)/pg_ctl' -D '\(directory)/data' -m immediate stop >/dev/null 2>&1
+              rm -rf '\(directory)'
+            fi
+            """
+        _ = try? Self.spawn("/bin/sh", ["-c", script], outputPath: "/dev/null", ownGroup: true)
+    }
+
+    private static var serverUserPrefix: String { geteuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "" }
+
+    private static func asServerUser(_ tool: String, _ arguments: [String]) throws {
+        if geteuid() == 0 {
+            try run("/usr/sbin/runuser", ["-u", "postgres", "--", tool] + arguments)
+        } else {
+            try run(tool, arguments)
+        }
+    }
+
+    /// Runs a tool to its end with `posix_spawn` and `waitpid`, its output in a file.
+    ///
+    /// A file, not a pipe: `pg_ctl start` leaves the server holding its output, so a pipe never ends.
+    /// And `waitpid` rather than Foundation's `Process`, whose exit monitoring can stall while the test
+    /// process's threads are busy.
+    @discardableResult
+    private static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let outputPath = "/tmp/drain-pg-output-\(getpid())-\(UUID().uuidString)"
+        defer { unlink(outputPath) }
+        let pid = try spawn(tool, arguments, outputPath: outputPath, ownGroup: false)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        guard exited, code == 0 else {
+            throw Failure(
+                description:
+                    "\(tool) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts a child with its output in `outputPath`; `ownGroup` keeps it out of this process's group,
+    /// so that it outlives a kill of the test run.
+    private static func spawn(_ tool: String, _ arguments: [String], outputPath: String, ownGroup: Bool) throws
+        -> pid_t
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if ownGroup {
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+        guard spawned == 0 else {
+            throw Failure(description: "cannot start \(tool): \(String(cString: strerror(spawned)))")
+        }
+        return pid
+    }
+
+    private static func findBinaries() throws -> String {
+        var candidates: [String] = []
+        if let found = try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            candidates += found.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }.map { "/usr/lib/postgresql/\($0)/bin" }
+        }
+        candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for directory in candidates
+        where ["initdb", "pg_ctl", "psql"].allSatisfy({
+            FileManager.default.isExecutableFile(atPath: "\(directory)/\($0)")
+        }) {
+            return directory
+        }
+        throw Failure(
+            description:
+                "the PostgreSQL server binaries (initdb, pg_ctl, psql) are not installed: install the Debian package "
+                + "'postgresql' (sudo apt-get install -y postgresql); the PostgreSQL tests need a real server"
+        )
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw Failure(description: "cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
