@@ -147,6 +147,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
+        .testTarget(name: "DrainClientTests", dependencies: ["DrainClient"]),
         .testTarget(
             name: "DrainTests",
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
