@@ -5,9 +5,11 @@ import NIOCore
 
 extension ControlServer {
     /// Answers one request line; `subscribe` hands the connection to the fan-out.
-    /// - Parameter reply: Writes an answer; called before this returns, on the thread that read the line.
+    /// - Parameter answer: Writes an answer in a protocol version; called before this returns, on the
+    ///   thread that read the line.
     func handle(
-        _ line: ByteBuffer, peer: PeerCredentials, outbox session: ControlOutbox, reply: (ControlMessage) -> Void
+        _ line: ByteBuffer, peer: PeerCredentials, outbox session: ControlOutbox,
+        reply answer: (ControlMessage, Int) -> Void
     ) {
         let bytes = Data(line.readableBytesView)
         if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
@@ -15,18 +17,21 @@ extension ControlServer {
         switch RequestDecoder.decode(bytes) {
         case .success(let decoded): request = decoded
         case .failure(let failure):
-            reply(.failure(id: failure.id, failure.code, failure.message))
+            answer(.failure(id: failure.id, failure.code, failure.message), session.version)
             return
         }
         let id = request.id
-        if let version = request.v, version != ControlProtocol.version {
-            reply(
+        if let version = request.v, !ControlProtocol.versions.contains(version) {
+            answer(
                 .failure(
                     id: id, .unsupportedVersion,
-                    "protocol version \(version) is not supported; this server speaks \(ControlProtocol.version)")
-            )
+                    "protocol version \(version) is not supported; this server speaks 1 to \(ControlProtocol.latestVersion)"
+                ), session.version)
             return
         }
+        // A request's own `v` decides its reply; `hello` and `subscribe` also set the connection's version.
+        let version = request.v ?? session.version
+        func reply(_ message: ControlMessage) { answer(message, version) }
         guard let operation = ControlRequest.Operation(rawValue: request.op) else {
             let known = ControlRequest.Operation.allCases.map(\.rawValue).joined(separator: ", ")
             reply(
@@ -38,8 +43,9 @@ extension ControlServer {
         switch operation {
         case .hello:
             logReadOnly(operation, peer: peer)
+            session.version = version
             let hello = ControlMessage.Hello(
-                version: ControlProtocol.version, name: pool.name, pid: getpid(), phase: pool.phase,
+                version: version, name: pool.name, pid: getpid(), phase: pool.phase,
                 operations: ControlRequest.Operation.allCases.map(\.rawValue)
             )
             reply(.hello(id: id, hello))
@@ -60,9 +66,10 @@ extension ControlServer {
             // Not an event: every subscriber would be told of every other, a thousand subscribers a million
             // lines, and the recent events would hold nothing else.
             logReadOnly(operation, peer: peer)
+            session.version = version
             reply(.subscribed(id: id, intervalMs: interval))
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
-            if !fanout.add(session, intervalMs: interval) { session.endSubscription() }
+            if !fanout.add(session, intervalMs: interval, version: version) { session.endSubscription() }
         case .shutdown:
             let grace = request.grace
             if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {

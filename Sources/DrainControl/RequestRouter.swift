@@ -16,8 +16,8 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Handles one line; calls `reply` for each answer, synchronously.
-    typealias Handle = (ByteBuffer, (ControlMessage) -> Void) -> Void
+    /// Handles one line; calls `reply` for each answer with the protocol version it is in, synchronously.
+    typealias Handle = (ByteBuffer, (ControlMessage, Int) -> Void) -> Void
 
     private var handle: Handle?
     private var encoder: WireEncoder?
@@ -60,8 +60,8 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func route(_ line: ByteBuffer) {
         guard let handle, let encoder else { return }
-        handle(line) { message in
-            guard let context = self.context, let bytes = encoder.line(message) else { return }
+        handle(line) { message, version in
+            guard let context = self.context, let bytes = encoder.line(message, version: version) else { return }
             // A client that does not read its replies is dropped, as one that does not read its
             // subscription is: it must not make the server buffer without end.
             guard context.channel.isWritable else {
