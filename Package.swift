@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .library(name: "DrainPostgres", targets: ["DrainPostgres"]),
+        .library(name: "DrainFleet", targets: ["DrainFleet"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
         .executable(name: "drain-demo", targets: ["drain-demo"]),
         .executable(name: "drain-chaos", targets: ["drain-chaos"]),
@@ -95,9 +96,17 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // libpq, for the fleet view's reads of the shared journal: a C client, so drainctl links no NIO.
+        .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
+        .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainClient", "DrainProtocol", "CNcurses"],
+            dependencies: ["DrainClient", "DrainProtocol", "DrainFleet", "CNcurses"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -105,6 +114,7 @@ let package = Package(
             dependencies: [
                 "DrainDashboard",
                 "DrainClient",
+                "DrainFleet",
                 "DrainProtocol",
                 "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -139,6 +149,11 @@ let package = Package(
                 "DrainClient",
                 "DrainProtocol",
                 "DrainSpawn",
+                // `fleet`: drain-demos on one private PostgreSQL, which the test support starts.
+                "DrainPostgres",
+                "DrainTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `calibrate` carries the finished jobs of one drain's journal to the next.
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -148,6 +163,7 @@ let package = Package(
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
         .testTarget(name: "DrainClientTests", dependencies: ["DrainClient"]),
+        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
@@ -181,7 +197,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DrainDashboardTests",
-            dependencies: ["DrainDashboard", "DrainClient", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
+            dependencies: [
+                "DrainDashboard", "DrainClient", "DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport",
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -38,13 +38,18 @@ public enum Dashboard {
         let (target, live) = try choose(configuration)
         var state = DashboardState(processes: live, suggestedGrace: configuration.suggestedGrace)
         let (commands, sink) = AsyncStream.makeStream(of: DashboardCommand.self)
+        let inbox = Inbox()
+        let screen: TopScreen
+        var overviewFeed: OverviewFeed?
         if let target {
             sink.yield(state.attach(target))
+            screen = TopScreen(detail: state)
         } else {
-            state.mode = .picker(0)
-            sink.yield(.refreshStatuses(live))
+            // Several processes: the overview, one row each; Enter opens one on the single screen.
+            let overview = OverviewState(processes: live, suggestedGrace: configuration.suggestedGrace)
+            screen = TopScreen(overview: overview, detail: state)
+            overviewFeed = OverviewFeed(inbox: inbox, interval: configuration.overviewSnapshotInterval)
         }
-        let inbox = Inbox()
         let feed = Feed(
             inbox: inbox, runDirectory: configuration.runDirectory, pinned: target.map { [$0] } ?? [], known: live,
             interval: configuration.snapshotInterval, discoveryInterval: configuration.discoveryInterval
@@ -54,10 +59,11 @@ public enum Dashboard {
             sink.finish()
             network.cancel()
         }
-        let initial = state
+        let rows = overviewFeed
         return try await withCheckedThrowingContinuation { continuation in
             let started = DetachedThread.start(name: "drainctl-screen", stackSize: 4 << 20) {
-                let loop = ScreenLoop(state: initial, inbox: inbox, commands: sink, configuration: configuration)
+                let loop = ScreenLoop(
+                    state: screen, inbox: inbox, commands: sink, configuration: configuration, overviewFeed: rows)
                 continuation.resume(with: Result { try loop.run() })
             }
             if !started {
@@ -67,7 +73,8 @@ public enum Dashboard {
     }
 
     /// The process to watch first, and the live ones in the run directory.
-    /// - Returns: A nil target when there are several and none was named: the process list opens.
+    /// - Returns: A nil target when there are several and none was named (or the overview was asked for
+    ///   with ``DashboardConfiguration/overview``): the overview opens.
     static func choose(_ configuration: DashboardConfiguration) throws -> (ProcessEntry?, [ProcessEntry]) {
         if let socket = configuration.socket {
             let entry = try ProcessSelector.select(socket: socket, runDirectory: configuration.runDirectory)
@@ -78,6 +85,7 @@ public enum Dashboard {
         let directory = configuration.runDirectory
         if FileManager.default.fileExists(atPath: directory.path) { try directory.verify() }
         let live = Feed.liveProcesses(in: directory)
+        if configuration.overview, !live.isEmpty { return (nil, live) }
         switch live.count {
         case 0:
             // The selector words "nothing here" the same way every other command does.

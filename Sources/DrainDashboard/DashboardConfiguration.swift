@@ -19,6 +19,12 @@ public struct DashboardConfiguration: Sendable {
     public var snapshotInterval: Duration = .milliseconds(100)
     /// The longest wait for a key, so at most this long between frames.
     public var frameInterval: Duration = .milliseconds(100)
+    /// How often each process pushes a snapshot to the overview's row.
+    public var overviewSnapshotInterval: Duration = .milliseconds(250)
+    /// How often `top --postgres` reads the fleet from the shared journal.
+    public var fleetInterval: Duration = .seconds(1)
+    /// Opens the overview even with one process (`top --all`); with several it opens anyway.
+    public var overview = false
     /// How often the run directory is checked for processes that came or went.
     public var discoveryInterval: Duration = .seconds(1)
     /// False when `NO_COLOR` is set (https://no-color.org): styles use bold and reverse only.

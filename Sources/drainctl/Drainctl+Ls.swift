@@ -17,12 +17,13 @@ extension Drainctl {
         static let configuration = CommandConfiguration(
             abstract: "List the processes in the run directory.",
             discussion:
-                "Stale sockets (nothing listening) are flagged, and removed with --prune.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune"
+                "Stale sockets (nothing listening) are flagged, and removed with --prune. With --postgres, the workers of the whole fleet from its shared journal instead, with their host; a worker silent for more than half its lease is lost, with its jobs waiting for rescue.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune\n  drainctl ls --postgres postgres://drain@db/jobs --json"
         )
 
         @Option(help: "The run directory to look in.") var runDir: String?
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Remove stale sockets.") var prune = false
+        @OptionGroup var fleet: FleetOptions
 
         struct Row: Codable {
             var name: String
@@ -41,7 +42,17 @@ extension Drainctl {
             }
         }
 
+        func validate() throws {
+            if fleet.postgres != nil, prune || runDir != nil {
+                throw ValidationError("--postgres reads the fleet's journal; it takes no run directory options")
+            }
+        }
+
         func run() async throws {
+            if let url = try fleet.url() {
+                try FleetCommands.list(url, json: json)
+                return
+            }
             let directory = runDir.map(RunDirectory.init(path:)) ?? .resolve()
             if FileManager.default.fileExists(atPath: directory.path) {
                 do { try directory.verify() } catch let error as ControlError { throw ExitCodes.from(error) }

@@ -23,11 +23,18 @@ extension Drainctl {
                 Follows the drain live (a progress line on a terminal, one line per event otherwise) and \
                 exits 0 when it was clean, 1 when it was forced, 2 if the connection was lost first.
 
+                --all drains every live process of the run directory at once (what `systemctl stop` or a \
+                node drain does with SIGTERM), follows them all with one line per event tagged with its \
+                process, prints one summary line per process and exits with the worst outcome: 0 all clean, \
+                1 any forced, 2 any lost. There is no remote shutdown of a fleet: each host drains its own \
+                processes (run this on the host, from ExecStop or a preStop hook).
+
                 Examples:
                   drainctl shutdown --grace 30
                   drainctl shutdown --grace auto --max-grace 120
                   drainctl shutdown --grace 5 --reason "deploy 1.4.2" --no-wait
                   drainctl shutdown --grace 10 --json > report.json
+                  drainctl shutdown --all --grace 20
                 """
         )
 
@@ -43,8 +50,10 @@ extension Drainctl {
         @Option(help: "Why, shown in the service's events and report.") var reason: String?
         @Flag(help: "Start the drain and return at once.") var noWait = false
         @Flag(help: "Print events and the final report as JSON lines.") var json = false
+        @Flag(help: "Drain every process in the run directory at once (this host only).") var all = false
 
         func validate() throws {
+            if all, target.socket != nil { throw ValidationError("--all and --socket exclude each other") }
             if case .seconds(let grace) = grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
                 throw ValidationError("--grace must be a number of seconds from 0 to 86400, or auto")
             }
@@ -55,7 +64,7 @@ extension Drainctl {
 
         /// The grace to send: the one given, or the planner's, capped.
         /// - Throws: ``ControlError`` `refused` when `auto` meets a process with no plan.
-        private func resolveGrace(_ client: ControlClient) async throws -> Double? {
+        func resolveGrace(_ client: ControlClient) async throws -> Double? {
             switch grace {
             case nil: return nil
             case .seconds(let seconds): return seconds
@@ -80,6 +89,14 @@ extension Drainctl {
         }
 
         func run() async throws {
+            if all {
+                let host = HostShutdown(
+                    runDirectory: target.runDirectory, grace: { try await self.resolveGrace($0) }, reason: reason,
+                    noWait: noWait, json: json)
+                let code = try await host.run()
+                if code != 0 { throw ExitCode(code) }
+                return
+            }
             let entry = try target.select()
             let interactive = isatty(STDOUT_FILENO) == 1 && !json
             let report: ShutdownReport? = try await reportingFailures {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DrainClient
 import DrainDashboard
+import DrainFleet
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -19,8 +20,11 @@ extension Drainctl {
             discussion: """
                 Keys: q quit · s start a shutdown (asks the grace, confirms) · + / - move the deadline by \
                 10 s while draining · ↑ ↓ j k scroll the jobs · tab next process · p process list · ? help.
-                With several processes in the run directory and no --socket, it opens the process list.
-                NO_COLOR turns colours off.
+                With several processes in the run directory and no --socket (or with --all), it opens the \
+                overview: one row per process with its phase, countdown, drain progress and ETA, the totals \
+                and every process's events; ↑ ↓ select, Enter opens one, Esc comes back, s drains the \
+                selected one. NO_COLOR turns colours off; a locale that is not UTF-8 (LANG=C) draws in \
+                ASCII; a terminal that cannot move the cursor (TERM=dumb) is refused with exit 3.
 
                 Exit codes: 0 after q; 130, 143, 129 after SIGINT, SIGTERM, SIGHUP (the terminal is \
                 restored in every case); 2 when the watched socket does not speak the control protocol \
@@ -30,14 +34,38 @@ extension Drainctl {
                 Examples:
                   drainctl top
                   drainctl top --socket /tmp/drainctl-1000/shop.4242.sock
+                  drainctl top --all
                   NO_COLOR=1 drainctl top
                 """
         )
 
         @OptionGroup var target: TargetOptions
+        @Flag(help: "Open the overview of every process, even when there is only one.") var all = false
+        @OptionGroup var fleet: FleetOptions
+
+        func validate() throws {
+            if all, target.socket != nil { throw ValidationError("--all and --socket exclude each other") }
+        }
 
         func run() async throws {
-            let configuration = DashboardConfiguration(runDirectory: target.runDirectory, socket: target.socket)
+            if let url = try fleet.url(orEnvironment: true) {
+                let configuration = DashboardConfiguration(runDirectory: target.runDirectory)
+                let summary: DashboardSummary
+                do {
+                    summary = try await FleetDashboard.run(url: url, configuration: configuration)
+                } catch let error as FleetError {
+                    printError(error.message)
+                    throw ExitCode(ExitCodes.connectionLost)
+                } catch let error as DashboardError {
+                    printError(error.message)
+                    throw ExitCode(ExitCodes.noProcess)
+                }
+                Self.print(summary.lines)
+                if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+                return
+            }
+            var configuration = DashboardConfiguration(runDirectory: target.runDirectory, socket: target.socket)
+            configuration.overview = all
             let summary = try await Self.show(configuration)
             Self.print(summary.lines)
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }

@@ -11,7 +11,7 @@ struct FleetTests {
 
     @Test("jobs a forced drain gives back start on another worker at once, woken by NOTIFY")
     func handOff() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         // A long heartbeat: the hand-off must not wait for the poll.
         let leaving = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "leaving")
         try await leaving.start()
@@ -19,6 +19,11 @@ struct FleetTests {
         try await eventually("three jobs running on the leaving worker") { leaving.starts.ids.count == 3 }
         let staying = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "staying")
         try await staying.start()
+        // A notification nobody listens for is lost (the poll finds the job later): wait for both listeners.
+        try await eventually("both workers listening") {
+            try fleet.value(
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%\(fleet.schema)_jobs%'") == "2"
+        }
         let clock = ContinuousClock()
         let forcedAt = clock.now
         _ = try leaving.pool.drain(grace: .zero)
@@ -38,7 +43,7 @@ struct FleetTests {
 
     @Test("a draining worker stops claiming; the queue stays for the others and its count is the fleet's")
     func drainLeavesQueue() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let draining = FleetWorker(try fleet.journal(), name: "draining", concurrency: 1)
         try await draining.start()
         try await draining.pool.submit(kind: "wait")
@@ -65,7 +70,7 @@ struct FleetTests {
 
     @Test("a silent worker's running jobs are rescued once its lease has run out, not before, attempt kept")
     func rescueAfterLease() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let lease = Duration.seconds(2)
         let dying = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(250)), name: "dying")
         try await dying.start()
@@ -94,7 +99,7 @@ struct FleetTests {
 
     @Test("a slow job on a live worker is never rescued, however long it runs")
     func slowJobKept() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let lease = Duration.seconds(1)
         let slow = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(200)), name: "slow")
         try await slow.start()
@@ -115,7 +120,7 @@ struct FleetTests {
 
     @Test("a worker that stopped with outcomes it could not write has them rescued at once")
     func stoppedWorkerRescue() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let lease = Duration.seconds(30)
         let worker = FleetWorker(try fleet.journal(lease: lease), name: "stopping")
         try await worker.start()
@@ -128,8 +133,10 @@ struct FleetTests {
         #expect(try fleet.value("SELECT phase FROM $s.workers") == "stopped")
         let peer = FleetWorker(try fleet.journal(lease: lease), name: "peer")
         try await peer.start()
-        try await eventually(timeout: .seconds(5), "the peer to rescue and run it") { peer.starts.ids.count >= 1 }
-        #expect(peer.pool.snapshot().recovered == 1, "well before the 30 s lease")
+        try await eventually(timeout: .seconds(5), "the peer to rescue it, well before the 30 s lease") {
+            peer.pool.snapshot().recovered == 1
+        }
+        try await eventually("the peer to run it") { try fleet.count("state = 'done'") == 2 }
         await peer.stop()
     }
 }

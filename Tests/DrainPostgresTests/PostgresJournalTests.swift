@@ -12,7 +12,7 @@ struct PostgresJournalTests {
 
     @Test("workers claiming at once from one queue never get the same job")
     func concurrentClaims() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let journals = try (0..<4).map { try fleet.journal(name: "w\($0)") }
         let services = journals.map { journal in Task { try await journal.run() } }
         defer { for service in services { service.cancel() } }
@@ -43,7 +43,7 @@ struct PostgresJournalTests {
 
     @Test("a claim records the worker, the attempt and the time; a release gives the attempt back")
     func claimRecords() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let journal = try fleet.journal()
         let service = Task { try await journal.run() }
         defer { service.cancel() }
@@ -66,7 +66,7 @@ struct PostgresJournalTests {
 
     @Test("recent durations come from the whole fleet's finished runs, newest first, per kind")
     func recentDurations() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let journal = try fleet.journal()
         let service = Task { try await journal.run() }
         defer { service.cancel() }
@@ -84,8 +84,8 @@ struct PostgresJournalTests {
 
     @Test("two fleets in one database, in two schemas, do not see each other's jobs")
     func twoFleets() async throws {
-        let red = try Fleet()
-        let blue = try Fleet()
+        let red = try await Fleet()
+        let blue = try await Fleet()
         let redJournal = try red.journal()
         let blueJournal = try blue.journal()
         let services = [Task { try await redJournal.run() }, Task { try await blueJournal.run() }]
@@ -106,7 +106,7 @@ struct PostgresJournalTests {
 
     @Test("an existing older schema is migrated in place on start, its jobs kept")
     func migration() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let old = try fleet.journal()
         try await old.migrate(upTo: 1)
         #expect(try fleet.value("SELECT max(version) FROM $s.schema_version") == "1")
@@ -129,7 +129,7 @@ struct PostgresJournalTests {
 
     @Test("workers starting at once migrate the schema exactly once")
     func concurrentMigration() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let journals = try (0..<4).map { _ in try fleet.journal() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for journal in journals { group.addTask { try await journal.migrate() } }
@@ -141,7 +141,7 @@ struct PostgresJournalTests {
 
     @Test("a schema newer than this build is refused with a clear error")
     func newerSchema() async throws {
-        let fleet = try Fleet()
+        let fleet = try await Fleet()
         let journal = try fleet.journal()
         try await journal.migrate()
         try fleet.value("INSERT INTO $s.schema_version VALUES (99)")

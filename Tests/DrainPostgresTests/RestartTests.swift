@@ -9,16 +9,16 @@ import Testing
 struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {
-        let server = try PostgresTestServer.start()
+        let server = try await PostgresTestServer.start()
         defer { server.stop() }
-        let fleet = try Fleet(server: server)
+        let fleet = try await Fleet(server: server)
         let worker = FleetWorker(try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250)), name: "w")
         try await worker.start()
         for _ in 0..<3 { try await worker.pool.submit(kind: "wait") }
         try await eventually("three jobs running") { worker.starts.ids.count == 3 }
         #expect(worker.pool.snapshot().journalReachable == true)
 
-        try server.stopServer()
+        try await server.stopServer()
         let error = await #expect(throws: DrainError.self) { try await worker.pool.submit(kind: "quick") }
         #expect(error?.code == .journal, "a submit the journal cannot take fails, typed, never dropped")
         try await eventually("the snapshot to say the journal is unreachable") {
@@ -29,7 +29,7 @@ struct RestartTests {
         // The jobs finish while the database is down; their outcomes wait for it.
         try await Task.sleep(for: .milliseconds(500))
         #expect(worker.pool.phase == .draining, "the pool waits for its outcomes instead of stopping")
-        try server.startServer()
+        try await server.startServer()
         await worker.pool.waitUntilStopped()
         let report = try #require(worker.pool.report)
         #expect(report.outcome == .clean)
@@ -40,22 +40,22 @@ struct RestartTests {
 
     @Test("outcomes that cannot be written before the drain ends stay running and are rescued, never lost")
     func unwrittenOutcomesRescued() async throws {
-        let server = try PostgresTestServer.start()
+        let server = try await PostgresTestServer.start()
         defer { server.stop() }
-        let fleet = try Fleet(server: server)
+        let fleet = try await Fleet(server: server)
         let worker = FleetWorker(
             try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "cut-off",
             cancellationWindow: .milliseconds(200))
         try await worker.start()
         for _ in 0..<2 { try await worker.pool.submit(kind: "wait") }
         try await eventually("two jobs running") { worker.starts.ids.count == 2 }
-        try server.stopServer()
+        try await server.stopServer()
         _ = try worker.pool.drain(grace: .milliseconds(300))
         worker.gate.open()
         // The drain cannot write anything: it gives up at the end of its cancellation window.
         await worker.pool.waitUntilStopped()
         worker.kill()
-        try server.startServer()
+        try await server.startServer()
         #expect(try fleet.count("state = 'running'") == 2, "the rows stay running under the stopped worker")
         let peer = FleetWorker(try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "peer")
         try await peer.start()

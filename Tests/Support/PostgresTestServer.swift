@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -23,22 +24,39 @@ public final class PostgresTestServer: Sendable {
 
     /// The server the whole test run shares; tests keep apart by using schemas of their own. Started on
     /// first use and stopped when the test process exits (a watchdog stops it if the process dies).
-    public static func shared() throws -> PostgresTestServer {
-        try sharedServer.get()
+    public static func shared() async throws -> PostgresTestServer {
+        try await sharedServer.value
     }
 
-    private static let sharedServer: Result<PostgresTestServer, any Error> = Result {
-        let server = try PostgresTestServer.start()
+    private static let sharedServer = Task {
+        let server = try await PostgresTestServer.start()
+        sharedForExit.withLock { $0 = server }
         atexit { PostgresTestServer.stopShared() }
         return server
     }
 
+    private static let sharedForExit = Mutex<PostgresTestServer?>(nil)
+
     private static func stopShared() {
-        if case .success(let server) = sharedServer { server.stop() }
+        sharedForExit.withLock { $0 }?.stop()
     }
 
     /// Starts a server of its own; stop it with ``stop()`` (a `defer` right after starting).
-    public static func start() throws -> PostgresTestServer {
+    public static func start() async throws -> PostgresTestServer {
+        try await offPool { try startNow() }
+    }
+
+    /// Runs blocking work (initdb, pg_ctl) on a thread of its own. On Swift's cooperative pool, which
+    /// has one thread per core (two here), a start that takes seconds would stall every other test in
+    /// the process until it ended.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
+        }
+    }
+
+    private static func startNow() throws -> PostgresTestServer {
         let binaries = try findBinaries()
         var template = Array("/tmp/drain-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Failure(description: "cannot make a temporary directory") }
@@ -60,7 +78,7 @@ public final class PostgresTestServer: Sendable {
             let server = PostgresTestServer(
                 directory: directory, port: try freePort(), password: password, binaries: binaries)
             do {
-                try server.startServer()
+                try server.startServerNow()
                 server.watch()
                 return server
             } catch {
@@ -83,6 +101,11 @@ public final class PostgresTestServer: Sendable {
         return "postgres://postgres:\(password ?? self.password)@127.0.0.1:\(port)/\(database)\(query)"
     }
 
+    /// A URL for the Unix socket (trusted, no password), in libpq's `host=` form.
+    public func socketURL(schema: String) -> String {
+        "postgres://postgres@localhost:\(port)/postgres?host=\(directory)&schema=\(schema)"
+    }
+
     /// Runs SQL through `psql` over the Unix socket; returns its unaligned output.
     @discardableResult
     public func psql(_ sql: String, database: String = "postgres") throws -> String {
@@ -93,12 +116,20 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Stops the server at once (`immediate`: like a crash, which is what a restart test wants).
-    public func stopServer() throws {
+    public func stopServer() async throws {
+        try await Self.offPool { try self.stopServerNow() }
+    }
+
+    func stopServerNow() throws {
         try Self.asServerUser("\(binaries)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
     }
 
     /// Starts the server again on the same port and directory.
-    public func startServer() throws {
+    public func startServer() async throws {
+        try await Self.offPool { try self.startServerNow() }
+    }
+
+    func startServerNow() throws {
         let options =
             "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
             + " -c full_page_writes=off"
@@ -110,7 +141,7 @@ public final class PostgresTestServer: Sendable {
 
     /// Stops the server and removes its directory.
     public func stop() {
-        _ = try? stopServer()
+        _ = try? stopServerNow()
         try? FileManager.default.removeItem(atPath: directory)
     }
 

@@ -9,17 +9,20 @@ import DrainProtocol
 ///
 /// Every curses call happens in ``run()``, on the one thread that called it.
 final class ScreenLoop {
-    private var state: DashboardState
+    private var state: TopScreen
     private let inbox: Inbox
+    /// The overview's subscriptions, when there is an overview.
+    private let overviewFeed: OverviewFeed?
     private let commands: AsyncStream<DashboardCommand>.Continuation
     private let configuration: DashboardConfiguration
 
     init(
-        state: DashboardState, inbox: Inbox, commands: AsyncStream<DashboardCommand>.Continuation,
-        configuration: DashboardConfiguration
+        state: TopScreen, inbox: Inbox, commands: AsyncStream<DashboardCommand>.Continuation,
+        configuration: DashboardConfiguration, overviewFeed: OverviewFeed? = nil
     ) {
         self.state = state
         self.inbox = inbox
+        self.overviewFeed = overviewFeed
         self.commands = commands
         self.configuration = configuration
     }
@@ -38,8 +41,12 @@ final class ScreenLoop {
             environment: configuration.environment
         )
         defer { terminal.end() }
+        defer { overviewFeed?.cancelAll() }
+        for command in state.overview?.follows ?? [] {
+            if case .follow(let entry, let session) = command { overviewFeed?.follow(entry, session: session) }
+        }
         let signal = try frames(on: terminal)
-        return DashboardSummary(state: state, now: .now, signal: signal)
+        return state.summary(now: .now, signal: signal)
     }
 
     /// Draws and reads keys until the user quits (nil) or a signal arrives (its number).
@@ -55,17 +62,17 @@ final class ScreenLoop {
             if let signal = TerminalSignals.pending { return signal }
             let now = ContinuousClock.now
             let updates = inbox.take()
-            for update in updates { state.apply(update, at: now) }
+            for update in updates {
+                for command in state.apply(update, at: now) { _ = perform(command) }
+            }
             if let failure = state.failure {
                 throw ControlError(.protocolViolation, "top cannot watch \(failure)")
             }
             let size = terminal.size
             let showsNotice = state.notice.map { now < $0.until } ?? false
             if dirty || !updates.isEmpty || size != lastSize || showsNotice != noticeShown || state.clocksRunning {
-                // Keep the scroll position in range, so scrolling back up answers at the first key press.
-                state.scroll = DashboardLayout.firstJob(state, rows: DashboardLayout.jobRows(state: state, size: size))
-                terminal.paint(DashboardLayout.render(state: state, size: size, now: now))
-                terminal.setTitle(DashboardLayout.title(state: state, now: now))
+                terminal.paint(state.render(size: size, now: now))
+                terminal.setTitle(state.title(now: now))
                 dirty = false
                 lastSize = size
                 noticeShown = showsNotice
@@ -75,11 +82,19 @@ final class ScreenLoop {
             case .resize: dirty = true
             case .key(let key):
                 dirty = true
-                for command in state.handle(key, at: .now) {
-                    if command == .quit { return nil }
-                    commands.yield(command)
-                }
+                for command in state.handle(key, at: .now) where !perform(command) { return nil }
             }
         }
+    }
+
+    /// Hands `command` to the feed it is for.
+    /// - Returns: False for `quit`.
+    private func perform(_ command: TopCommand) -> Bool {
+        switch command {
+        case .quit: return false
+        case .feed(let command): commands.yield(command)
+        case .follow(let entry, let session): overviewFeed?.follow(entry, session: session)
+        }
+        return true
     }
 }

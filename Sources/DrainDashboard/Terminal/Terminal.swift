@@ -22,6 +22,8 @@ final class Terminal {
     private let window: UnsafeMutablePointer<WINDOW>
     private let colors: Bool
     private let setsTitle: Bool
+    /// False when the locale's character set is not UTF-8 (`LANG=C`): lines are drawn in ASCII.
+    let unicode: Bool
     private var title = ""
     private var ended = false
     private var wide: [wchar_t] = []
@@ -45,6 +47,19 @@ final class Terminal {
         }
         self.screen = screen
         set_term(screen)
+        // A terminal that cannot move the cursor (TERM=dumb) gets a screen that stays blank forever:
+        // refuse it as clearly as an unknown TERM, before taking it over.
+        guard Self.canAddressCursor() else {
+            endwin()
+            delscreen(screen)
+            throw DashboardError(
+                .terminalUnavailable,
+                "TERM=\(environment["TERM"] ?? "unset") cannot move the cursor, so top cannot draw its screen; "
+                    + "use `drainctl status --all` or `drainctl events` instead, "
+                    + "or run top in a terminal such as xterm-256color"
+            )
+        }
+        unicode = Self.localeIsUTF8()
         window = drainctl_stdscr()
         CrashGuard.cursesActive.store(true, ordering: .sequentiallyConsistent)
         cbreak()
@@ -91,7 +106,7 @@ final class Terminal {
         }
         for (row, line) in lines.enumerated() where row >= painted.count || painted[row] != line {
             var column: Int32 = 0
-            for (text, style) in line.runs() {
+            for (text, style) in (unicode ? line : AsciiFallback.line(line)).runs() {
                 let (attributes, pair) = look(style)
                 wattr_set(window, attributes, pair, nil)
                 wide.removeAll(keepingCapacity: true)
@@ -116,7 +131,8 @@ final class Terminal {
     func setTitle(_ newTitle: String) {
         guard setsTitle, newTitle != title else { return }
         title = newTitle
-        let clean = String(newTitle.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })
+        let printable = String(newTitle.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })
+        let clean = unicode ? printable : AsciiFallback.text(printable)
         writeRaw("\u{1B}]2;\(clean)\u{07}")
     }
 
@@ -162,6 +178,20 @@ final class Terminal {
         }
         delscreen(screen)
         if setsTitle { writeRaw("\u{1B}]2;drainctl\u{07}\u{1B}[23;2t") }
+    }
+
+    /// Whether the terminal curses started on has cursor addressing (`cup`); `dumb` has none.
+    private static func canAddressCursor() -> Bool {
+        guard let cup = tigetstr("cup") else { return false }
+        // tigetstr answers (char *)-1 for a name that is not a string capability.
+        return Int(bitPattern: cup) != -1 && cup.pointee != 0
+    }
+
+    /// Whether the locale chosen by `setlocale(LC_ALL, "")` encodes text as UTF-8.
+    static func localeIsUTF8() -> Bool {
+        guard let codeset = nl_langinfo(nl_item(CODESET)) else { return false }
+        let name = String(cString: codeset).uppercased()
+        return name == "UTF-8" || name == "UTF8"
     }
 
     private func look(_ style: Style) -> (attr_t, Int16) {

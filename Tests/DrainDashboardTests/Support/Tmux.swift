@@ -92,7 +92,9 @@ final class Tmux {
     func expectRestored(exitCode: Int32, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let screen = try await waitFor("EXIT=", sourceLocation: sourceLocation)
         #expect(screen.contains("EXIT=\(exitCode)"), "pane:\n\(screen)", sourceLocation: sourceLocation)
-        let stty = try await waitFor("speed", sourceLocation: sourceLocation)
+        // The local-mode line (icanon, echo) comes a few lines after `speed`: on a busy machine the pane
+        // can be read between the two.
+        let stty = try await waitFor("icanon", sourceLocation: sourceLocation)
         let words = Set(stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
         #expect(words.contains("icanon") && words.contains("echo"), "stty:\n\(stty)", sourceLocation: sourceLocation)
         #expect(display("#{alternate_on} #{cursor_flag}") == "0 1", sourceLocation: sourceLocation)

@@ -12,8 +12,12 @@ struct Fleet {
     let schema: String
 
     /// A fleet in the shared test server, in a schema no other test uses.
-    init(server: PostgresTestServer? = nil) throws {
-        self.server = try server ?? PostgresTestServer.shared()
+    init(server: PostgresTestServer? = nil) async throws {
+        if let server {
+            self.server = server
+        } else {
+            self.server = try await PostgresTestServer.shared()
+        }
         schema = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
     }
 

@@ -1,0 +1,95 @@
+import DrainProtocol
+
+/// Reads the fleet from the shared journal: one round trip of three statements per read.
+///
+/// The statements touch the `workers` table (a row per worker) and the `jobs` table only through its
+/// partial indexes on running and queued jobs, so a read costs the same however many jobs are done. See
+/// BENCHMARKS.md for its cost with 100 workers.
+///
+/// - Important: Not `Sendable`, like the connection it owns: use it from one task or thread.
+public final class FleetReader {
+    private let connection: LibpqConnection
+    public let url: FleetURL
+    /// Workers silent for longer than this are left out: rows of workers stopped or dead long ago.
+    public var forgetAfter: Double
+
+    /// Connects to the journal's database.
+    /// - Throws: ``FleetError`` `connectFailed` with libpq's message.
+    public init(url: FleetURL, forgetAfter: Double = 600) throws {
+        self.url = url
+        self.forgetAfter = forgetAfter
+        connection = try LibpqConnection(url)
+    }
+
+    /// The fleet now.
+    /// - Throws: ``FleetError`` `queryFailed`: most often the schema has no journal (no worker started).
+    public func read() throws -> FleetSnapshot {
+        let results: [[[String?]]]
+        do {
+            results = try connection.query(Self.statements(schema: url.schema, forgetAfter: forgetAfter))
+        } catch let error as FleetError where error.code == .queryFailed {
+            throw FleetError(
+                .queryFailed,
+                "cannot read the fleet in schema \(url.schema) of \(url): \(error.message) "
+                    + "(has a worker with this journal started yet?)")
+        }
+        guard results.count == 3 else {
+            throw FleetError(.queryFailed, "the fleet query gave \(results.count) results instead of 3")
+        }
+        var running: [Int64: String] = [:]
+        var perWorker: [String: Int] = [:]
+        for row in results[1] {
+            guard let id = row[0].flatMap({ Int64($0) }), let worker = row[1] else { continue }
+            running[id] = worker
+            perWorker[worker, default: 0] += 1
+        }
+        let workers = results[0].compactMap { row -> FleetWorker? in
+            guard let id = row[0], let name = row[1], let host = row[2], let pid = row[3].flatMap({ Int32($0) })
+            else { return nil }
+            return FleetWorker(
+                id: id, name: name, host: host, pid: pid, phase: row[4].flatMap(DrainPhase.init(rawValue:)),
+                inFlight: row[5].flatMap { Int($0) } ?? 0, drained: row[6].flatMap { Int($0) },
+                secondsLeft: row[7].flatMap { Double($0) }, silence: row[8].flatMap { Double($0) } ?? 0,
+                lease: (row[9].flatMap { Double($0) } ?? 0) / 1000, deadFor: row[10].flatMap { Double($0) },
+                uptime: row[11].flatMap { Double($0) } ?? 0, running: perWorker[id] ?? 0)
+        }
+        var queued = 0
+        if let cell = results[2].first?.first, let text = cell { queued = Int(text) ?? 0 }
+        return FleetSnapshot(workers: workers, queued: queued, running: running)
+    }
+
+    /// The three statements of one ``read()``: the workers, the running jobs, the shared queue's count.
+    ///
+    /// Public so that `bench/fleet-read.sh` measures exactly these (a test checks its copy).
+    public static func statements(schema: String, forgetAfter: Double) -> String {
+        let schema = "\"\(schema)\""
+        return """
+            SELECT w.id::text, w.name, w.host, w.pid, w.phase, w.in_flight, w.drained,
+                extract(epoch FROM w.deadline - clock_timestamp())::float8,
+                extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
+                w.lease_ms,
+                extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
+                extract(epoch FROM clock_timestamp() - w.started_at)::float8
+            FROM \(schema).workers w
+            WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => \(forgetAfter))
+            ORDER BY w.host, w.name, w.pid;
+            SELECT id, worker_id::text FROM \(schema).jobs WHERE state = 'running' AND worker_id IS NOT NULL;
+            SELECT count(*) FROM \(schema).jobs WHERE state = 'queued'
+            """
+    }
+
+    /// The state and worker of each of `ids`: how the hand-off tracker learns what became of jobs that
+    /// left a worker (finished, back in the queue, or taken by another).
+    public func states(of ids: [Int64]) throws -> [Int64: HandoffTracker.JobState] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.query(
+            "SELECT id, state FROM \"\(url.schema)\".jobs WHERE id = ANY($1::bigint[])",
+            ["{" + ids.map(String.init).joined(separator: ",") + "}"])
+        var states: [Int64: HandoffTracker.JobState] = [:]
+        for row in rows {
+            guard let id = row[0].flatMap({ Int64($0) }), let state = row[1] else { continue }
+            states[id] = state == "queued" ? .queued : state == "running" ? .running : .finished
+        }
+        return states
+    }
+}

@@ -1,0 +1,70 @@
+import DrainProtocol
+
+/// One worker of the fleet, as its row in the shared journal's `workers` table says, with the jobs the
+/// `jobs` table shows it running. Times are measured by the database's clock, so the readers' and the
+/// workers' clocks never have to agree.
+public struct FleetWorker: Sendable, Hashable {
+    /// The worker's id (a UUID), unique across restarts.
+    public var id: String
+    public var name: String
+    public var host: String
+    public var pid: Int32
+    /// The phase it last wrote; nil when it is not one this build knows.
+    public var phase: DrainPhase?
+    /// Jobs and operations in flight, as it last wrote.
+    public var inFlight: Int
+    /// Of those in flight at the start of its drain, how many have finished.
+    public var drained: Int?
+    /// Seconds to its drain's deadline (negative past it); nil while not draining.
+    public var secondsLeft: Double?
+    /// Seconds since its last heartbeat.
+    public var silence: Double
+    /// How long a silence its peers tolerate before rescuing its jobs.
+    public var lease: Double
+    /// Seconds since a peer found it dead and rescued its jobs; nil while it is not found dead.
+    public var deadFor: Double?
+    public var uptime: Double
+    /// Jobs the `jobs` table shows running under it: for a dead worker, the ones waiting for rescue.
+    public var running: Int
+
+    public init(
+        id: String, name: String, host: String, pid: Int32, phase: DrainPhase?, inFlight: Int, drained: Int? = nil,
+        secondsLeft: Double? = nil, silence: Double, lease: Double, deadFor: Double? = nil, uptime: Double = 0,
+        running: Int = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.host = host
+        self.pid = pid
+        self.phase = phase
+        self.inFlight = inFlight
+        self.drained = drained
+        self.secondsLeft = secondsLeft
+        self.silence = silence
+        self.lease = lease
+        self.deadFor = deadFor
+        self.uptime = uptime
+        self.running = running
+    }
+
+    /// Where the worker stands, from its heartbeat and its lease.
+    public enum Health: Sendable, Hashable {
+        /// Beating: its phase is what it says.
+        case alive
+        /// It wrote `stopped`: its drain ended.
+        case stopped
+        /// Silent for longer than half its lease: presumed lost. Its running jobs wait for a peer to
+        /// rescue them, in `rescueIn` seconds (0: due at the next sweep of any peer).
+        case lost(rescueIn: Double)
+        /// A peer found it dead and put its running jobs back in the queue.
+        case rescued
+    }
+
+    /// Half the lease: a worker beats several times per lease, so missing half of it is no hiccup.
+    public var health: Health {
+        if phase == .stopped { return .stopped }
+        if deadFor != nil { return .rescued }
+        guard silence > lease / 2 else { return .alive }
+        return .lost(rescueIn: max(0, lease - silence))
+    }
+}

@@ -1,0 +1,131 @@
+import DrainFleet
+import DrainProtocol
+import DrainTestSupport
+import Foundation
+import Testing
+
+/// The fleet read from a real PostgreSQL with the journal's tables, workers written as they write
+/// themselves: heartbeats, phases, deadlines, running jobs, a dead one rescued.
+@Suite("Fleet reader", .timeLimit(.minutes(1)))
+struct FleetReaderTests {
+    static func uuid(_ n: Int) -> String { "00000000-0000-0000-0000-\(String(format: "%012d", n))" }
+
+    /// A schema of this test's own, with three workers on two hosts: web-1 beating and running, web-2
+    /// draining with 8 s left, web-3 silent for 4 s of a 5 s lease with two jobs it still holds.
+    func fleet(_ server: PostgresTestServer) throws -> String {
+        let schema = "fleet_\(UUID().uuidString.prefix(8).lowercased())"
+        try server.psql(
+            journalSchema(schema) + """
+                INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained,
+                    heartbeat_at) VALUES
+                ('\(Self.uuid(1))', 'web-1', 'host-a', 101, 5000, 'running', 1, NULL, NULL, clock_timestamp()),
+                ('\(Self.uuid(2))', 'web-2', 'host-a', 102, 5000, 'draining', 3,
+                    clock_timestamp() + interval '8 seconds', 4, clock_timestamp()),
+                ('\(Self.uuid(3))', 'web-3', 'host-b', 103, 5000, 'running', 2, NULL, NULL,
+                    clock_timestamp() - interval '4 seconds');
+                INSERT INTO "\(schema)".jobs (kind, payload, state, worker_id) VALUES
+                ('a', '', 'running', '\(Self.uuid(1))'), ('b', '', 'running', '\(Self.uuid(3))'),
+                ('c', '', 'running', '\(Self.uuid(3))'), ('d', '', 'queued', NULL), ('e', '', 'done', NULL);
+                """)
+        return schema
+    }
+
+    @Test("every worker with its host, phase, countdown and running jobs; a silent one is lost with its rescue time")
+    func workers() async throws {
+        let server = try await PostgresTestServer.shared()
+        let schema = try fleet(server)
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
+        let snapshot = try reader.read()
+        #expect(snapshot.workers.map(\.name) == ["web-1", "web-2", "web-3"])
+        #expect(snapshot.workers.map(\.host) == ["host-a", "host-a", "host-b"])
+        #expect(snapshot.queued == 1)
+        #expect(snapshot.running.count == 3)
+        let (web1, web2, web3) = (snapshot.workers[0], snapshot.workers[1], snapshot.workers[2])
+        #expect(web1.health == .alive && web1.phase == .running && web1.running == 1)
+        #expect(web2.phase == .draining && web2.drained == 4)
+        #expect((7...8).contains(web2.secondsLeft ?? 0), "\(web2.secondsLeft ?? -1)")
+        #expect(web3.running == 2 && web3.lease == 5)
+        guard case .lost(let rescueIn) = web3.health else {
+            Issue.record("web-3 should be lost, is \(web3.health)")
+            return
+        }
+        #expect((0...1.1).contains(rescueIn), "\(rescueIn)")
+    }
+
+    @Test("a dead worker's jobs rescued by a peer and taken by two others read as a hand-off")
+    func rescueAndHandoff() async throws {
+        let server = try await PostgresTestServer.shared()
+        let schema = try fleet(server)
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
+        var tracker = HandoffTracker()
+        func read() throws -> FleetSnapshot {
+            let snapshot = try reader.read()
+            tracker.observe(
+                running: snapshot.running, states: try reader.states(of: tracker.unknown(running: snapshot.running)))
+            return snapshot
+        }
+        _ = try read()
+        // What a peer's sweep does to a dead worker: its running jobs back to the queue, its row marked.
+        try server.psql(
+            """
+            UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL, rescues = rescues + 1
+                WHERE worker_id = '\(Self.uuid(3))' AND state = 'running';
+            UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE id = '\(Self.uuid(3))';
+            """)
+        let rescued = try read()
+        #expect(rescued.workers[2].health == .rescued)
+        #expect(rescued.workers[2].running == 0)
+        #expect(tracker.sorted.first?.waiting == 2)
+        try server.psql(
+            """
+            UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
+            UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';
+            """)
+        _ = try read()
+        let handoff = try #require(tracker.sorted.first)
+        #expect(handoff.from == Self.uuid(3))
+        #expect(handoff.requeued == 2)
+        #expect(handoff.takenBy == [Self.uuid(1): 1, Self.uuid(2): 1])
+    }
+
+    @Test("a schema without a journal, a bad URL and an unreachable server each give a clear error")
+    func errors() async throws {
+        let server = try await PostgresTestServer.shared()
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: "nobody_here")))
+        let missing = #expect(throws: FleetError.self) { try reader.read() }
+        #expect(missing?.code == .queryFailed)
+        #expect(missing?.message.contains("has a worker with this journal started yet?") == true)
+        let bad = #expect(throws: FleetError.self) { try FleetURL("mysql://x@y/z") }
+        #expect(bad?.code == .invalidURL)
+        let schema = #expect(throws: FleetError.self) { try FleetURL("postgres://x@y/z?schema=Drop;Table") }
+        #expect(schema?.message.contains("lower-case identifier") == true)
+        let nowhere = #expect(throws: FleetError.self) {
+            try FleetReader(url: FleetURL("postgres://x@localhost/db?host=/nonexistent-dir"))
+        }
+        #expect(nowhere?.code == .connectFailed)
+        #expect(nowhere?.message.contains("/nonexistent-dir") == true)
+    }
+
+    @Test("the URL keeps the password out of messages and the journal's own options out of libpq's")
+    func url() throws {
+        let url = try FleetURL("postgres://u:secret@db:5433/jobs?schema=shop&lease=5&heartbeat=1&sslmode=disable")
+        #expect(url.schema == "shop")
+        #expect(!url.description.contains("secret"))
+        #expect(!url.connectionString.contains("lease") && !url.connectionString.contains("schema"))
+        #expect(url.connectionString.contains("sslmode=disable"))
+        #expect(try FleetURL("postgresql://u@db/jobs").schema == "drain")
+    }
+}
+
+/// The benchmark measures the reader's own statements.
+@Suite("Fleet benchmark script")
+struct FleetBenchmarkScriptTests {
+    @Test("bench/fleet-read/read.sql is FleetReader's read, statement for statement")
+    func sameStatements() throws {
+        let path = Binaries.packageRoot.appendingPathComponent("bench/fleet-read/read.sql").path
+        let script = try String(contentsOfFile: path, encoding: .utf8)
+        // pgbench sends statements joined by `\;` in one round trip, as libpq sends the reader's.
+        let statements = script.replacingOccurrences(of: "\\;", with: ";").trimmingCharacters(in: .newlines)
+        #expect(statements == FleetReader.statements(schema: "drain", forgetAfter: 600))
+    }
+}

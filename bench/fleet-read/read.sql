@@ -1,0 +1,11 @@
+SELECT w.id::text, w.name, w.host, w.pid, w.phase, w.in_flight, w.drained,
+    extract(epoch FROM w.deadline - clock_timestamp())::float8,
+    extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
+    w.lease_ms,
+    extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
+    extract(epoch FROM clock_timestamp() - w.started_at)::float8
+FROM "drain".workers w
+WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => 600.0)
+ORDER BY w.host, w.name, w.pid\;
+SELECT id, worker_id::text FROM "drain".jobs WHERE state = 'running' AND worker_id IS NOT NULL\;
+SELECT count(*) FROM "drain".jobs WHERE state = 'queued'
