@@ -149,6 +149,11 @@ let package = Package(
                 "DrainClient",
                 "DrainProtocol",
                 "DrainSpawn",
+                // `fleet`: drain-demos on one private PostgreSQL, which the test support starts.
+                "DrainPostgres",
+                "DrainTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `calibrate` carries the finished jobs of one drain's journal to the next.
                 .product(name: "GRDB", package: "GRDB.swift"),

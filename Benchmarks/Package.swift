@@ -45,6 +45,7 @@ let package = Package(
                 "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Drain", package: root),
+                .product(name: "DrainClient", package: root),
                 .product(name: "DrainControl", package: root),
             ],
             path: "Benchmarks/ControlBenchmarks",

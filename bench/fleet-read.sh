@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cost of one refresh of the fleet view (`drainctl top --postgres`, `ls --postgres`) with 100 workers:
-# the three statements of FleetReader.read() in one round trip (bench/fleet/read.sql, checked against the
+# the three statements of FleetReader.read() in one round trip (bench/fleet-read/read.sql, checked against the
 # reader by a test), and the hand-off tracker's state lookup, each against a `SELECT 1` floor measured in
 # the same run on the same connection kind (a Unix socket), with pgbench.
 #
@@ -18,14 +18,14 @@ cleanup() { as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/nu
 trap cleanup EXIT
 as_server "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync >/dev/null
 as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-k $dir -c listen_addresses=" start >/dev/null
-psql -h "$dir" -U postgres -q -v ON_ERROR_STOP=1 -f bench/fleet/schema.sql >/dev/null
+psql -h "$dir" -U postgres -q -v ON_ERROR_STOP=1 -f bench/fleet-read/schema.sql >/dev/null
 latency() {
     pgbench -h "$dir" -U postgres -n -c 1 -T "$seconds" -f "$1" postgres 2>/dev/null \
         | sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
 }
-floor=$(latency bench/fleet/floor.sql)
-read=$(latency bench/fleet/read.sql)
-states=$(latency bench/fleet/states.sql)
+floor=$(latency bench/fleet-read/floor.sql)
+read=$(latency bench/fleet-read/read.sql)
+states=$(latency bench/fleet-read/states.sql)
 python3 - "$floor" "$read" "$states" <<'PY'
 import json, sys
 floor, read, states = map(float, sys.argv[1:])

@@ -39,6 +39,8 @@ struct DrainDemo: AsyncParsableCommand {
     var postgres: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
+    @Flag(help: "Declare each kind's median duration (scaled) when registering it, as a prior for predictions.")
+    var declareDurations = false
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
     @Option(
         help:
@@ -165,7 +167,10 @@ struct DrainDemo: AsyncParsableCommand {
         let work = SyntheticWork(scale: durationScale, seed: seed ?? UInt64.random(in: 0...UInt64.max))
         let recorder = try record.map { try JobRecorder(path: $0) }
         for kind in SyntheticWork.Kind.allCases {
-            pool.register(kind: kind.rawValue) { job in try await work.perform(job, recorder: recorder) }
+            let typical = SyntheticWork.typicalSeconds(kind) * durationScale
+            pool.register(
+                kind: kind.rawValue, expectedDuration: declareDurations ? .milliseconds(Int64(typical * 1000)) : nil
+            ) { job in try await work.perform(job, recorder: recorder) }
         }
         let server = try await ControlServer.bind(
             pool: pool, configuration: ControlServerConfiguration(runDirectory: runDirectory), logger: logger

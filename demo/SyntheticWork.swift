@@ -20,6 +20,17 @@ final class SyntheticWork: Sendable {
         var description: String { "SMTP 451: try again later" }
     }
 
+    /// The median duration of a kind before `--duration-scale`: what the demo declares with
+    /// `--declare-durations` (an export's Pareto from 8 s with index 1.35 has its median at 8 · 2^(1/1.35)).
+    static func typicalSeconds(_ kind: Kind) -> Double {
+        switch kind {
+        case .emailSend: 0.6
+        case .thumbnailRender: 2
+        case .invoicePDF: 4
+        case .reportExport: 8 * pow(2, 1 / 1.35)
+        }
+    }
+
     private let scale: Double
     private let random: Mutex<SplitMix64>
 

@@ -93,19 +93,24 @@ struct DurationDistribution: Sendable {
     /// `horizon`; nil when the quantile lies beyond it.
     func remaining(quantile q: Double, age: Double, horizon: Double) -> Double? {
         // Survival falls from 1 to 0 as the remaining time grows: find where it crosses 1 − q.
-        let target = 1 - q
-        guard survival(further: horizon, age: age) <= target else { return nil }
-        return Self.bisect(upTo: horizon) { survival(further: $0, age: age) <= target }
+        // S(age) once, not once per step: S(age + r) ≤ (1 − q)·S(age).
+        let age = max(age, 0)
+        let alive = survival(age)
+        guard alive > 0 else { return nil }
+        let target = (1 - q) * alive
+        guard survival(age + horizon) <= target else { return nil }
+        return Self.bisect(upTo: horizon) { survival(age + $0) <= target }
     }
 
     /// The smallest `t` in `0...upTo` for which `done(t)` holds, given that it holds at `upTo` and stays
-    /// true once true. Bisects on a log scale above a millisecond, since durations span decades.
+    /// true once true. Bisects on a log scale above a millisecond, since durations span decades, to 0.2 %:
+    /// finer than any screen shows, and each step costs a pass over the jobs.
     static func bisect(upTo horizon: Double, _ done: (Double) -> Bool) -> Double {
         if done(0) { return 0 }
         var low = 0.001
         if done(low) { return low }
         var high = max(horizon, low)
-        for _ in 0..<48 where high / low > 1.0005 {
+        for _ in 0..<48 where high / low > 1.002 {
             let middle = (low * high).squareRoot()
             if done(middle) { high = middle } else { low = middle }
         }

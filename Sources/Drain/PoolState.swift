@@ -34,6 +34,10 @@ struct PoolState {
     var claimable = true
     /// Shared journals only: whether the journal's last call succeeded.
     var journalReachable: Bool?
+    /// Shared journals only: counts news (a submit, a notification, a poll) so that a claim that began
+    /// before the news and found nothing does not clear ``claimable`` over it.
+    var newsSeq: UInt64 = 0
+    var claimSeq: UInt64 = 0
     var inFlight = InFlightIndex()
     var operations: [UInt64: Operation] = [:]
     var nextOperationID: UInt64 = 0
@@ -83,6 +87,12 @@ struct PoolState {
     var finishSubscriptions = false
     /// Task cancellations and operations' cancel closures to run.
     var pendingCancels: [@Sendable () -> Void] = []
+
+    /// Work may be waiting in a shared queue: a claim should look.
+    mutating func noteNews() {
+        newsSeq &+= 1
+        claimable = true
+    }
 
     var inFlightTotal: Int { inFlight.count + operations.count }
 

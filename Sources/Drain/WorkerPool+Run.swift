@@ -98,6 +98,7 @@ extension WorkerPool {
                     let count = state.shared ? (state.claimable ? free : 0) : min(free, state.queued)
                     if count > 0, !state.claiming {
                         state.claiming = true
+                        state.claimSeq = state.newsSeq
                         return .claim(count)
                     }
                     return .wait
@@ -147,7 +148,7 @@ extension WorkerPool {
             state.claiming = false
             if state.shared {
                 // Fewer rows than asked for: the shared queue is empty for now; wait for news.
-                state.claimable = jobs.count == count
+                state.claimable = jobs.count == count || state.newsSeq != state.claimSeq
                 state.queued = max(0, state.queued - jobs.count)
                 state.journalReachable = true
             } else {

@@ -18,7 +18,7 @@ extension WorkerPool {
     func apply(_ update: JournalUpdate) {
         let events = state.withLock { state -> [DrainEvent] in
             if let queued = update.queued { state.queued = queued }
-            if update.wake || (update.queued ?? 0) > 0 { state.claimable = true }
+            if update.wake || (update.queued ?? 0) > 0 { state.noteNews() }
             if let reachable = update.reachable { state.journalReachable = reachable }
             guard update.rescued > 0 else { return [] }
             state.recovered += update.rescued

@@ -104,6 +104,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
             state.withLock {
                 $0.reserved -= 1
                 $0.queued += 1
+                $0.noteNews()
             }
             wake()
             return id

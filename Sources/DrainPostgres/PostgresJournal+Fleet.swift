@@ -89,7 +89,9 @@ extension PostgresJournal {
                 (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained)
             VALUES (\(workerID), \(configuration.workerName), \(host), \(pid), \(leaseMilliseconds), \(phase),
                 \(status.inFlight), \(status.deadline), \(status.drainedSinceStart))
-            ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(), phase = excluded.phase,
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(),
+                -- Phases only move forward: a beat that left before the final one may commit after it.
+                phase = CASE WHEN w.phase = 'stopped' THEN w.phase ELSE excluded.phase END,
                 in_flight = excluded.in_flight, deadline = excluded.deadline, drained = excluded.drained,
                 dead_at = NULL
             RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued')
@@ -100,72 +102,55 @@ extension PostgresJournal {
     }
 
     /// Puts dead workers' running jobs back in the queue; one worker of the fleet at a time.
+    ///
+    /// Two statements, no explicit transaction: a timed-out call must never leave a connection idle in a
+    /// transaction holding the rescue lock, or no worker could rescue again. The lock is a transaction
+    /// lock taken inside the rescuing statement itself, so it ends with that statement. Two rescuers can
+    /// never requeue one run twice anyway: the update re-checks `state = 'running'` under the row lock.
     /// - Returns: How many jobs this call rescued (0 when another worker holds the rescue lock).
     func sweep() async throws -> Int {
-        let schema = self.schema
-        let logger = self.logger
-        let me = workerID
         let machine = LeaseStateMachine(heartbeat: configuration.heartbeat, lease: configuration.lease, now: .zero)
-        let client = self.client
-        do {
-            return try await withTimeout(configuration.operationTimeout) {
-                try await client.withTransaction(logger: logger) { connection -> Int in
-                    var locked = false
-                    for try await held in try await connection.query(
-                        "SELECT pg_try_advisory_xact_lock(hashtext(\(schema.rescueLockKey)))", logger: logger
-                    ).decode(Bool.self) {
-                        locked = held
-                    }
-                    guard locked else { return 0 }
-                    // Silence by the database's clock: workers' clocks need not agree.
-                    var peers: [LeaseStateMachine.Peer] = []
-                    for try await (id, silence, lease, phase) in try await connection.query(
-                        """
-                        SELECT r.worker_id, extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
-                            w.lease_ms, w.phase
-                        FROM (SELECT DISTINCT worker_id FROM \(unescaped: schema.jobs)
-                              WHERE state = 'running' AND worker_id IS NOT NULL) r
-                        LEFT JOIN \(unescaped: schema.workers) w ON w.id = r.worker_id
-                        """, logger: logger
-                    ).decode((UUID, Double?, Int?, String?).self) {
-                        peers.append(
-                            .init(
-                                id: id, silence: silence.map { .milliseconds(Int64($0 * 1000)) },
-                                lease: lease.map { .milliseconds(Int64($0)) },
-                                stopped: phase == DrainPhase.stopped.rawValue))
-                    }
-                    let dead = machine.deadPeers(peers, me: me)
-                    guard !dead.isEmpty else { return 0 }
-                    var rescued = 0
-                    for try await count in try await connection.query(
-                        """
-                        WITH r AS (
-                            UPDATE \(unescaped: schema.jobs)
-                            SET state = 'queued', started_at = NULL, worker_id = NULL, rescues = rescues + 1
-                            WHERE state = 'running' AND worker_id = ANY(\(dead)::uuid[])
-                            RETURNING id
-                        )
-                        SELECT count(*)::bigint, (SELECT pg_notify(\(schema.channel), 'rescue') FROM r LIMIT 1)
-                        FROM r
-                        """, logger: logger
-                    ).decode((Int, String?).self) {
-                        rescued = count.0
-                    }
-                    try await connection.query(
-                        """
-                        UPDATE \(unescaped: schema.workers) SET dead_at = clock_timestamp()
-                        WHERE id = ANY(\(dead)::uuid[]) AND dead_at IS NULL
-                        """, logger: logger)
-                    if rescued > 0 {
-                        logger.notice(
-                            "rescued dead workers' jobs",
-                            metadata: ["drain.rescued": "\(rescued)", "drain.workers": "\(dead)"])
-                    }
-                    return rescued
-                }
-            }
-        } catch {
-            throw DrainError.postgres("cannot rescue dead workers' jobs", error)
+        // Silence by the database's clock: workers' clocks need not agree.
+        let peersQuery: PostgresQuery = """
+            SELECT r.worker_id, extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8, w.lease_ms, w.phase
+            FROM (SELECT DISTINCT worker_id FROM \(unescaped: schema.jobs)
+                  WHERE state = 'running' AND worker_id IS NOT NULL) r
+            LEFT JOIN \(unescaped: schema.workers) w ON w.id = r.worker_id
+            """
+        let peers = try await rows(peersQuery, "cannot read the workers table") { row in
+            let (id, silence, lease, phase) = try row.decode((UUID, Double?, Int?, String?).self)
+            return LeaseStateMachine.Peer(
+                id: id, silence: silence.map { .milliseconds(Int64($0 * 1000)) },
+                lease: lease.map { .milliseconds(Int64($0)) }, stopped: phase == DrainPhase.stopped.rawValue)
         }
+        let dead = machine.deadPeers(peers, me: workerID)
+        guard !dead.isEmpty else { return 0 }
+        let rescueQuery: PostgresQuery = """
+            WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext(\(schema.rescueLockKey))) AS held),
+            r AS (
+                UPDATE \(unescaped: schema.jobs)
+                SET state = 'queued', started_at = NULL, worker_id = NULL, rescues = rescues + 1
+                WHERE state = 'running' AND worker_id = ANY(\(dead)::uuid[]) AND (SELECT held FROM lock)
+                RETURNING id
+            ),
+            gone AS (
+                UPDATE \(unescaped: schema.workers) SET dead_at = clock_timestamp()
+                WHERE id = ANY(\(dead)::uuid[]) AND dead_at IS NULL AND (SELECT held FROM lock)
+                RETURNING id
+            )
+            SELECT (SELECT count(*) FROM r)::bigint,
+                (SELECT pg_notify(\(schema.channel), 'rescue') FROM r LIMIT 1),
+                (SELECT count(*) FROM gone)::bigint
+            """
+        let rescued =
+            try await rows(rescueQuery, "cannot rescue dead workers' jobs") { row in
+                try row.decode((Int, String?, Int).self).0
+            }
+            .first ?? 0
+        if rescued > 0 {
+            logger.notice(
+                "rescued dead workers' jobs", metadata: ["drain.rescued": "\(rescued)", "drain.workers": "\(dead)"])
+        }
+        return rescued
     }
 }

@@ -27,6 +27,8 @@ struct CalibrationRunner: Sendable {
         /// Each drain starts with the finished jobs of the ones before (a service restarted again and
         /// again), or from nothing.
         var keepHistory: Bool
+        /// The demo declares each kind's median (`--declare-durations`), as an application may.
+        var declareDurations: Bool
     }
 
     let settings: Settings
@@ -54,7 +56,7 @@ struct CalibrationRunner: Sendable {
                 "--name", DemoProcess.serviceName, "--run-dir", settings.runDirectory, "--journal", journal,
                 "--report", report, "--duration-scale", String(settings.durationScale), "--seed",
                 String(workloadSeed), "--cancel-window", "1", "--log-level", "error",
-            ],
+            ] + (settings.declareDurations ? ["--declare-durations"] : []),
             environment: environment, output: "\(directory)/demo.log", socketDirectory: settings.runDirectory)
         defer {
             demo.signal(SIGKILL)

@@ -41,6 +41,8 @@ extension DrainChaos {
         @Option(help: "Every n-th drain uses the planner's grace (0: none).") var plannerEvery = 4
         @Option(help: "The longest planner grace used, in seconds.") var plannerCap = 60.0
         @Flag(help: "A fresh journal for every drain: no history from earlier drains.") var freshJournal = false
+        @Flag(help: "The demo declares each kind's median duration, as an application may (--declare-durations).")
+        var declared = false
         @Option(help: "The drain-demo binary (default: next to drain-chaos).") var demo: String?
         @Option(help: "Where drains, observations.jsonl, report.json and reliability.png go (default: new in /tmp).")
         var out: String?
@@ -188,7 +190,8 @@ extension DrainChaos {
             let settings = CalibrationRunner.Settings(
                 demo: demoPath, runDirectory: String(cString: made), workDirectory: work, warmUp: warmUp,
                 graces: parsedGraces ?? 3...10, durationScale: durationScale, sampleAfter: sampleAfter,
-                plannerEvery: plannerEvery, plannerCap: plannerCap, keepHistory: !freshJournal)
+                plannerEvery: plannerEvery, plannerCap: plannerCap, keepHistory: !freshJournal,
+                declareDurations: declared)
             return CalibrationRunner(settings: settings)
         }
 

@@ -13,7 +13,7 @@ struct DrainChaos: AsyncParsableCommand {
             being forced or killed, or the run had another problem (all listed); 2 the harness could not \
             run (no drain-demo, unreadable record); 64 bad arguments.
             """,
-        subcommands: [Run.self, Verify.self, Calibrate.self],
+        subcommands: [Run.self, Verify.self, Calibrate.self, Fleet.self, FleetBench.self],
         defaultSubcommand: Run.self
     )
 

@@ -2,8 +2,9 @@ import Foundation
 
 /// An RGB raster that encodes itself as a PNG: enough to draw a plot without an image library.
 ///
-/// The pixel data goes into zlib "stored" (uncompressed) deflate blocks, which every PNG reader accepts;
-/// a 480×480 plot is then about 700 KB, a fair price for no dependency.
+/// A plot has a handful of colours and long runs of one, so it is written as a palette image (one byte
+/// per pixel) compressed with deflate's fixed Huffman codes and run-length matches (distance 1): a
+/// 480×480 plot takes a few kilobytes, without zlib.
 struct PNGImage: Sendable {
     let width: Int
     let height: Int
@@ -53,37 +54,62 @@ struct PNGImage: Sendable {
 
     /// The PNG file.
     func encoded() -> Data {
+        // The palette: every colour used, in order of first use (a plot has far fewer than 256).
+        var palette: [UInt32: UInt8] = [:]
+        var colours: [UInt8] = []
         var raw: [UInt8] = []
-        raw.reserveCapacity(height * (width * 3 + 1))
+        raw.reserveCapacity(height * (width + 1))
         for y in 0..<height {
             raw.append(0)  // filter type: none
-            raw.append(contentsOf: pixels[(y * width * 3)..<((y + 1) * width * 3)])
+            for x in 0..<width {
+                let offset = (y * width + x) * 3
+                let key = UInt32(pixels[offset]) << 16 | UInt32(pixels[offset + 1]) << 8 | UInt32(pixels[offset + 2])
+                if let index = palette[key] {
+                    raw.append(index)
+                } else {
+                    // Past 256 colours the last entry is reused: never reached by the plots drawn here.
+                    let index = UInt8(min(255, palette.count))
+                    if palette.count < 256 {
+                        palette[key] = index
+                        colours.append(contentsOf: pixels[offset..<(offset + 3)])
+                    }
+                    raw.append(index)
+                }
+            }
         }
         var header: [UInt8] = []
         header.append(contentsOf: Self.bigEndian(UInt32(width)))
         header.append(contentsOf: Self.bigEndian(UInt32(height)))
-        header.append(contentsOf: [8, 2, 0, 0, 0])  // 8 bits, RGB, deflate, adaptive filters, no interlace
+        header.append(contentsOf: [8, 3, 0, 0, 0])  // 8 bits, palette, deflate, adaptive filters, no interlace
         var file: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         file.append(contentsOf: Self.chunk("IHDR", header))
-        file.append(contentsOf: Self.chunk("IDAT", Self.zlibStored(raw)))
+        file.append(contentsOf: Self.chunk("PLTE", colours))
+        file.append(contentsOf: Self.chunk("IDAT", Self.zlib(raw)))
         file.append(contentsOf: Self.chunk("IEND", []))
         return Data(file)
     }
 
-    private static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+    /// A zlib stream of one deflate block with the fixed Huffman codes: literals, and runs of a repeated
+    /// byte as matches at distance 1.
+    static func zlib(_ data: [UInt8]) -> [UInt8] {
+        var bits = BitWriter()
+        bits.write(1, count: 1)  // the last block
+        bits.write(1, count: 2)  // fixed Huffman codes
+        var index = 0
+        while index < data.count {
+            let byte = data[index]
+            bits.literal(Int(byte))
+            index += 1
+            var run = 0
+            while index + run < data.count, data[index + run] == byte, run < 258 { run += 1 }
+            if run >= 3 {
+                bits.match(length: run)
+                index += run
+            }
+        }
+        bits.literal(256)  // end of block
         var out: [UInt8] = [0x78, 0x01]
-        var offset = 0
-        repeat {
-            let length = min(65_535, data.count - offset)
-            let last: UInt8 = offset + length == data.count ? 1 : 0
-            out.append(last)
-            out.append(UInt8(length & 0xFF))
-            out.append(UInt8(length >> 8))
-            out.append(UInt8(~length & 0xFF))
-            out.append(UInt8((~length >> 8) & 0xFF))
-            out.append(contentsOf: data[offset..<(offset + length)])
-            offset += length
-        } while offset < data.count
+        out.append(contentsOf: bits.bytes())
         var a: UInt32 = 1
         var b: UInt32 = 0
         for byte in data {
@@ -111,7 +137,64 @@ struct PNGImage: Sendable {
         return c ^ 0xFFFF_FFFF
     }
 
-    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
         [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+    }
+}
+
+/// Deflate's bit stream: values least significant bit first, Huffman codes most significant bit first.
+private struct BitWriter {
+    private var out: [UInt8] = []
+    private var current: UInt32 = 0
+    private var filled = 0
+
+    mutating func write(_ value: Int, count: Int) {
+        for bit in 0..<count {
+            current |= UInt32((value >> bit) & 1) << filled
+            filled += 1
+            if filled == 8 {
+                out.append(UInt8(current))
+                current = 0
+                filled = 0
+            }
+        }
+    }
+
+    /// A Huffman code of `count` bits, most significant first.
+    mutating func code(_ value: Int, count: Int) {
+        for bit in stride(from: count - 1, through: 0, by: -1) { write((value >> bit) & 1, count: 1) }
+    }
+
+    /// A literal/length symbol (0–287) in the fixed code.
+    mutating func literal(_ symbol: Int) {
+        switch symbol {
+        case 0...143: code(0x30 + symbol, count: 8)
+        case 144...255: code(0x190 + symbol - 144, count: 9)
+        case 256...279: code(symbol - 256, count: 7)
+        default: code(0xC0 + symbol - 280, count: 8)
+        }
+    }
+
+    /// A match of `length` (3–258) bytes at distance 1.
+    mutating func match(length: Int) {
+        // (first length, extra bits) of the length codes 257...285.
+        let bases: [(Int, Int)] = [
+            (3, 0), (4, 0), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0), (10, 0), (11, 1), (13, 1), (15, 1), (17, 1),
+            (19, 2), (23, 2), (27, 2), (31, 2), (35, 3), (43, 3), (51, 3), (59, 3), (67, 4), (83, 4), (99, 4),
+            (115, 4), (131, 5), (163, 5), (195, 5), (227, 5), (258, 0),
+        ]
+        let index = length == 258 ? 28 : (bases.lastIndex { $0.0 <= length } ?? 0)
+        literal(257 + index)
+        write(length - bases[index].0, count: bases[index].1)
+        code(0, count: 5)  // distance code 0: distance 1, no extra bits
+    }
+
+    mutating func bytes() -> [UInt8] {
+        if filled > 0 {
+            out.append(UInt8(current))
+            current = 0
+            filled = 0
+        }
+        return out
     }
 }

@@ -14,6 +14,13 @@ enum SnapshotText {
             "  in flight \(s.inFlight) (jobs \(s.inFlightJobs), operations \(s.inFlightOperations))  queued \(s.loaded ? "\(s.queued)" : "? (reading the journal)")  completed \(s.completed)  failed \(s.failed)",
             "  rejected \(s.rejected)  cancelled \(s.cancelled)  requeued \(s.requeued)  recovered \(s.recovered)",
         ]
+        // A shared (PostgreSQL) journal: queued is the fleet's, and the operator must see when it is down.
+        if let reachable = s.journalReachable {
+            lines.append(
+                reachable
+                    ? "  journal: shared (queued counts the fleet's queue)"
+                    : "  journal: UNREACHABLE (submits fail; outcomes are retried until the drain ends)")
+        }
         if let started = s.inFlightAtDrainStart {
             var drain = "  drain: started by \(s.drainCause?.description ?? "?")"
             if let grace = s.graceSeconds { drain += ", grace \(duration(grace))" }

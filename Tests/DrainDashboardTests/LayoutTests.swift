@@ -24,6 +24,17 @@ struct LayoutTests {
         #expect(!screen.contains("STOPPED"))
     }
 
+    @Test("a shared journal that does not answer: the queued count says db down, in the danger style")
+    func journalUnreachable() {
+        var snapshot = Fixtures.snapshot(.running)
+        snapshot.journalReachable = false
+        let screen = Screen(Fixtures.state(snapshot))
+        #expect(screen.row("In flight")?.text.contains("db down") == true)
+        #expect(screen.style(of: "db down") == .danger)
+        snapshot.journalReachable = true
+        #expect(!Screen(Fixtures.state(snapshot)).contains("db down"))
+    }
+
     @Test("lame duck: LAME DUCK, not ready, still no deadline")
     func lameDuck() {
         let screen = Screen(Fixtures.state(Fixtures.snapshot(.lameDuck)))

@@ -125,7 +125,7 @@ struct PredictionLayoutTests {
         state.suggestedGrace = nil
         _ = state.handle(.character("s"), at: Fixtures.base)
         #expect(state.mode == .askGrace("14"))
-        #expect(Screen(state).contains("planner: all in flight drained in it with 90 %"))
+        #expect(Screen(state, ScreenSize(columns: 80, rows: 24)).contains("(the planner's, 90 % drained)? 14"))
         _ = state.handle(.enter, at: Fixtures.base)
         #expect(state.mode == .confirm(grace: 14))
         _ = state.handle(.escape, at: Fixtures.base)

@@ -63,6 +63,20 @@ struct WireDecoderTests {
         #expect(fast.drainCause?.description == "drainctl pid 77 uid 1000 (deploy)")
     }
 
+    @Test("the fast path reads journal_reachable, so top can say a shared journal is down")
+    func journalReachable() throws {
+        var snapshot = Self.draining()
+        snapshot.journalReachable = false
+        var decoder = WireDecoder()
+        decoder.lastSeq = 2
+        guard case .snapshot(let fast) = try decoder.decode(try Self.line(snapshot)) else {
+            Issue.record("expected the fast path")
+            return
+        }
+        #expect(fast.journalReachable == false)
+        #expect(try Self.reference(try Self.line(snapshot)).journalReachable == false)
+    }
+
     @Test("a snapshot with an event newer than the last one seen is decoded in full, once")
     func newEventsGoTheFullWay() throws {
         var snapshot = Self.draining()

@@ -120,9 +120,9 @@ struct FleetReaderTests {
 /// The benchmark measures the reader's own statements.
 @Suite("Fleet benchmark script")
 struct FleetBenchmarkScriptTests {
-    @Test("bench/fleet/read.sql is FleetReader's read, statement for statement")
+    @Test("bench/fleet-read/read.sql is FleetReader's read, statement for statement")
     func sameStatements() throws {
-        let path = Binaries.packageRoot.appendingPathComponent("bench/fleet/read.sql").path
+        let path = Binaries.packageRoot.appendingPathComponent("bench/fleet-read/read.sql").path
         let script = try String(contentsOfFile: path, encoding: .utf8)
         // pgbench sends statements joined by `\;` in one round trip, as libpq sends the reader's.
         let statements = script.replacingOccurrences(of: "\\;", with: ";").trimmingCharacters(in: .newlines)

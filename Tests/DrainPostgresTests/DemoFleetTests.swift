@@ -53,6 +53,24 @@ struct DemoFleetTests {
         #expect(try await peer.wait() == 0)
     }
 
+    @Test("a short seeded drain-chaos fleet run loses no accepted job")
+    func chaosSmoke() async throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-chaos-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let chaos = try Child(
+            Binaries.chaos.path,
+            ["fleet", "--iterations", "3", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
+            environment: ProcessInfo.processInfo.environment, output: output.path)
+        let deadline = ContinuousClock.now + .seconds(50)
+        while chaos.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        // SIGINT: the harness kills its drain-demos and stops its PostgreSQL before exiting.
+        chaos.signal(SIGINT)
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        #expect(chaos.exitCode == 0, "\(text)")
+        #expect(text.contains(" 0 lost, 0 claimed twice"), "\(text)")
+        #expect(text.contains("PASSED"), "\(text)")
+    }
+
     @Test(
         "a bad URL, a wrong password or a missing database: a clear message and exit 1",
         arguments: [

@@ -19,6 +19,11 @@ struct FleetTests {
         try await eventually("three jobs running on the leaving worker") { leaving.starts.ids.count == 3 }
         let staying = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "staying")
         try await staying.start()
+        // A notification nobody listens for is lost (the poll finds the job later): wait for both listeners.
+        try await eventually("both workers listening") {
+            try fleet.value(
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%\(fleet.schema)_jobs%'") == "2"
+        }
         let clock = ContinuousClock()
         let forcedAt = clock.now
         _ = try leaving.pool.drain(grace: .zero)
@@ -128,8 +133,10 @@ struct FleetTests {
         #expect(try fleet.value("SELECT phase FROM $s.workers") == "stopped")
         let peer = FleetWorker(try fleet.journal(lease: lease), name: "peer")
         try await peer.start()
-        try await eventually(timeout: .seconds(5), "the peer to rescue and run it") { peer.starts.ids.count >= 1 }
-        #expect(peer.pool.snapshot().recovered == 1, "well before the 30 s lease")
+        try await eventually(timeout: .seconds(5), "the peer to rescue it, well before the 30 s lease") {
+            peer.pool.snapshot().recovered == 1
+        }
+        try await eventually("the peer to run it") { try fleet.count("state = 'done'") == 2 }
         await peer.stop()
     }
 }

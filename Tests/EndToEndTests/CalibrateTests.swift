@@ -34,7 +34,12 @@ struct CalibrateTests {
         #expect(lines.count == 2)
         let png = try Data(contentsOf: out.appendingPathComponent("reliability.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        #expect(png.count > 480 * 480 * 3)
+        // IHDR first: 480×480, 8-bit palette; IEND last; compressed well below the raw 230 KB.
+        #expect(Array(png[12..<16]) == Array("IHDR".utf8))
+        #expect(Array(png[16..<24]) == [0, 0, 0x01, 0xE0, 0, 0, 0x01, 0xE0])
+        #expect(Array(png[24..<26]) == [8, 3])
+        #expect(Array(png.suffix(8).prefix(4)) == Array("IEND".utf8))
+        #expect(png.count < 100_000)
     }
 
     @Test("a grace range that is not MIN-MAX is refused with exit 64 and says why")

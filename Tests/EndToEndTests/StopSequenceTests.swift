@@ -253,6 +253,33 @@ struct StopSequenceTests {
         }
     }
 
+    // MARK: - Bad input
+
+    @Test(
+        "bad input exits 64 with a clear message",
+        arguments: [
+            (["budget", "--have", "-1"], "--have must be 0 or more seconds"),
+            (
+                ["kubelet", "--termination-grace-period-seconds", "3", "--delete-on-file", "x"],
+                "give the workload after --"
+            ),
+            (
+                [
+                    "kubelet", "--termination-grace-period-seconds", "3", "--delete-on-file", "x", "--", "drain-demo",
+                    "--grace", "soon",
+                ], "--grace wants a number of seconds, not soon"
+            ),
+            (["systemd", "--timeout-stop-sec", "ten", "--stop-on-file", "x", "--", "true"], "invalid float value"),
+        ])
+    func badInput(arguments: [String], message: String) async throws {
+        let sandbox = try Sandbox()
+        let simulate = try Spawned(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.script] + arguments,
+            environment: sandbox.environment, in: sandbox)
+        #expect(try await simulate.wait() == 64)
+        #expect(simulate.stderr.contains(message), "\(simulate.stderr)")
+    }
+
     // MARK: - The docs' own numbers
 
     @Test("the Deployment and the unit file in the docs pass their own budget arithmetic")

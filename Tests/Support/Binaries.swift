@@ -22,4 +22,5 @@ public enum Binaries {
 
     public static var drainctl: URL { directory.appendingPathComponent("drainctl") }
     public static var demo: URL { directory.appendingPathComponent("drain-demo") }
+    public static var chaos: URL { directory.appendingPathComponent("drain-chaos") }
 }

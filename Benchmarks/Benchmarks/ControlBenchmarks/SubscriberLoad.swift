@@ -1,4 +1,5 @@
 import BenchmarkSupport
+import DrainClient
 import DrainControl
 import Foundation
 import Logging

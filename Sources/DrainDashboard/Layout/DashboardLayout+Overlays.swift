@@ -8,7 +8,7 @@ extension DashboardLayout {
         switch state.mode {
         case .askGrace(let text):
             let hint =
-                state.graceOffered ? "planner: all in flight drained in it with 90 %" : "empty: the service's default"
+                state.graceOffered ? "the planner's, 90 % drained" : "empty: the service's default"
             var line = ScreenLine(" Shutdown: grace in seconds (\(hint))? ", .bold)
             line.append(text, .inverse)
             line.append("▏", .info)

@@ -100,7 +100,10 @@ extension DashboardLayout {
         if s.maxConcurrentJobs > 0 { inFlight += "/\(s.maxConcurrentJobs)" }
         let rows: [[(String, String, Style)]] = [
             [
-                ("In flight", inFlight, .bold), ("Queued", TextFormat.count(s.queued), .bold),
+                ("In flight", inFlight, .bold),
+                // A shared journal that does not answer: its queue count is stale, say so instead.
+                s.journalReachable == false
+                    ? ("Queued", "db down", .danger) : ("Queued", TextFormat.count(s.queued), .bold),
                 ("Completed", TextFormat.count(s.completed), .bold),
                 ("Failed", TextFormat.count(s.failed), s.failed > 0 ? .danger : .bold),
             ],

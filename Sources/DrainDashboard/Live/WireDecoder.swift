@@ -140,6 +140,8 @@ enum LeanSnapshot {
             } else if JSONCursor.key(key, is: "recovered") {
                 required += 1
                 s.recovered = try c.int()
+            } else if JSONCursor.key(key, is: "journal_reachable") {
+                s.journalReachable = c.null() ? nil : try c.bool()
             } else if JSONCursor.key(key, is: "max_concurrent_jobs") {
                 required += 1
                 s.maxConcurrentJobs = try c.int()

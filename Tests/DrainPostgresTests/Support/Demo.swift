@@ -8,7 +8,7 @@ import Testing
 
 /// A `drain-demo` on a PostgreSQL journal, its output and record in a directory of its own.
 final class Demo {
-    let process = Process()
+    let child: Child
     let directory: URL
     let name: String
 
@@ -16,17 +16,13 @@ final class Demo {
         self.name = name
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("drain-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let output = directory.appendingPathComponent("output")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.executableURL = Binaries.demo
-        process.arguments =
+        let record = directory.appendingPathComponent("record")
+        child = try Child(
+            Binaries.demo.path,
             ["--name", name, "--run-dir", directory.path, "--record", record.path]
-            + (url.isEmpty ? [] : ["--postgres", url]) + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: output)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+                + (url.isEmpty ? [] : ["--postgres", url]) + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            output: directory.appendingPathComponent("output").path)
     }
 
     var record: URL { directory.appendingPathComponent("record") }
@@ -35,25 +31,27 @@ final class Demo {
         ((try? String(contentsOf: record, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func signal(_ signal: Int32) { child.signal(signal) }
 
     /// Waits for the exit; returns the exit code, or 128 + the signal.
     func wait(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while child.isRunning {
             if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
+                child.signal(SIGKILL)
                 Issue.record("drain-demo \(name) did not exit in time:\n\(output)")
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+        return child.exitCode ?? -1
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if child.isRunning {
+            child.signal(SIGKILL)
+            _ = child.isRunning
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -27,6 +27,8 @@ struct Example: AsyncParsableCommand {
     @Option(help: "Where the control socket goes (default: $DRAINCTL_RUN_DIR or the user's run directory).")
     var runDir: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
+    @Option(help: "The pool's journal (SQLite; it holds no jobs here). Default: <run dir>/<name>.journal.sqlite.")
+    var journal: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
@@ -47,6 +49,9 @@ struct Example: AsyncParsableCommand {
         } catch let error as ControlError {
             FileHandle.standardError.write(Data("\(name): \(error.message)\n".utf8))
             throw ExitCode(1)
+        } catch let error as DrainError {
+            FileHandle.standardError.write(Data("\(name): \(error.message)\n".utf8))
+            throw ExitCode(1)
         }
         if let report { try outcome.jsonData().write(to: URL(fileURLWithPath: report), options: .atomic) }
         FileHandle.standardError.write(
@@ -56,7 +61,7 @@ struct Example: AsyncParsableCommand {
 
     private func serve(runDirectory: RunDirectory, logger: Logger) async throws -> ShutdownReport {
         // The pool only tracks requests here: its journal holds no jobs, but it is what a pool runs on.
-        let journal = try SQLiteJournal(path: "\(runDirectory.path)/\(name).\(getpid()).journal.sqlite")
+        let journal = try SQLiteJournal(path: self.journal ?? "\(runDirectory.path)/\(name).journal.sqlite")
         var configuration = WorkerPoolConfiguration(name: name)
         configuration.defaultGrace = .milliseconds(Int64(grace * 1000))
         configuration.lameDuck = .milliseconds(Int64(lameDuck * 1000))

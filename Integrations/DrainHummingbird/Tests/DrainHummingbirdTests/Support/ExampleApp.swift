@@ -35,7 +35,11 @@ final class ExampleApp {
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = Self.binary
         process.arguments =
-            ["--name", "example", "--port", "0", "--port-file", portFile, "--run-dir", runDir, "--report", reportPath]
+            [
+                "--name", "example", "--port", "0", "--port-file", portFile, "--run-dir", runDir, "--report",
+                reportPath,
+                "--journal", root.appendingPathComponent("journal.sqlite").path,
+            ]
             + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))

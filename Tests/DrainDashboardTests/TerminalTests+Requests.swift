@@ -1,0 +1,47 @@
+import DrainTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+extension TerminalTests {
+    // MARK: - Tracked requests, seen from top
+
+    @Test("top counts HTTP requests: in flight while served, completed once answered, and in the end banner")
+    func countsRequests() async throws {
+        let sandbox = try Sandbox()
+        let portFile = sandbox.root + "/http.port"
+        let demo = try await Demo(
+            ["--http", "127.0.0.1:0", "--http-port-file", portFile, "--grace", "10"], in: sandbox)
+        let port = try await poll("the HTTP port") {
+            Int(
+                ((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").trimmingCharacters(
+                    in: .whitespacesAndNewlines))
+        }
+        let tmux = try Tmux(
+            Binaries.drainctl.path + " top",
+            environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
+        try await tmux.waitFor("RUNNING")
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/sleep?ms=2500"))
+        let requests = (0..<5).map { _ in
+            Task { () -> Int in
+                let (_, response) = try await URLSession.shared.data(from: url)
+                return (response as? HTTPURLResponse)?.statusCode ?? 0
+            }
+        }
+        try await tmux.waitUntil("5 requests in flight") { $0.firstMatch(of: /In flight +5\//) != nil ? true : nil }
+        for request in requests { #expect(try await request.value == 200) }
+        try await tmux.waitUntil("5 completed") { $0.firstMatch(of: /Completed +5\b/) != nil ? true : nil }
+
+        let shutdown = try await runDrainctl(["shutdown", "--grace", "5"], in: sandbox)
+        #expect(shutdown.code == 0, "\(shutdown.output)")
+        #expect(shutdown.output.contains("5 completed"), "\(shutdown.output)")
+        let banner = try await tmux.waitFor("STOPPED CLEAN")
+        #expect(banner.contains("5 completed"), "the banner counts the answered requests:\n\(banner)")
+        tmux.send("q")
+        try await tmux.expectRestored(exitCode: 0)
+        withExtendedLifetime(demo) {}
+    }
+}
