@@ -27,19 +27,27 @@ struct FleetTerminalTests {
         let beat = """
             UPDATE "\(schema)".workers SET heartbeat_at = clock_timestamp() WHERE name <> 'web-3';
             """
+        // web-1 and web-2 beat twice a second, as workers do, while the test waits: not at every poll, since
+        // each beat is a psql run that holds one of the test pool's threads.
+        var lastBeat = ContinuousClock.now - .seconds(1)
+        func keepBeating() {
+            guard ContinuousClock.now - lastBeat >= .milliseconds(400) else { return }
+            lastBeat = .now
+            _ = try? server.psql(beat)
+        }
         let sandbox = try Sandbox()
         let tmux = try Tmux(
             "DRAIN_POSTGRES_URL='\(server.socketURL(schema: schema))' \(Binaries.drainctl.path) top", columns: 120,
             rows: 30,
             environment: ["SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         try await tmux.waitUntil("three rows with their hosts") { screen in
-            _ = try? server.psql(beat)
+            keepBeating()
             return screen.contains("host-b        web-3") && screen.contains("host-a        web-1")
                 && screen.contains("3 workers on 2 hosts") ? true : nil
         }
         // web-3 stops beating (SIGKILL, as far as the journal can tell); the others go on.
         let lost = try await tmux.waitUntil("web-3 lost with a rescue countdown") { screen -> String? in
-            _ = try? server.psql(beat)
+            keepBeating()
             return screen.split(separator: "\n").first { $0.contains("web-3") && $0.contains("LOST") }
                 .flatMap { $0.contains("2 jobs, rescue in") || $0.contains("2 jobs, rescue due") ? String($0) : nil }
         }
@@ -51,7 +59,7 @@ struct FleetTerminalTests {
                 UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE name = 'web-3';
                 """)
         try await tmux.waitUntil("web-3 rescued") { screen in
-            _ = try? server.psql(beat)
+            keepBeating()
             return screen.split(separator: "\n").contains { $0.contains("web-3") && $0.contains("RESCUED") }
                 ? true : nil
         }
@@ -61,7 +69,7 @@ struct FleetTerminalTests {
                 UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
                 """)
         let screen = try await tmux.waitUntil("the hand-off") { screen in
-            _ = try? server.psql(beat)
+            keepBeating()
             return screen.contains("web-3 requeued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil
         }
         #expect(screen.contains("was found dead"))
