@@ -79,7 +79,7 @@ extension PostgresJournal {
         let (provider, stopped) = state.withLock { ($0.status, $0.stopped) }
         let status = provider?() ?? WorkerStatus(phase: .running, inFlight: 0)
         let phase = stopped ? DrainPhase.stopped.rawValue : status.phase.rawValue
-        let host = ProcessInfo.processInfo.hostName
+        let host = self.host
         let pid = Int(getpid())
         let leaseMilliseconds =
             Int(configuration.lease.components.seconds * 1000)

@@ -21,6 +21,7 @@ extension PostgresJournal {
     /// Place it before the pool in the group, so that the pool stops first and can still write its
     /// outcomes: the heartbeat keeps beating and the client keeps answering until the pool is done.
     public func run() async throws {
+        state.withLock { $0.running = true }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
             group.addTask { await cancelWhenGracefulShutdown { await self.listen() } }

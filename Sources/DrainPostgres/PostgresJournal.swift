@@ -23,6 +23,13 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
     public let configuration: PostgresJournalConfiguration
     /// This worker's row in the workers table.
     public let workerID = UUID()
+    /// `gethostname(2)`, read once: `ProcessInfo.hostName` resolves names through DNS, which can block a
+    /// thread of the cooperative pool for seconds on every heartbeat.
+    let host: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
     let schema: PostgresSchema
     let client: PostgresClient
     let connectionConfiguration: PostgresConnection.Configuration
@@ -35,6 +42,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         /// The pool has stopped: the workers row says so from now on.
         var stopped = false
         var registered = false
+        /// ``run()`` has started: the client can answer.
+        var running = false
     }
 
     /// Creates the journal; nothing is connected until ``recover()`` (called by the pool's `run()`) and
@@ -248,6 +257,15 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
                 return values
             }
         } catch {
+            // The usual cause of a first call that never answers: the journal's service is not running.
+            if !state.withLock({ $0.running }) {
+                throw DrainError(
+                    .journal, message,
+                    cause: PostgresFailure(
+                        description:
+                            "\(PostgresFailure(error)); the PostgresJournal is not running: add it to the ServiceGroup before the pool"
+                    ))
+            }
             throw DrainError.postgres(message, error)
         }
     }

@@ -104,7 +104,7 @@ struct FleetRunner: Sendable {
             ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
         let verdict = FleetVerifier.verify(lines)
-        if verdict.passed, problem == nil { _ = try? server.psql("DROP SCHEMA \(schema) CASCADE") }
+        if verdict.passed, problem == nil { _ = try? await server.psql("DROP SCHEMA \(schema) CASCADE") }
         return Result(action: action, verdict: verdict, directory: directory, problem: problem)
     }
 

@@ -18,7 +18,7 @@ extension TerminalTests {
         func lostThenRescued() async throws {
             let server = try await PostgresTestServer.shared()
             let schema = "top_\(UUID().uuidString.prefix(8).lowercased())"
-            _ = try server.psql(
+            _ = try await server.psql(
                 journalSchema(schema) + """
                     INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight) VALUES
                     ('\(Self.ids[0])', 'web-1', 'host-a', 101, 4000, 'running', 1),
@@ -30,27 +30,25 @@ extension TerminalTests {
             let beat = """
                 UPDATE "\(schema)".workers SET heartbeat_at = clock_timestamp() WHERE name <> 'web-3';
                 """
-            // web-1 and web-2 beat twice a second, as workers do, while the test waits: not at every poll, since
-            // each beat is a psql run that holds one of the test pool's threads.
-            var lastBeat = ContinuousClock.now - .seconds(1)
-            func keepBeating() {
-                guard ContinuousClock.now - lastBeat >= .milliseconds(400) else { return }
-                lastBeat = .now
-                _ = try? server.psql(beat)
+            // web-1 and web-2 beat as live workers do, a few times a second, until the test ends.
+            let beating = Task {
+                while !Task.isCancelled {
+                    _ = try? await server.psql(beat)
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
             }
+            defer { beating.cancel() }
             let sandbox = try Sandbox()
             let tmux = try Tmux(
                 "DRAIN_POSTGRES_URL='\(server.socketURL(schema: schema))' \(Binaries.drainctl.path) top", columns: 120,
                 rows: 30,
                 environment: ["SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
             try await tmux.waitUntil("three rows with their hosts") { screen in
-                keepBeating()
                 return screen.contains("host-b        web-3") && screen.contains("host-a        web-1")
                     && screen.contains("3 workers on 2 hosts") ? true : nil
             }
             // web-3 stops beating (SIGKILL, as far as the journal can tell); the others go on.
             let lost = try await tmux.waitUntil("web-3 lost with a rescue countdown") { screen -> String? in
-                keepBeating()
                 return screen.split(separator: "\n").first { $0.contains("web-3") && $0.contains("LOST") }
                     .flatMap {
                         $0.contains("2 jobs, rescue in") || $0.contains("2 jobs, rescue due") ? String($0) : nil
@@ -58,23 +56,21 @@ extension TerminalTests {
             }
             #expect(lost.contains("host-b"))
             // What a peer's sweep does once the lease is over; then web-1 and web-2 take one job each.
-            _ = try server.psql(
+            _ = try await server.psql(
                 beat + """
                     UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL WHERE worker_id = '\(Self.ids[2])';
                     UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE name = 'web-3';
                     """)
             try await tmux.waitUntil("web-3 rescued") { screen in
-                keepBeating()
                 return screen.split(separator: "\n").contains { $0.contains("web-3") && $0.contains("RESCUED") }
                     ? true : nil
             }
-            _ = try server.psql(
+            _ = try await server.psql(
                 beat + """
                     UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[0])' WHERE kind = 'a';
                     UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
                     """)
             let screen = try await tmux.waitUntil("the hand-off") { screen in
-                keepBeating()
                 return screen.contains("web-3 requeued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil
             }
             #expect(screen.contains("was found dead"))
@@ -106,7 +102,7 @@ extension TerminalTests {
             defer { for demo in demos.values { demo.signal(SIGKILL) } }
             // top refuses a schema no worker has created yet (exit 2): start it once the three have registered.
             try await poll("three workers registered", timeout: .seconds(30)) {
-                (try? server.psql("SELECT count(*) FROM \"\(schema)\".workers"))?.trimmingCharacters(
+                (try? await server.psql("SELECT count(*) FROM \"\(schema)\".workers"))?.trimmingCharacters(
                     in: .whitespacesAndNewlines)
                     == "3" ? true : nil
             }

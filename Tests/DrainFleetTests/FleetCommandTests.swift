@@ -27,7 +27,7 @@ struct FleetCommandTests {
     func fleet() async throws -> (PostgresTestServer, String) {
         let server = try await PostgresTestServer.shared()
         let schema = "cli_\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try server.psql(
+        _ = try await server.psql(
             journalSchema(schema) + """
                 INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight, heartbeat_at, deadline,
                     drained) VALUES

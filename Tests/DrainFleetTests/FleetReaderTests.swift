@@ -12,9 +12,9 @@ struct FleetReaderTests {
 
     /// A schema of this test's own, with three workers on two hosts: web-1 beating and running, web-2
     /// draining with 8 s left, web-3 silent for 4 s of a 5 s lease with two jobs it still holds.
-    func fleet(_ server: PostgresTestServer) throws -> String {
+    func fleet(_ server: PostgresTestServer) async throws -> String {
         let schema = "fleet_\(UUID().uuidString.prefix(8).lowercased())"
-        try server.psql(
+        try await server.psql(
             journalSchema(schema) + """
                 INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained,
                     heartbeat_at) VALUES
@@ -33,7 +33,7 @@ struct FleetReaderTests {
     @Test("every worker with its host, phase, countdown and running jobs; a silent one is lost with its rescue time")
     func workers() async throws {
         let server = try await PostgresTestServer.shared()
-        let schema = try fleet(server)
+        let schema = try await fleet(server)
         let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
         let snapshot = try reader.read()
         #expect(snapshot.workers.map(\.name) == ["web-1", "web-2", "web-3"])
@@ -55,7 +55,7 @@ struct FleetReaderTests {
     @Test("a dead worker's jobs rescued by a peer and taken by two others read as a hand-off")
     func rescueAndHandoff() async throws {
         let server = try await PostgresTestServer.shared()
-        let schema = try fleet(server)
+        let schema = try await fleet(server)
         let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
         var tracker = HandoffTracker()
         func read() throws -> FleetSnapshot {
@@ -66,7 +66,7 @@ struct FleetReaderTests {
         }
         _ = try read()
         // What a peer's sweep does to a dead worker: its running jobs back to the queue, its row marked.
-        try server.psql(
+        try await server.psql(
             """
             UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL, rescues = rescues + 1
                 WHERE worker_id = '\(Self.uuid(3))' AND state = 'running';
@@ -76,7 +76,7 @@ struct FleetReaderTests {
         #expect(rescued.workers[2].health == .rescued)
         #expect(rescued.workers[2].running == 0)
         #expect(tracker.sorted.first?.waiting == 2)
-        try server.psql(
+        try await server.psql(
             """
             UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
             UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';

@@ -9,7 +9,7 @@ import Testing
 #endif
 
 /// Real drain-demo processes on one PostgreSQL: the fleet as an operator runs it.
-@Suite("drain-demo fleet", .timeLimit(.minutes(1)))
+@Suite("drain-demo fleet", .serialized, .timeLimit(.minutes(1)))
 struct DemoFleetTests {
     /// A job of the demo's that runs for `ms` milliseconds at --duration-scale 1.
     static func demoJob(ms: Int) -> NewJob {
@@ -28,24 +28,24 @@ struct DemoFleetTests {
 
         let victim = try Demo("victim", url: url, arguments: ["--rate", "0", "--concurrency", "3"])
         try await eventually(timeout: .seconds(20), "the victim to run the three jobs") {
-            try fleet.count("state = 'running'") == 3
+            try await fleet.count("state = 'running'") == 3
         }
         // The peer runs the demo's jobs a thousand times faster, so the rescued ones finish at once.
         let peer = try Demo("peer", url: url, arguments: ["--rate", "0", "--duration-scale", "0.001"])
         try await eventually(timeout: .seconds(20), "the peer to register") {
-            try fleet.value("SELECT count(*) FROM $s.workers WHERE name = 'peer'") == "1"
+            try await fleet.value("SELECT count(*) FROM $s.workers WHERE name = 'peer'") == "1"
         }
         let clock = ContinuousClock()
         victim.signal(SIGKILL)
         let killedAt = clock.now
         #expect(try await victim.wait() == 128 + SIGKILL)
-        try await eventually(timeout: .seconds(8), "the rescue") { try fleet.count("rescues > 0") == 3 }
+        try await eventually(timeout: .seconds(8), "the rescue") { try await fleet.count("rescues > 0") == 3 }
         let rescuedAfter = clock.now - killedAt
         // The victim's last heartbeat can be up to one heartbeat (0.25 s) before the kill.
         #expect(rescuedAfter >= .milliseconds(1_700), "rescued after \(rescuedAfter), before the 2 s lease ran out")
         #expect(rescuedAfter <= .milliseconds(3_500), "rescued after \(rescuedAfter): lease + one sweep")
         try await eventually(timeout: .seconds(10), "the peer to finish them") {
-            try fleet.count("state = 'done'") == 3
+            try await fleet.count("state = 'done'") == 3
         }
         let restarts = peer.recordLines.filter { $0.hasPrefix("start ") && $0.hasSuffix(" 2") }
         #expect(Set(restarts.map { $0.split(separator: " ")[1] }) == Set(ids.map { Substring("\($0)") }))
@@ -59,7 +59,7 @@ struct DemoFleetTests {
         defer { try? FileManager.default.removeItem(at: output) }
         let chaos = try Child(
             Binaries.chaos.path,
-            ["fleet", "--iterations", "3", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
+            ["fleet", "--iterations", "1", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
             environment: ProcessInfo.processInfo.environment, output: output.path)
         let deadline = ContinuousClock.now + .seconds(50)
         while chaos.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }

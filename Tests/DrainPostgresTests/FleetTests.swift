@@ -21,7 +21,7 @@ struct FleetTests {
         try await staying.start()
         // A notification nobody listens for is lost (the poll finds the job later): wait for both listeners.
         try await eventually("both workers listening") {
-            try fleet.value(
+            try await fleet.value(
                 "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%\(fleet.schema)_jobs%'") == "2"
         }
         let clock = ContinuousClock()
@@ -36,7 +36,7 @@ struct FleetTests {
         await leaving.pool.waitUntilStopped()
         #expect(leaving.pool.report?.requeued == 3)
         staying.gate.open()
-        try await eventually("the jobs done") { try fleet.count("state = 'done'") == 3 }
+        try await eventually("the jobs done") { try await fleet.count("state = 'done'") == 3 }
         leaving.kill()
         await staying.stop()
     }
@@ -62,7 +62,7 @@ struct FleetTests {
         draining.gate.open()
         await draining.pool.waitUntilStopped()
         #expect(draining.starts.ids.count == 1, "nothing claimed once draining")
-        #expect(try fleet.count("state = 'queued'") == 6)
+        #expect(try await fleet.count("state = 'queued'") == 6)
         draining.kill()
     }
 
@@ -87,13 +87,14 @@ struct FleetTests {
         #expect(rescuedAfter <= lease + .milliseconds(1_500), "rescued after \(rescuedAfter): lease + one sweep")
         #expect(rescuer.starts.all.allSatisfy { $0.attempt == 2 })
         #expect(rescuer.pool.snapshot().recovered == 2, "counted as recovered by the rescuer")
-        #expect(try fleet.value("SELECT sum(rescues) FROM $s.jobs") == "2")
-        #expect(try fleet.value("SELECT count(*) FROM $s.workers WHERE dead_at IS NOT NULL") == "1")
+        #expect(try await fleet.value("SELECT sum(rescues) FROM $s.jobs") == "2")
+        #expect(try await fleet.value("SELECT count(*) FROM $s.workers WHERE dead_at IS NOT NULL") == "1")
         rescuer.gate.open()
-        try await eventually("the rescued jobs done") { try fleet.count("state = 'done'") == 2 }
+        try await eventually("the rescued jobs done") { try await fleet.count("state = 'done'") == 2 }
         dying.gate.open()
         await dying.stop(grace: .zero)
-        #expect(try fleet.count("state = 'done'") == 2, "the dead worker's late outcomes do not overwrite the rescue")
+        #expect(
+            try await fleet.count("state = 'done'") == 2, "the dead worker's late outcomes do not overwrite the rescue")
         await rescuer.stop()
     }
 
@@ -111,9 +112,9 @@ struct FleetTests {
         try await Task.sleep(for: lease * 3)
         #expect(peer.starts.ids.isEmpty)
         #expect(peer.pool.snapshot().recovered == 0)
-        #expect(try fleet.count("state = 'running'") == 1)
+        #expect(try await fleet.count("state = 'running'") == 1)
         slow.gate.open()
-        try await eventually("the slow job done") { try fleet.count("state = 'done'") == 1 }
+        try await eventually("the slow job done") { try await fleet.count("state = 'done'") == 1 }
         await slow.stop()
         await peer.stop()
     }
@@ -126,17 +127,17 @@ struct FleetTests {
         try await worker.start()
         _ = try await worker.journal.append([NewJob(kind: "quick", payload: Data())])
         // A row left running under the worker, as if its outcome had not been written before it stopped.
-        try fleet.value(
+        try await fleet.value(
             "INSERT INTO $s.jobs (kind, payload, state, attempts, worker_id) VALUES ('quick', '', 'running', 1, '\(worker.journal.workerID.uuidString.lowercased())')"
         )
         await worker.stop()
-        #expect(try fleet.value("SELECT phase FROM $s.workers") == "stopped")
+        #expect(try await fleet.value("SELECT phase FROM $s.workers") == "stopped")
         let peer = FleetWorker(try fleet.journal(lease: lease), name: "peer")
         try await peer.start()
         try await eventually(timeout: .seconds(5), "the peer to rescue it, well before the 30 s lease") {
             peer.pool.snapshot().recovered == 1
         }
-        try await eventually("the peer to run it") { try fleet.count("state = 'done'") == 2 }
+        try await eventually("the peer to run it") { try await fleet.count("state = 'done'") == 2 }
         await peer.stop()
     }
 }

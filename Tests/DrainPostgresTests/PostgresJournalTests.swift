@@ -38,7 +38,7 @@ struct PostgresJournalTests {
         #expect(all.count == 400, "every job claimed once")
         #expect(Set(all) == Set(ids), "and no job twice")
         #expect(claimed.filter { !$0.isEmpty }.count > 1, "the claims really ran side by side")
-        #expect(try fleet.count("state = 'done'") == 400)
+        #expect(try await fleet.count("state = 'done'") == 400)
     }
 
     @Test("a claim records the worker, the attempt and the time; a release gives the attempt back")
@@ -53,13 +53,15 @@ struct PostgresJournalTests {
         #expect(jobs.map(\.id) == ids)
         #expect(jobs.first?.attempt == 1)
         #expect(jobs.first?.payload == Data("x".utf8))
-        #expect(try fleet.value("SELECT worker_id FROM $s.jobs") == journal.workerID.uuidString.lowercased())
-        #expect(try fleet.count("started_at IS NOT NULL AND state = 'running'") == 1)
+        #expect(try await fleet.value("SELECT worker_id FROM $s.jobs") == journal.workerID.uuidString.lowercased())
+        #expect(try await fleet.count("started_at IS NOT NULL AND state = 'running'") == 1)
         try await journal.settle([JobOutcome(id: ids[0], result: .released)])
-        #expect(try fleet.value("SELECT state || ' ' || attempts FROM $s.jobs") == "queued 0")
+        #expect(try await fleet.value("SELECT state || ' ' || attempts FROM $s.jobs") == "queued 0")
         let again = try await journal.claim(limit: 1)
         try await journal.settle([JobOutcome(id: again[0].id, result: .failed("boom"))])
-        #expect(try fleet.value("SELECT state || ' ' || attempts || ' ' || last_error FROM $s.jobs") == "failed 1 boom")
+        #expect(
+            try await fleet.value("SELECT state || ' ' || attempts || ' ' || last_error FROM $s.jobs")
+                == "failed 1 boom")
         let counts = try await journal.counts()
         #expect(counts == JournalCounts(queued: 0, running: 0, done: 0, failed: 1))
     }
@@ -72,11 +74,11 @@ struct PostgresJournalTests {
         defer { service.cancel() }
         _ = try await journal.recover()
         for (kind, seconds) in [("a", 1), ("a", 2), ("a", 3), ("b", 5)] {
-            try fleet.value(
+            try await fleet.value(
                 "INSERT INTO $s.jobs (kind, payload, state, started_at, finished_at) VALUES ('\(kind)', '', 'done', now() - interval '\(seconds) seconds', now())"
             )
         }
-        try fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('a', '', 'queued')")
+        try await fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('a', '', 'queued')")
         let durations = try await journal.recentDurations(limit: 2)
         #expect(durations["a"]?.map { $0.rounded() } == [3, 2], "the two newest of kind a")
         #expect(durations["b"]?.map { $0.rounded() } == [5])
@@ -102,6 +104,16 @@ struct PostgresJournalTests {
         #expect(try await redJournal.counts().queued == 2, "blue's claim took none of red's")
     }
 
+    @Test("a journal whose service was never run says so instead of hanging")
+    func notRunning() async throws {
+        let fleet = try await Fleet()
+        let journal = try fleet.journal()
+        let error = await #expect(throws: DrainError.self) { _ = try await journal.recover() }
+        #expect(
+            error?.cause?.contains("add it to the ServiceGroup before the pool") == true, "\(String(describing: error))"
+        )
+    }
+
     // MARK: Schema
 
     @Test("an existing older schema is migrated in place on start, its jobs kept")
@@ -109,10 +121,10 @@ struct PostgresJournalTests {
         let fleet = try await Fleet()
         let old = try fleet.journal()
         try await old.migrate(upTo: 1)
-        #expect(try fleet.value("SELECT max(version) FROM $s.schema_version") == "1")
-        try fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('quick', '\\x01', 'queued')")
+        #expect(try await fleet.value("SELECT max(version) FROM $s.schema_version") == "1")
+        try await fleet.value("INSERT INTO $s.jobs (kind, payload, state) VALUES ('quick', '\\x01', 'queued')")
         #expect(
-            try fleet.value(
+            try await fleet.value(
                 "SELECT count(*) FROM information_schema.columns WHERE column_name = 'rescues' AND table_schema = '\(fleet.schema)'"
             ) == "0")
 
@@ -121,10 +133,11 @@ struct PostgresJournalTests {
         defer { service.cancel() }
         _ = try await journal.recover()
         #expect(
-            try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
+            try await fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version")
+                == "1,2")
         let jobs = try await journal.claim(limit: 5)
         #expect(jobs.map(\.payload) == [Data([1])], "the job written under v1 is still there")
-        #expect(try fleet.value("SELECT rescues FROM $s.jobs") == "0")
+        #expect(try await fleet.value("SELECT rescues FROM $s.jobs") == "0")
     }
 
     @Test("workers starting at once migrate the schema exactly once")
@@ -136,7 +149,8 @@ struct PostgresJournalTests {
             try await group.waitForAll()
         }
         #expect(
-            try fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version") == "1,2")
+            try await fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version")
+                == "1,2")
     }
 
     @Test("a schema newer than this build is refused with a clear error")
@@ -144,7 +158,7 @@ struct PostgresJournalTests {
         let fleet = try await Fleet()
         let journal = try fleet.journal()
         try await journal.migrate()
-        try fleet.value("INSERT INTO $s.schema_version VALUES (99)")
+        try await fleet.value("INSERT INTO $s.schema_version VALUES (99)")
         let error = await #expect(throws: DrainError.self) { try await fleet.journal().migrate() }
         #expect(error?.code == .journal)
         #expect(error?.cause?.contains("version 99, newer than this build's 2") == true, "\(String(describing: error))")

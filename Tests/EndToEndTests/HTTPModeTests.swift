@@ -40,7 +40,8 @@ struct HTTPModeTests {
         let (demo, port) = try await startHTTPDemo(["--grace", "30"], in: sandbox)
         // The synthetic producer is off with --http: only the requests are in flight.
         let requests = (0..<4).map { _ in
-            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=2000") } }
+            // Long enough to still be in flight once a loaded machine has delivered the SIGTERM.
+            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=5000") } }
         }
         try await waitUntil("4 tracked operations in the snapshot") {
             let s = try await snapshot(demo, in: sandbox)
@@ -48,15 +49,22 @@ struct HTTPModeTests {
         }
         try await Task.sleep(for: .milliseconds(300))
         demo.signal(SIGTERM)
-        try await Task.sleep(for: .milliseconds(100))
-        let late = await HTTPProbe.onThread { HTTPProbe.connect(port: port) }
+        // The listener closes when draining begins: wait for that rather than guess how long it takes.
+        try await waitUntil("draining") { try await snapshot(demo, in: sandbox).phase >= .draining }
+        // The front closes its listener on the drain event, a moment after the phase changed.
+        var late = await HTTPProbe.onThread { HTTPProbe.connect(port: port) }
+        try await waitUntil(timeout: .seconds(1), "the listener closed") {
+            if late.errno == 0 { close(late.fd) }
+            late = await HTTPProbe.onThread { HTTPProbe.connect(port: port) }
+            return late.errno != 0
+        }
         #expect(late.errno == ECONNREFUSED, "a connection after SIGTERM should be refused, got errno \(late.errno)")
         #expect(late.seconds < 0.05, "the refusal should be immediate, took \(late.seconds)s")
 
         for request in requests {
             let response = try await request.value.get()
             #expect(response.status == 200)
-            #expect(response.body == "slept 2000 ms\n")
+            #expect(response.body == "slept 5000 ms\n")
             #expect(response.headers["connection"] == "close", "answers during a drain close their connection")
         }
         #expect(try await demo.wait() == 0, "stderr: \(demo.stderr)")
@@ -68,7 +76,8 @@ struct HTTPModeTests {
         let sandbox = try Sandbox()
         let (demo, port) = try await startHTTPDemo(["--grace", "30"], in: sandbox)
         let requests = (0..<32).map { _ in
-            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=1500") } }
+            // Long enough that a slow machine still has them in flight when drainctl gets to start the drain.
+            Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=6000") } }
         }
         try await waitUntil("32 tracked operations in the snapshot") {
             try await snapshot(demo, in: sandbox).inFlightOperations == 32

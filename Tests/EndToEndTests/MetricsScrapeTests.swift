@@ -79,8 +79,9 @@ struct MetricsScrapeTests {
         }
         let left1 = try #require(first.value("drain_seconds_left", pool))
         let left2 = try #require(second.value("drain_seconds_left", pool))
-        #expect(left1 > 15 && left1 <= 20, "seconds left just after SIGTERM with a 20 s grace: \(left1)")
-        #expect(left2 < left1 - 0.5, "seconds left counts down between scrapes: \(left1) then \(left2)")
+        // Loose bounds: on a loaded machine the scrapes may come seconds late; the gauge must still count down.
+        #expect(left1 > 10 && left1 <= 20, "seconds left soon after SIGTERM with a 20 s grace: \(left1)")
+        #expect(left2 < left1, "seconds left counts down between scrapes: \(left1) then \(left2)")
         #expect((first.value("drain_in_flight", pool) ?? 0) >= 1, "jobs were in flight when the drain began")
         // Buckets that suit drains, not the backend's 10 s ceiling.
         #expect(first.buckets("drain_job_duration_seconds").contains("300.0"))

@@ -107,8 +107,15 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Runs SQL through `psql` over the Unix socket; returns its unaligned output.
+    ///
+    /// Off the cooperative pool, like every tool run here: tests poll with it, and a blocking `waitpid`
+    /// on one of the pool's two threads starves the tests that share the process.
     @discardableResult
-    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+        try await Self.offPool { try self.psqlNow(sql, database: database) }
+    }
+
+    private func psqlNow(_ sql: String, database: String) throws -> String {
         try Self.run(
             "\(binaries)/psql",
             ["-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql]
@@ -143,6 +150,11 @@ public final class PostgresTestServer: Sendable {
     public func stop() {
         _ = try? stopServerNow()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// ``stop()`` off the cooperative pool, for tests: `pg_ctl stop` waits for the server to exit.
+    public func stopAndRemove() async {
+        _ = try? await Self.offPool { self.stop() }
     }
 
     /// A watchdog that stops the server if this process dies without stopping it (a crash, a SIGKILL).

@@ -46,11 +46,11 @@ func runDrainctl(_ arguments: [String], in sandbox: Sandbox) async throws -> (co
 @discardableResult
 func poll<T>(
     _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
-    _ probe: () throws -> T?
+    _ probe: () async throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if let value = try probe() { return value }
+        if let value = try await probe() { return value }
         try await Task.sleep(for: .milliseconds(50))
     }
     Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)

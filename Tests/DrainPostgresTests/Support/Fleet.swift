@@ -43,12 +43,12 @@ struct Fleet {
 
     /// One SQL value from the fleet's schema (`$s` stands for it).
     @discardableResult
-    func value(_ sql: String) throws -> String {
-        try server.psql(sql.replacingOccurrences(of: "$s", with: "\"\(schema)\""))
+    func value(_ sql: String) async throws -> String {
+        try await server.psql(sql.replacingOccurrences(of: "$s", with: "\"\(schema)\""))
     }
 
-    func count(_ whereClause: String) throws -> Int {
-        Int(try value("SELECT count(*) FROM $s.jobs WHERE \(whereClause)")) ?? -1
+    func count(_ whereClause: String) async throws -> Int {
+        Int(try await value("SELECT count(*) FROM $s.jobs WHERE \(whereClause)")) ?? -1
     }
 }
 
@@ -135,13 +135,14 @@ final class Gate: Sendable {
 
 /// Polls `condition` until it holds, or fails after `timeout`.
 func eventually(
-    timeout: Duration = .seconds(10), _ message: String = "condition", _ condition: () throws -> Bool
+    timeout: Duration = .seconds(10), _ message: String = "condition", _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let end = clock.now + timeout
     while clock.now < end {
-        if try condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
+        if try await condition() { return }
+        // Each probe may run psql: a few a second is enough, and leaves the machine to the workers.
+        try await Task.sleep(for: .milliseconds(50))
     }
     Issue.record("timed out waiting for \(message)")
     throw CancellationError()

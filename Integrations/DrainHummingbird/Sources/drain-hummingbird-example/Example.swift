@@ -55,7 +55,7 @@ struct Example: AsyncParsableCommand {
         }
         if let report { try outcome.jsonData().write(to: URL(fileURLWithPath: report), options: .atomic) }
         FileHandle.standardError.write(
-            Data("\(name): \(outcome.outcome.rawValue) drain: \(outcome.completed) requests completed\n".utf8))
+            Data("\(name): \(outcome.outcome.rawValue) drain, requests completed: \(outcome.completed)\n".utf8))
         if outcome.outcome == .forced { throw ExitCode(3) }
     }
 

@@ -13,7 +13,7 @@ struct DrainHummingbirdTests {
     @Test("SIGTERM with requests in flight: all answered 200, a new connection is refused, the report counts them")
     func cleanDrain() async throws {
         let app = try await ExampleApp(["--grace", "10"])
-        let requests = app.requests(6, ms: 1500)
+        let requests = app.requests(6, ms: 3000)
         try await app.waitUntil("6 requests in flight in the status") { try await app.status().inFlightOperations == 6 }
         app.signal(SIGTERM)
         try await app.waitUntil("draining") { try await app.status().phase >= .draining }
@@ -22,7 +22,7 @@ struct DrainHummingbirdTests {
         for request in requests {
             let response = try await request.value.get()
             #expect(response.status == 200)
-            #expect(response.body == "slept 1500 ms\n")
+            #expect(response.body == "slept 3000 ms\n")
             #expect(response.headers["connection"] == "close", "answers during a drain close their connection")
         }
         #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
@@ -36,7 +36,7 @@ struct DrainHummingbirdTests {
     @Test("drainctl's status counts the requests: in flight while served, completed once answered")
     func statusCountsRequests() async throws {
         let app = try await ExampleApp([])
-        let requests = app.requests(3, ms: 800)
+        let requests = app.requests(3, ms: 3000)
         try await app.waitUntil("3 in flight") { try await app.status().inFlightOperations == 3 }
         for request in requests { _ = try await request.value.get() }
         try await app.waitUntil("3 completed") { try await app.status().completed == 3 }
