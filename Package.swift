@@ -163,7 +163,8 @@ let package = Package(
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
         .testTarget(name: "DrainClientTests", dependencies: ["DrainClient"]),
-        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainTestSupport"]),
+        .testTarget(
+            name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
