@@ -161,7 +161,9 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
-        .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainTestSupport"]),
+        .testTarget(name: "DrainClientTests", dependencies: ["DrainClient"]),
+        .testTarget(
+            name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
@@ -177,6 +179,7 @@ let package = Package(
                 "Drain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -57,6 +57,7 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Serve HTTP/1 on HOST:PORT (port 0: any free port); GET /sleep?ms=N is a tracked operation.")
     var http: String?
     @Option(help: "With --http, write the bound port here once listening.") var httpPortFile: String?
+    @Option(help: "Control-socket connections served at once (the library's default: 64).") var maxClients: Int?
     @Option(help: "Serve GET /metrics (Prometheus text format) on HOST:PORT (port 0: any free port).")
     var metrics: String?
     @Option(help: "With --metrics, write the bound port here once listening.") var metricsPortFile: String?
@@ -86,6 +87,9 @@ struct DrainDemo: AsyncParsableCommand {
             throw ValidationError("--journal (SQLite) and --postgres are two different journals: give one")
         }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        if let maxClients, !(1...100_000).contains(maxClients) {
+            throw ValidationError("--max-clients must be from 1 to 100000")
+        }
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be 0 or more seconds") }
         guard lameDuck >= 0, lameDuck.isFinite else { throw ValidationError("--lame-duck must be 0 or more seconds") }
         guard cancelWindow >= 0, cancelWindow.isFinite else {
@@ -172,9 +176,9 @@ struct DrainDemo: AsyncParsableCommand {
                 kind: kind.rawValue, expectedDuration: declareDurations ? .milliseconds(Int64(typical * 1000)) : nil
             ) { job in try await work.perform(job, recorder: recorder) }
         }
-        let server = try await ControlServer.bind(
-            pool: pool, configuration: ControlServerConfiguration(runDirectory: runDirectory), logger: logger
-        )
+        var control = ControlServerConfiguration(runDirectory: runDirectory)
+        if let maxClients { control.maxClients = maxClients }
+        let server = try await ControlServer.bind(pool: pool, configuration: control, logger: logger)
         var front: HTTPFront?
         if let http { front = try await startHTTP(address: http, pool: pool, logger: logger) }
         var scrapes: MetricsEndpoint?

@@ -39,6 +39,11 @@ public final class ControlConnection {
             reader = LineReader(fd: fd)
         case .failure(let error) where error.code == ENAMETOOLONG:
             throw ControlError(.pathTooLong, "the socket path \(path) is too long for a Unix socket")
+        case .failure(let error) where error.code == ECONNREFUSED:
+            throw ControlError(
+                .notFound, "nothing is listening on \(path) (a stale socket; `drainctl ls --prune` removes it)")
+        case .failure(let error) where error.code == ENOENT:
+            throw ControlError(.notFound, "there is no socket at \(path)")
         case .failure(let error):
             throw ControlError(.notFound, "cannot connect to \(path): \(error.description)")
         }

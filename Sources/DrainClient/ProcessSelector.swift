@@ -4,6 +4,10 @@
     import Foundation
 #endif
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Picks the process a `drainctl` command talks to.
 ///
 /// An explicit socket wins; otherwise the run directory must hold exactly one live process. Several is
@@ -12,8 +16,12 @@ public enum ProcessSelector {
     /// - Parameters:
     ///   - socket: `--socket`, a path to one process's socket.
     ///   - runDirectory: Where to look when `socket` is nil.
+    ///   - probe: Whether to check that `socket` answers (a connection of its own). A caller about to
+    ///     connect anyway passes false: its own `connect` tells a stale socket, with the same message.
     /// - Throws: ``ControlError`` `notFound`, `ambiguous` or `unsafeRunDirectory`.
-    public static func select(socket: String?, runDirectory: RunDirectory) throws -> ProcessEntry {
+    public static func select(socket: String?, runDirectory: RunDirectory, probe: Bool = true) throws
+        -> ProcessEntry
+    {
         if let socket {
             let slash = socket.lastIndex(of: "/")
             let fileName = slash.map { String(socket[socket.index(after: $0)...]) } ?? socket
@@ -21,6 +29,13 @@ public enum ProcessSelector {
             let entry =
                 ProcessEntry(directory: directory, fileName: fileName)
                 ?? ProcessEntry(name: fileName, pid: 0, path: socket)
+            if !probe {
+                var info = stat()
+                guard lstat(socket, &info) == 0 else {
+                    throw ControlError(.notFound, "there is no socket at \(socket)")
+                }
+                return ProcessEntry(name: entry.name, pid: entry.pid, path: socket)
+            }
             switch SocketProbe.probe(path: socket) {
             case .live: return ProcessEntry(name: entry.name, pid: entry.pid, path: socket)
             case .stale:

@@ -21,6 +21,8 @@ final class ControlOutbox: Sendable {
     }
 
     private struct State {
+        /// The protocol version the client asked for in `hello` (or its subscribe); 1 until it does.
+        var version = ControlProtocol.version
         var subscribed = false
         var inboundDone = false
         var writeStarted: UInt64?
@@ -49,7 +51,7 @@ final class ControlOutbox: Sendable {
     /// Encodes and queues a message; false when the connection is gone or too far behind.
     @discardableResult
     func send(_ message: ControlMessage) -> Bool {
-        guard let line = encoder.line(message) else { return false }
+        guard let line = encoder.line(message, version: version) else { return false }
         return send(line: line)
     }
 
@@ -69,6 +71,12 @@ final class ControlOutbox: Sendable {
         @unknown default:
             return false
         }
+    }
+
+    /// The protocol version this connection's lines carry.
+    var version: Int {
+        get { state.withLock { $0.version } }
+        set { state.withLock { $0.version = newValue } }
     }
 
     /// Marks a subscription active; false if one already is.

@@ -40,7 +40,9 @@ extension ControlServer {
         }
         // No credentials: fail closed. Usually the peer already hung up (a liveness probe), so this is
         // not audited as an event, only logged.
-        guard let peer = await peerCredentials(of: channel) else {
+        // Reading the credentials and handing the connection to the router happen in one visit to its
+        // event loop: the peer is checked there and, when allowed, its lines are answered from then on.
+        guard let peer = await admitPeer(of: channel, outbox: outbox) else {
             logger.debug("cannot read peer credentials; refusing")
             outbox.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
             outbox.close()
@@ -63,10 +65,9 @@ extension ControlServer {
                 await withDiscardingTaskGroup { group in
                     group.addTask { await self.write(outbox, to: outbound) }
                     do {
-                        for try await line in inbound {
-                            outbox.requestArrived()
-                            self.handle(line, peer: peer, outbox: outbox)
-                        }
+                        // The router answers each line on the event loop that read it (see admitPeer); this
+                        // stream only tells when the input ends (or fails: a line too long).
+                        for try await _ in inbound {}
                         outbox.endInbound()
                     } catch is LineFrameDecoder.LineTooLong {
                         outbox.send(
@@ -109,11 +110,24 @@ extension ControlServer {
         }
     }
 
-    private func peerCredentials(of channel: any Channel) async -> PeerCredentials? {
+    /// The peer's credentials (nil when they cannot be read), and, when the peer is allowed, the
+    /// connection's lines (those that waited included) handed to ``handle(_:peer:outbox:reply:)`` on its
+    /// event loop, in the same visit there.
+    private func admitPeer(of channel: any Channel, outbox: ControlOutbox) async -> PeerCredentials? {
         guard let provider = channel as? any SocketOptionProvider else { return nil }
-        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+        let encoder = self.encoder
+        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
         )
-        return try? await future.get()
+        let admitted = credentials.flatMapThrowing { peer -> PeerCredentials in
+            guard peer.isAllowed() else { return peer }
+            let router = try channel.pipeline.syncOperations.handler(type: RequestRouter.self)
+            router.activate(encoder: encoder) { line, reply in
+                outbox.requestArrived()
+                self.handle(line, peer: peer, outbox: outbox, reply: reply)
+            }
+            return peer
+        }
+        return try? await admitted.get()
     }
 }

@@ -5,28 +5,36 @@ import NIOCore
 
 extension ControlServer {
     /// Answers one request line; `subscribe` hands the connection to the fan-out.
-    func handle(_ line: ByteBuffer, peer: PeerCredentials, outbox session: ControlOutbox) {
+    /// - Parameter answer: Writes an answer in a protocol version; called before this returns, on the
+    ///   thread that read the line.
+    func handle(
+        _ line: ByteBuffer, peer: PeerCredentials, outbox session: ControlOutbox,
+        reply answer: (ControlMessage, Int) -> Void
+    ) {
         let bytes = Data(line.readableBytesView)
         if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
         let request: ControlRequest
         switch RequestDecoder.decode(bytes) {
         case .success(let decoded): request = decoded
         case .failure(let failure):
-            session.send(.failure(id: failure.id, failure.code, failure.message))
+            answer(.failure(id: failure.id, failure.code, failure.message), session.version)
             return
         }
         let id = request.id
-        if let version = request.v, version != ControlProtocol.version {
-            session.send(
+        if let version = request.v, !ControlProtocol.versions.contains(version) {
+            answer(
                 .failure(
                     id: id, .unsupportedVersion,
-                    "protocol version \(version) is not supported; this server speaks \(ControlProtocol.version)")
-            )
+                    "protocol version \(version) is not supported; this server speaks 1 to \(ControlProtocol.latestVersion)"
+                ), session.version)
             return
         }
+        // A request's own `v` decides its reply; `hello` and `subscribe` also set the connection's version.
+        let version = request.v ?? session.version
+        func reply(_ message: ControlMessage) { answer(message, version) }
         guard let operation = ControlRequest.Operation(rawValue: request.op) else {
             let known = ControlRequest.Operation.allCases.map(\.rawValue).joined(separator: ", ")
-            session.send(
+            reply(
                 .failure(id: id, .unknownOperation, "unknown operation '\(request.op.prefix(64))'; known: \(known)"))
             return
         }
@@ -35,75 +43,80 @@ extension ControlServer {
         switch operation {
         case .hello:
             logReadOnly(operation, peer: peer)
+            session.version = version
             let hello = ControlMessage.Hello(
-                version: ControlProtocol.version, name: pool.name, pid: getpid(), phase: pool.phase,
+                version: version, name: pool.name, pid: getpid(), phase: pool.phase,
                 operations: ControlRequest.Operation.allCases.map(\.rawValue)
             )
-            session.send(.hello(id: id, hello))
+            reply(.hello(id: id, hello))
         case .status:
             logReadOnly(operation, peer: peer)
-            session.send(snapshotReply(id: id))
+            reply(snapshotReply(id: id))
         case .subscribe:
             let interval = request.intervalMs ?? 1000
             guard (50...60_000).contains(interval) else {
-                session.send(
+                reply(
                     .failure(id: id, .invalidArgument, "interval_ms must be between 50 and 60000, got \(interval)"))
                 return
             }
             guard session.beginSubscription() else {
-                session.send(.failure(id: id, .invalidArgument, "this connection is already subscribed"))
+                reply(.failure(id: id, .invalidArgument, "this connection is already subscribed"))
                 return
             }
-            pool.audit("subscribe every \(interval)ms", cause: cause)
-            session.send(.subscribed(id: id, intervalMs: interval))
+            // Not an event: every subscriber would be told of every other, a thousand subscribers a million
+            // lines, and the recent events would hold nothing else.
+            logReadOnly(operation, peer: peer)
+            session.version = version
+            reply(.subscribed(id: id, intervalMs: interval))
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
-            if !fanout.add(session, intervalMs: interval) { session.endSubscription() }
+            if !fanout.add(session, intervalMs: interval, version: version) { session.endSubscription() }
         case .shutdown:
             let grace = request.grace
             if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
-                session.send(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400"))
+                reply(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400"))
                 return
             }
             guard pool.phase < .forcing else {
-                session.send(.failure(id: id, .alreadyStopped, "the pool is already \(pool.phase)"))
+                reply(.failure(id: id, .alreadyStopped, "the pool is already \(pool.phase)"))
                 return
             }
             pool.audit("shutdown" + (grace.map { " grace \($0)s" } ?? " (default grace)"), cause: cause)
             do {
                 try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
-                session.send(snapshotReply(id: id))
+                reply(snapshotReply(id: id))
             } catch let error as DrainError {
-                session.send(.failure(id: id, WireErrorCode(error), error.message))
+                reply(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
-                session.send(.failure(id: id, .internalError, "\(error)"))
+                reply(.failure(id: id, .internalError, "\(error)"))
             }
         case .extend:
             guard let seconds = request.seconds, seconds.isFinite, abs(seconds) <= 86_400 else {
-                session.send(
+                reply(
                     .failure(id: id, .invalidArgument, "extend needs 'seconds', a number from -86400 to 86400"))
                 return
             }
             pool.audit("extend deadline by \(seconds)s", cause: cause)
             do {
                 try pool.moveDeadline(by: .milliseconds(Int64(seconds * 1000)), cause: cause)
-                session.send(snapshotReply(id: id))
+                reply(snapshotReply(id: id))
             } catch let error as DrainError {
-                session.send(.failure(id: id, WireErrorCode(error), error.message))
+                reply(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
-                session.send(.failure(id: id, .internalError, "\(error)"))
+                reply(.failure(id: id, .internalError, "\(error)"))
             }
         case .force:
             guard pool.phase < .stopped else {
-                session.send(.failure(id: id, .alreadyStopped, "the pool has already stopped"))
+                reply(.failure(id: id, .alreadyStopped, "the pool has already stopped"))
                 return
             }
             pool.audit("force", cause: cause)
             pool.force(cause: cause)
-            session.send(snapshotReply(id: id))
+            reply(snapshotReply(id: id))
         }
     }
 
-    /// A request that changes nothing: logged with its peer and counted, not kept as a pool event.
+    /// A request that changes nothing in the pool (hello, status, subscribe): logged with its peer and
+    /// counted, not kept as a pool event.
     private func logReadOnly(_ operation: ControlRequest.Operation, peer: PeerCredentials) {
         logger.debug(
             "control request",

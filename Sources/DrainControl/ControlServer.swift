@@ -100,6 +100,7 @@ public final class ControlServer: Service, CustomStringConvertible {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
+                    try channel.pipeline.syncOperations.addHandler(RequestRouter(maxWaitingBytes: 4 * maxLine))
                     let connection = try Connection(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: false))

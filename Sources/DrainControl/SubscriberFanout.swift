@@ -11,8 +11,14 @@ import Synchronization
 /// snapshot per tick, not a thousand, and a stalled subscriber only fills its own queue: it is dropped
 /// (see ``ControlOutbox``) and never holds up the others.
 final class SubscriberFanout: Sendable {
+    /// A subscriber and the protocol version it subscribed in.
+    private struct Member {
+        var outbox: ControlOutbox
+        var version: Int
+    }
+
     private struct Group {
-        var members: [ObjectIdentifier: ControlOutbox] = [:]
+        var members: [ObjectIdentifier: Member] = [:]
         var ticker: Task<Void, Never>?
     }
 
@@ -42,11 +48,14 @@ final class SubscriberFanout: Sendable {
     /// The snapshot is taken and queued under the lock that ``run()`` takes to pick the members of an
     /// event, so every event reaches the subscriber inside that snapshot or after it. Were an event
     /// queued first, a client that skips what it has seen (by `seq`) would skip the whole snapshot.
-    func add(_ outbox: ControlOutbox, intervalMs: Int) -> Bool {
+    ///
+    /// The first snapshot carries the recent events in every version: it is the subscriber's history.
+    func add(_ outbox: ControlOutbox, intervalMs: Int, version: Int) -> Bool {
         state.withLock { state in
-            if let line = encoder.line(.snapshot(pool.snapshot())) { outbox.send(line: line) }
+            if let line = encoder.line(.snapshot(pool.snapshot()), version: version) { outbox.send(line: line) }
             guard !state.stopped else { return false }
-            state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = outbox
+            state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = Member(
+                outbox: outbox, version: version)
             if state.groups[intervalMs]?.ticker == nil {
                 state.groups[intervalMs]?.ticker = Task { await self.tick(every: intervalMs) }
             }
@@ -67,24 +76,42 @@ final class SubscriberFanout: Sendable {
     /// its subscription. Returns early when cancelled.
     func run() async {
         for await event in events {
-            guard let line = encoder.line(.event(event)) else { continue }
-            for member in members() { member.send(line: line) }
+            var lines: [Int: ByteBuffer] = [:]
+            for member in members() {
+                if lines[member.version] == nil {
+                    lines[member.version] = encoder.line(.event(event), version: member.version)
+                }
+                if let line = lines[member.version] { member.outbox.send(line: line) }
+            }
         }
-        let (members, tickers) = state.withLock { state -> ([ControlOutbox], [Task<Void, Never>]) in
+        let (members, tickers) = state.withLock { state -> ([Member], [Task<Void, Never>]) in
             state.stopped = true
             defer { state.groups = [:] }
             return (state.groups.values.flatMap { $0.members.values }, state.groups.values.compactMap(\.ticker))
         }
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
-        let line = encoder.line(.snapshot(pool.snapshot()))
+        let last = pool.snapshot()
+        var lines: [Int: ByteBuffer] = [:]
         for member in members {
-            if let line { member.send(line: line) }
-            member.endSubscription()
+            if lines[member.version] == nil {
+                lines[member.version] = encoder.line(
+                    .snapshot(Self.compact(last, member.version)), version: member.version)
+            }
+            if let line = lines[member.version] { member.outbox.send(line: line) }
+            member.outbox.endSubscription()
         }
     }
 
-    private func members() -> [ControlOutbox] {
+    /// Version 2 pushes each event once, on its own line, so its snapshots leave the recent events out.
+    private static func compact(_ snapshot: PoolSnapshot, _ version: Int) -> PoolSnapshot {
+        guard version >= 2 else { return snapshot }
+        var compact = snapshot
+        compact.recentEvents = []
+        return compact
+    }
+
+    private func members() -> [Member] {
         state.withLock { state in state.groups.values.flatMap { $0.members.values } }
     }
 
@@ -98,7 +125,7 @@ final class SubscriberFanout: Sendable {
             try? await Task.sleep(until: next, clock: clock)
             // After a stall (a suspended process), skip the missed ticks instead of bursting them.
             next = max(next + interval, clock.now)
-            let members = state.withLock { state -> [ControlOutbox]? in
+            let members = state.withLock { state -> [Member]? in
                 guard let group = state.groups[intervalMs], !group.members.isEmpty else {
                     state.groups[intervalMs] = nil
                     return nil
@@ -106,8 +133,16 @@ final class SubscriberFanout: Sendable {
                 return Array(group.members.values)
             }
             guard let members, !Task.isCancelled else { return }
-            guard let line = encoder.line(.snapshot(pool.snapshot())) else { continue }
-            for member in members where !member.send(line: line) { remove(member) }
+            // One snapshot per tick, encoded once per version its subscribers speak.
+            let snapshot = pool.snapshot()
+            var lines: [Int: ByteBuffer] = [:]
+            for member in members {
+                if lines[member.version] == nil {
+                    lines[member.version] = encoder.line(
+                        .snapshot(Self.compact(snapshot, member.version)), version: member.version)
+                }
+                if let line = lines[member.version], !member.outbox.send(line: line) { remove(member.outbox) }
+            }
         }
     }
 }

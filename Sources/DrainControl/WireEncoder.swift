@@ -31,14 +31,16 @@ final class WireEncoder: Sendable {
     var eventsEncoded: Int { cache.withLock { $0.encoded } }
 
     /// One wire line for `message`, ending in a newline; nil if it cannot be encoded (never for our types).
-    func line(_ message: ControlMessage) -> ByteBuffer? {
+    /// - Parameter version: The `v` the line carries: the protocol version of the connection it is for.
+    func line(_ message: ControlMessage, version: Int = ControlProtocol.version) -> ByteBuffer? {
         let encoder = JSONEncoder.drain
+        if version != ControlProtocol.version { encoder.userInfo[ControlMessage.versionKey] = version }
         var bytes: [UInt8]
         switch message {
         case .event(let event):
             guard let body = self.bytes(of: event, encoder) else { return nil }
             // Sorted keys: event < type < v, as the encoder would order them.
-            bytes = Array(#"{"event":"#.utf8) + body + Array(#","type":"event","v":\#(ControlProtocol.version)}"#.utf8)
+            bytes = Array(#"{"event":"#.utf8) + body + Array(#","type":"event","v":\#(version)}"#.utf8)
         case .status(let id, var snapshot):
             let events = snapshot.recentEvents
             snapshot.recentEvents = []

@@ -112,9 +112,12 @@ public enum ControlMessage: Sendable, Hashable, Codable {
         case intervalMs = "interval_ms"
     }
 
+    /// The `userInfo` key whose `Int` value is the `v` a line carries (``ControlProtocol/version`` without it).
+    public static let versionKey = CodingUserInfoKey(rawValue: "drain.protocol.version")!
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(ControlProtocol.version, forKey: .v)
+        try container.encode(encoder.userInfo[Self.versionKey] as? Int ?? ControlProtocol.version, forKey: .v)
         try container.encode(type, forKey: .type)
         try container.encodeIfPresent(id, forKey: .id)
         switch self {

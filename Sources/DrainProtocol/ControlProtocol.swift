@@ -1,7 +1,12 @@
 /// Protocol constants shared by the server and the client.
 public enum ControlProtocol {
-    /// The protocol version this build speaks.
+    /// The version a request without `v` speaks, and the one every line of such a connection carries.
     public static let version = 1
+    /// The newest version this build speaks. Version 2 changes subscriptions only: after the first
+    /// snapshot, pushed snapshots leave `recent_events` empty, since every event is pushed once on its own.
+    public static let latestVersion = 2
+    /// Every version this build speaks; a request asking for another gets `unsupported_version`.
+    public static let versions = 1...2
     /// The longest request line a server accepts, newline excluded.
     public static let defaultMaxLineBytes = 64 * 1024
 }

@@ -47,11 +47,10 @@ extension Drainctl {
                 if code != 0 { throw ExitCode(code) }
                 return
             }
-            let entry = try target.select()
+            let entry = try target.select(probe: false)
+            // One blocking connection and one round trip: no reader thread, no task group, no timer task.
             let snapshot = try await reportingFailures {
-                try await withControlDeadline(.seconds(5), what: entry.path) {
-                    try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
-                }
+                try ControlConnection(path: entry.path).status(timeout: .seconds(5))
             }
             if json {
                 emit(String(decoding: try JSONEncoder.drain.encode(snapshot), as: UTF8.self))

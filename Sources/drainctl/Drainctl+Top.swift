@@ -26,6 +26,10 @@ extension Drainctl {
                 selected one. NO_COLOR turns colours off; a locale that is not UTF-8 (LANG=C) draws in \
                 ASCII; a terminal that cannot move the cursor (TERM=dumb) is refused with exit 3.
 
+                --postgres URL (or DRAIN_POSTGRES_URL) shows every worker of the fleet from its shared \
+                journal instead, with its host: lost workers with their jobs waiting for rescue, hand-offs \
+                between workers. It only watches: the fleet has no remote shutdown, each host drains its own.
+
                 Exit codes: 0 after q; 130, 143, 129 after SIGINT, SIGTERM, SIGHUP (the terminal is \
                 restored in every case); 2 when the watched socket does not speak the control protocol \
                 (after restoring the terminal); 3 when there is no process to watch, or when stdin or \
@@ -35,6 +39,7 @@ extension Drainctl {
                   drainctl top
                   drainctl top --socket /tmp/drainctl-1000/shop.4242.sock
                   drainctl top --all
+                  drainctl top --postgres postgres://drain@db/jobs
                   NO_COLOR=1 drainctl top
                 """
         )

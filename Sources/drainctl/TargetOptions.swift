@@ -15,9 +15,10 @@ struct TargetOptions: ParsableArguments {
     var runDirectory: RunDirectory { runDir.map(RunDirectory.init(path:)) ?? .resolve() }
 
     /// The one process this command talks to; exits 3 with the reason when there is none or several.
-    func select() throws -> ProcessEntry {
+    /// - Parameter probe: false when the command connects at once anyway, so `--socket` costs one connection.
+    func select(probe: Bool = true) throws -> ProcessEntry {
         do {
-            return try ProcessSelector.select(socket: socket, runDirectory: runDirectory)
+            return try ProcessSelector.select(socket: socket, runDirectory: runDirectory, probe: probe)
         } catch let error as ControlError {
             throw ExitCodes.from(error)
         }

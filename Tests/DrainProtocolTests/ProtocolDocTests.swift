@@ -46,9 +46,12 @@ struct ProtocolDocTests {
         try #require(try JSONSerialization.jsonObject(with: data) as? NSDictionary)
     }
 
-    static func roundTrip<T: Codable>(_ type: T.Type, _ example: Example) throws -> T {
+    /// Decodes `example` as `T` and encodes it back, in protocol `version` (the `v` of a message line).
+    static func roundTrip<T: Codable>(_ type: T.Type, _ example: Example, version: Int? = nil) throws -> T {
         let value = try JSONDecoder.drain.decode(T.self, from: Data(example.json.utf8))
-        let encoded = try JSONEncoder.drain.encode(value)
+        let encoder = JSONEncoder.drain
+        if let version { encoder.userInfo[ControlMessage.versionKey] = version }
+        let encoded = try encoder.encode(value)
         #expect(
             try object(encoded) == object(Data(example.json.utf8)),
             "\(example) does not survive a round trip; the code writes:\n\(String(decoding: encoded, as: UTF8.self))")
@@ -60,11 +63,12 @@ struct ProtocolDocTests {
     @Test("every golden example round-trips through its type")
     func roundTrips() throws {
         let examples = try Self.examples()
-        #expect(examples.count >= 13, "found only \(examples.count) examples in \(Self.documentPath)")
+        #expect(examples.count >= 16, "found only \(examples.count) examples in \(Self.documentPath)")
         for example in examples {
             switch example.kind {
             case "request": _ = try Self.roundTrip(ControlRequest.self, example)
             case "message": _ = try Self.roundTrip(ControlMessage.self, example)
+            case "message-v2": _ = try Self.roundTrip(ControlMessage.self, example, version: 2)
             default: Issue.record("\(example): unknown golden kind")
             }
         }

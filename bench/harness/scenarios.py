@@ -220,7 +220,8 @@ def subscribers(env, demo, params):
     import selectors
     import socket as sockets
 
-    running = demo.start(grace=None)
+    # The default limit is 64 connections; this scenario is about many more.
+    running = demo.start(grace=None, extra=("--max-clients", str(params.subscribers + 16)))
     connections = []
     selector = selectors.DefaultSelector()
     try:

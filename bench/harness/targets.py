@@ -55,14 +55,14 @@ class Target:
 class DrainDemo(Target):
     name = "drain-demo"
 
-    def start(self, grace):
+    def start(self, grace, extra=()):
         tag = f"{os.getpid()}-{time.monotonic_ns()}"
         port_file = os.path.join(self.env.tmp, f"port-{tag}")
         argv = [
             os.path.join(self.env.bin_dir, "drain-demo"), "--name", "bench", "--http", "127.0.0.1:0",
             "--http-port-file", port_file, "--run-dir", self.env.run_dir,
             "--journal", os.path.join(self.env.tmp, f"journal-{tag}.sqlite"),
-            "--grace", str(grace if grace is not None else 3600), "--log-level", "warning",
+            "--grace", str(grace if grace is not None else 3600), "--log-level", "warning", *extra,
         ]
         child = Child(self.name, argv, self.env.tmp, env=self.env.child_env)
         deadline = time.monotonic() + 30

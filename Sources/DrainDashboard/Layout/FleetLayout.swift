@@ -26,7 +26,7 @@ public enum FleetLayout {
         let fixed = 1 + host + pid + 1 + phase + inFlight + 2 + seconds + drained + heartbeat
         let rest = max(12, width - fixed)
         let name = min(20, max(8, rest / 3))
-        let bar = min(24, max(4, rest - name - 24))
+        let bar = min(24, max(4, rest - name - 8))
 
         var lines = [header(state)]
         lines.append(

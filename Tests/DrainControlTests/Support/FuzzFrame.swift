@@ -165,7 +165,8 @@ struct FrameMaker {
 
     mutating func badVersion() -> FuzzFrame {
         var version = int(-1_000_000...1_000_000)
-        if version == 1 { version = 2 }
+        // 1 and 2 are the versions this server speaks.
+        if version == 1 || version == 2 { version = 3 }
         let op = pick(["hello", "status", "force", "shutdown", "nonsense"])
         let text = "{\"v\":\(version),\"id\":\(id()),\"op\":\"\(op)\"}"
         return FuzzFrame(kind: "version", bytes: Array(text.utf8), expect: .error("unsupported_version"))

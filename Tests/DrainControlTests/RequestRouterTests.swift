@@ -1,0 +1,67 @@
+import DrainProtocol
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import DrainControl
+
+/// The router answers on the event loop that read a line, but only once the server admitted the
+/// connection; lines that came earlier wait, in order, and end of input waits for the replies.
+@Suite("request router")
+struct RequestRouterTests {
+    static func line(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    static func written(_ channel: EmbeddedChannel) throws -> [String] {
+        var lines: [String] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { lines.append(String(buffer: buffer)) }
+        return lines
+    }
+
+    @Test("lines before admission wait and are answered in order after it, then each line at once")
+    func waitsForAdmission() throws {
+        let router = RequestRouter(maxWaitingBytes: 1024)
+        let channel = EmbeddedChannel(handler: router)
+        try channel.writeInbound(Self.line("a"))
+        try channel.writeInbound(Self.line("b"))
+        #expect(try Self.written(channel).isEmpty)
+        router.activate(encoder: WireEncoder()) { line, reply in
+            reply(.subscribed(id: Int(line.readableBytes), intervalMs: Int(line.getInteger(at: 0, as: UInt8.self)!)), 1)
+        }
+        #expect(try Self.written(channel).map { $0.contains("\"interval_ms\":\(UInt8(ascii: "a"))") } == [true, false])
+        try channel.writeInbound(Self.line("c"))
+        let now = try Self.written(channel)
+        #expect(now.count == 1 && now[0].contains("\"interval_ms\":\(UInt8(ascii: "c"))"))
+        #expect(try channel.finish().isClean)
+    }
+
+    @Test("a connection that sends too much before admission is closed")
+    func tooMuchWaiting() throws {
+        let channel = EmbeddedChannel(handler: RequestRouter(maxWaitingBytes: 4))
+        try channel.connect(to: try SocketAddress(unixDomainSocketPath: "/tmp/router-test.sock")).wait()
+        try channel.writeInbound(Self.line("abc"))
+        #expect(channel.isActive)
+        try channel.writeInbound(Self.line("defg"))
+        #expect(!channel.isActive)
+    }
+
+    @Test("end of input after a request reaches the connection, after the request's reply")
+    func inputClosedAfterReplies() throws {
+        final class Events: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+            var inputClosed = false
+            func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+                if case ChannelEvent.inputClosed = event { inputClosed = true }
+            }
+        }
+        let router = RequestRouter(maxWaitingBytes: 1024)
+        let events = Events()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([router, events])
+        router.activate(encoder: WireEncoder()) { _, reply in reply(.subscribed(id: 1, intervalMs: 100), 1) }
+        try channel.writeInbound(Self.line("x"))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        channel.embeddedEventLoop.run()
+        #expect(events.inputClosed)
+        #expect(try Self.written(channel).count == 1)
+    }
+}
