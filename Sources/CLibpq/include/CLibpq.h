@@ -35,8 +35,9 @@ extern struct drain_libpq_functions drain_libpq;
 /// Opens `library` (normally "libpq.so.5") and resolves every function of `drain_libpq`.
 ///
 /// Returns 1 on success. On failure returns 0, leaves `drain_libpq` as it was and writes the loader's
-/// message (NUL-terminated, cut to `size`) into `error`. Not thread-safe: call it once, before any wrapper
-/// (the Swift side does so from a lazily initialised global, which runs once).
+/// message (NUL-terminated, cut to `size`) into `error`. A successful call writes `drain_libpq`, so call it
+/// once, before any wrapper (the Swift side does so from a lazily initialised global, which runs once); a
+/// failing one writes only `error`.
 int drain_libpq_load(const char *library, char *error, size_t size);
 
 static inline PGconn *drain_PQconnectdb(const char *conninfo) { return drain_libpq.PQconnectdb(conninfo); }
