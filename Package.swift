@@ -169,7 +169,7 @@ let package = Package(
             dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
         ),
         // Finds the built binaries for the tests that run them.
-        .target(name: "DrainTestSupport", path: "Tests/Support"),
+        .target(name: "DrainTestSupport", dependencies: ["DrainPostgres"], path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
             dependencies: [

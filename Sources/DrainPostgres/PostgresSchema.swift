@@ -3,11 +3,11 @@
 /// Each fleet has a schema of its own, so two fleets can share a database. `schema_version` holds the
 /// last migration applied; migrations run in order, in one transaction, under an advisory lock, so that
 /// workers starting at once migrate exactly once.
-struct PostgresSchema: Sendable {
+package struct PostgresSchema: Sendable {
     /// The schema name, already checked to be a plain identifier (it is spliced into SQL).
     let name: String
 
-    init(name: String) throws {
+    package init(name: String) throws {
         try PostgresJournalConfiguration.validate(schema: name)
         self.name = name
     }
@@ -23,6 +23,16 @@ struct PostgresSchema: Sendable {
 
     /// The latest version this build knows.
     var latestVersion: Int { migrations.count }
+
+    /// The whole schema as one SQL script, as the migrations leave it, for tests and benchmarks that
+    /// need a journal's tables without running a journal: one definition, so they cannot drift from it.
+    package var script: String {
+        let statements =
+            ["CREATE SCHEMA \"\(name)\"", "CREATE TABLE \(versionTable) (version integer NOT NULL)"]
+            + migrations.joined()
+            + ["INSERT INTO \(versionTable) (version) VALUES (\(latestVersion))"]
+        return statements.joined(separator: ";\n") + ";\n"
+    }
 
     /// Migration `n` (1-based) is `migrations[n - 1]`: statements run in order.
     var migrations: [[String]] {

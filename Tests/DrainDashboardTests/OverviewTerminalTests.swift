@@ -66,18 +66,27 @@ extension TerminalTests {
             }
             #expect(countdowns.allSatisfy { $0 <= 5 && $0 > 0 }, "\(countdowns)")
             #expect(tmux.capture().contains("3 draining"))
-            let ended = try await tmux.waitUntil("three STOPPED rows with their outcome") { screen in
-                zip(names, demos).allSatisfy { name, demo in
-                    Self.row(screen, name, demo.pid).map { $0.contains("STOPPED") && $0.contains("forced in") } ?? false
-                } ? screen : nil
+            // The demo's durations are heavy-tailed: a process whose few jobs all happen to be short ends
+            // clean inside the grace. Either way its row must say which, and the header must add up.
+            let ended = try await tmux.waitUntil("three STOPPED rows with their outcome") { screen -> [String]? in
+                let outcomes = zip(names, demos).compactMap { name, demo -> String? in
+                    guard let row = Self.row(screen, name, demo.pid), row.contains("STOPPED") else { return nil }
+                    return row.contains("forced in") ? "forced" : row.contains("clean in") ? "clean" : nil
+                }
+                return outcomes.count == 3 ? outcomes : nil
             }
-            #expect(ended.contains("3 stopped forced"))
-            #expect(ended.contains("stopped forced after"), "the log shows each stop")
-            #expect(await shutdown.wait(upTo: .seconds(10)) == 1)
+            let forced = ended.filter { $0 == "forced" }.count
+            let screen = tmux.capture()
+            if forced > 0 {
+                #expect(screen.contains("\(forced) stopped forced"), "\(screen)")
+                #expect(screen.contains("stopped forced after"), "the log shows each forced stop")
+            }
+            if forced < 3 { #expect(screen.contains("\(3 - forced) stopped clean"), "\(screen)") }
+            #expect(await shutdown.wait(upTo: .seconds(10)) == (forced > 0 ? 1 : 0), "the worst outcome")
             tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
-            for (name, demo) in zip(names, demos) {
-                #expect(tmux.capture().contains("drainctl top: \(name) (pid \(demo.pid)) stopped forced"))
+            for ((name, demo), outcome) in zip(zip(names, demos), ended) {
+                #expect(tmux.capture().contains("drainctl top: \(name) (pid \(demo.pid)) stopped \(outcome)"))
             }
         }
 

@@ -127,21 +127,21 @@ struct ControlCLITests {
         let client = try RawSocket(path: path)
         for (code, bytes) in cases {
             client.send(bytes)
-            #expect(client.errorCode() == code, "expected \(code) for \(bytes.prefix(20))")
+            #expect(await client.errorCode() == code, "expected \(code) for \(bytes.prefix(20))")
         }
         // The same connection still works after all that.
         client.send("{\"op\":\"hello\",\"id\":9}\n")
-        #expect(client.readLine()?.contains("\"id\":9") == true)
+        #expect(await client.readLine()?.contains("\"id\":9") == true)
 
         let huge = try RawSocket(path: path)
         huge.send([UInt8](repeating: UInt8(ascii: "a"), count: 70_000))
-        #expect(huge.errorCode() == "line_too_long")
-        #expect(huge.readLine(timeout: 2) == nil)
+        #expect(await huge.errorCode() == "line_too_long")
+        #expect(await huge.readLine(timeout: 2) == nil)
 
         // A request split across many tiny writes is still one request.
         let split = try RawSocket(path: path)
         for byte in Array("{\"op\":\"status\",\"id\":4}\n".utf8) { split.send([byte]) }
-        #expect(split.readLine()?.contains("\"snapshot\"") == true)
+        #expect(await split.readLine()?.contains("\"snapshot\"") == true)
 
         let status = try await drainctl(["status"], in: sandbox)
         #expect(status.code == 0)

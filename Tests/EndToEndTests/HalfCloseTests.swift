@@ -10,9 +10,9 @@ import Testing
 /// `echo … | socat` and HAProxy-style scripts use a stats socket.
 @Suite("requests followed by end of input", .timeLimit(.minutes(1)))
 struct HalfCloseTests {
-    static func lines(_ socket: RawSocket) -> [[String: Any]] {
+    static func lines(_ socket: RawSocket) async -> [[String: Any]] {
         var lines: [[String: Any]] = []
-        while let line = socket.readLine(timeout: 5) {
+        while let line = await socket.readLine(timeout: 5) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 Issue.record("not JSON: \(line)")
                 return lines
@@ -29,7 +29,7 @@ struct HalfCloseTests {
         let socket = try RawSocket(path: "\(sandbox.runDir)/demo.\(demo.pid).sock")
         socket.send("{\"op\":\"hello\",\"id\":7}\n")
         #expect(shutdown(socket.fd, Int32(SHUT_WR)) == 0)
-        let replies = Self.lines(socket)
+        let replies = await Self.lines(socket)
         #expect(replies.count == 1)
         #expect(replies.first?["id"] as? Int == 7)
         #expect((replies.first?["hello"] as? [String: Any])?["pid"] as? Int == Int(demo.pid))
@@ -44,7 +44,7 @@ struct HalfCloseTests {
         let socket = try RawSocket(path: "\(sandbox.runDir)/demo.\(demo.pid).sock")
         socket.send("{\"op\":\"hello\",\"id\":1}\n{\"op\":\"status\",\"id\":2}")
         #expect(shutdown(socket.fd, Int32(SHUT_WR)) == 0)
-        let replies = Self.lines(socket)
+        let replies = await Self.lines(socket)
         #expect(replies.map { $0["id"] as? Int } == [1, 2])
         #expect((replies.last?["snapshot"] as? [String: Any])?["name"] as? String == "demo")
         demo.signal(SIGTERM)

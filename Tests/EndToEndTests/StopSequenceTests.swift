@@ -42,7 +42,7 @@ struct StopSequenceTests {
         }
 
         /// Deletes the pod, or runs `systemctl stop`.
-        func stop() { FileManager.default.createFile(atPath: trigger, contents: nil) }
+        func stop() { _ = FileManager.default.createFile(atPath: trigger, contents: nil) }
 
         /// Waits for the script and returns its exit code, its budget line and its JSON summary.
         func finish() async throws -> (code: Int32, budget: String, summary: [String: Any]) {

@@ -6,7 +6,11 @@ import Foundation
 #endif
 
 /// A blocking Unix-socket client that sends exact bytes, for abusing the protocol on purpose.
-final class RawSocket {
+///
+/// Its reads wait on a thread of their own: a test that waits seconds for a reply (or for none) must not
+/// hold one of the cooperative pool's two threads, which every other test in the process shares.
+/// `@unchecked Sendable`: one test uses it at a time, and only `readLine` crosses to that thread.
+final class RawSocket: @unchecked Sendable {
     let fd: Int32
 
     init(path: String) throws {
@@ -28,7 +32,13 @@ final class RawSocket {
     func send(_ text: String) { send(Array(text.utf8)) }
 
     /// The next line, or nil on EOF or after `timeout` seconds.
-    func readLine(timeout: Double = 5) -> String? {
+    func readLine(timeout: Double = 5) async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.readLineNow(timeout: timeout)) }.start()
+        }
+    }
+
+    private func readLineNow(timeout: Double) -> String? {
         var line: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -43,8 +53,8 @@ final class RawSocket {
     }
 
     /// The `code` of an error reply line.
-    func errorCode(timeout: Double = 5) -> String? {
-        guard let line = readLine(timeout: timeout), let data = line.data(using: .utf8),
+    func errorCode(timeout: Double = 5) async -> String? {
+        guard let line = await readLine(timeout: timeout), let data = line.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let error = object["error"] as? [String: Any]
         else { return nil }
