@@ -97,11 +97,10 @@ let package = Package(
             providers: [.apt(["libncurses-dev"])]
         ),
         // libpq, for the fleet view's reads of the shared journal: a C client, so drainctl links no NIO.
-        .systemLibrary(
-            name: "CLibpq",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
-        ),
+        // Not linked: opened with dlopen on the first fleet read, so `status`, `ls`, `events` and `shutdown`
+        // map none of libpq's ~22 libraries. Building needs libpq-dev's headers; running a fleet command,
+        // Debian's libpq5.
+        .target(name: "CLibpq"),
         // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
         .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
         .target(
