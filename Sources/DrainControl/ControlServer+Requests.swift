@@ -72,7 +72,7 @@ extension ControlServer {
             if !fanout.add(session, intervalMs: interval, version: version) { session.endSubscription() }
         case .shutdown:
             let grace = request.grace
-            if let grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
+            if let grace, !ControlProtocol.isValidGrace(grace) {
                 reply(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400"))
                 return
             }

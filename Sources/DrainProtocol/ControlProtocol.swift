@@ -7,6 +7,11 @@ public enum ControlProtocol {
     public static let latestVersion = 2
     /// Every version this build speaks; a request asking for another gets `unsupported_version`.
     public static let versions = 1...2
+    /// The graces a drain accepts, in seconds: the server, `drainctl shutdown` and `top`'s prompt all
+    /// check against this one range.
+    public static let graceRange: ClosedRange<Double> = 0...86_400
+    /// Whether `seconds` is a grace a drain accepts.
+    public static func isValidGrace(_ seconds: Double) -> Bool { seconds.isFinite && graceRange.contains(seconds) }
     /// The longest request line a server accepts, newline excluded.
     public static let defaultMaxLineBytes = 64 * 1024
 }

@@ -54,7 +54,7 @@ extension Drainctl {
 
         func validate() throws {
             if all, target.socket != nil { throw ValidationError("--all and --socket exclude each other") }
-            if case .seconds(let grace) = grace, !(grace.isFinite && grace >= 0 && grace <= 86_400) {
+            if case .seconds(let grace) = grace, !ControlProtocol.isValidGrace(grace) {
                 throw ValidationError("--grace must be a number of seconds from 0 to 86400, or auto")
             }
             guard maxGrace.isFinite, maxGrace > 0, maxGrace <= 86_400 else {

@@ -106,12 +106,10 @@ extension DashboardState {
             mode = .normal
             show("shutdown cancelled", .info, at: now)
         case .enter:
-            if text.isEmpty {
-                mode = .confirm(grace: nil)
-            } else if let grace = Double(text), grace.isFinite, (0...86_400).contains(grace) {
-                mode = .confirm(grace: grace)
-            } else {
-                show("the grace is a number of seconds from 0 to 86400", .danger, at: now)
+            switch GraceEntry(text) {
+            case .serviceDefault: mode = .confirm(grace: nil)
+            case .seconds(let grace): mode = .confirm(grace: grace)
+            case .invalid: show(GraceEntry.invalidMessage, .danger, at: now)
             }
         default: break
         }
