@@ -115,6 +115,11 @@ extension DashboardLayout {
             ("a", "attach to a process that just appeared"),
             ("?", "this help; any key closes it"),
         ]
+        return keysBox(keys)
+    }
+
+    /// The help overlay of any screen: one key and what it does per line.
+    static func keysBox(_ keys: [(String, String)]) -> [ScreenLine] {
         let body = keys.map { key, text -> ScreenLine in
             var line = ScreenLine(TextFormat.left(key, 10), .info)
             line.append(text)

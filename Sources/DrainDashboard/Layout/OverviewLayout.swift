@@ -158,11 +158,6 @@ public enum OverviewLayout {
             ("s", "drain the selected process: asks the grace, then confirms"),
             ("?", "this help; any key closes it"),
         ]
-        let body = keys.map { key, text -> ScreenLine in
-            var line = ScreenLine(TextFormat.left(key, 10), .info)
-            line.append(text)
-            return line
-        }
-        return DashboardLayout.box(title: "KEYS", titleStyle: .inverse, body: body, border: .info)
+        return DashboardLayout.keysBox(keys)
     }
 }
