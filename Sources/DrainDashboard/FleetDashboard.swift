@@ -52,24 +52,16 @@ final class FleetScreenLoop {
     }
 
     func run() throws -> DashboardSummary {
-        TerminalSignals.unblockOnThisThread()
-        CrashGuard.installAlternateStack()
-        StderrCapture.begin()
-        defer { StderrCapture.finish() }
-        let terminal = try Terminal(
-            useColor: configuration.useColor,
-            inputTimeout: Int32(configuration.frameInterval / .milliseconds(1)),
-            environment: configuration.environment
-        )
-        defer { terminal.end() }
-        while true {
-            if let signal = TerminalSignals.pending { return summary(signal: signal) }
-            let now = ContinuousClock.now
-            for update in feed.take() { state.apply(update, at: now) }
-            // Heartbeat ages and countdowns move every frame: the layout is cheap next to the terminal.
-            terminal.paint(FleetLayout.render(state: state, size: terminal.size, now: now))
-            terminal.setTitle(FleetLayout.title(state: state))
-            if case .key(let key) = terminal.read(), state.handle(key) { return summary(signal: nil) }
+        try Terminal.withScreen(configuration) { terminal in
+            while true {
+                if let signal = TerminalSignals.pending { return summary(signal: signal) }
+                let now = ContinuousClock.now
+                for update in feed.take() { state.apply(update, at: now) }
+                // Heartbeat ages and countdowns move every frame: the layout is cheap next to the terminal.
+                terminal.paint(FleetLayout.render(state: state, size: terminal.size, now: now))
+                terminal.setTitle(FleetLayout.title(state: state))
+                if case .key(let key) = terminal.read(), state.handle(key) { return summary(signal: nil) }
+            }
         }
     }
 

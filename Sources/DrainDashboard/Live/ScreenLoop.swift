@@ -31,22 +31,14 @@ final class ScreenLoop {
     /// - Throws: ``DrainControl/ControlError`` `protocolViolation` when the watched socket does not speak
     ///   the protocol, after the terminal is restored.
     func run() throws -> DashboardSummary {
-        TerminalSignals.unblockOnThisThread()
-        CrashGuard.installAlternateStack()
-        StderrCapture.begin()
-        defer { StderrCapture.finish() }
-        let terminal = try Terminal(
-            useColor: configuration.useColor,
-            inputTimeout: Int32(configuration.frameInterval / .milliseconds(1)),
-            environment: configuration.environment
-        )
-        defer { terminal.end() }
-        defer { overviewFeed?.cancelAll() }
-        for command in state.overview?.follows ?? [] {
-            if case .follow(let entry, let session) = command { overviewFeed?.follow(entry, session: session) }
+        try Terminal.withScreen(configuration) { terminal in
+            defer { overviewFeed?.cancelAll() }
+            for command in state.overview?.follows ?? [] {
+                if case .follow(let entry, let session) = command { overviewFeed?.follow(entry, session: session) }
+            }
+            let signal = try frames(on: terminal)
+            return state.summary(now: .now, signal: signal)
         }
-        let signal = try frames(on: terminal)
-        return state.summary(now: .now, signal: signal)
     }
 
     /// Draws and reads keys until the user quits (nil) or a signal arrives (its number).
