@@ -165,7 +165,11 @@ let package = Package(
         .testTarget(name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
-            dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
+            dependencies: [
+                "Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                // An old journal file is written as the previous build's migrations left it.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", path: "Tests/Support"),

@@ -64,7 +64,9 @@ struct SnapshotPredictions: Sendable {
         for group in others { censored[group.kind, default: []].append((group.age, group.count)) }
         // So is every run a drain cut short: without them the history of a kind whose long runs are
         // usually cut would hold only its short ones.
-        for (kind, seconds) in cut { censored[kind, default: []].append(contentsOf: seconds.map { (seconds: $0, count: 1) }) }
+        for (kind, seconds) in cut {
+            censored[kind, default: []].append(contentsOf: seconds.map { (seconds: $0, count: 1) })
+        }
         var distributions: [String: DurationDistribution] = [:]
         for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
             let prior =

@@ -1,5 +1,6 @@
 import Drain
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Duration history in the journal", .timeLimit(.minutes(1)))
@@ -34,6 +35,79 @@ struct HistoryTests {
         for seconds in durations.values.flatMap({ $0 }) { #expect(seconds >= 0.1 && seconds < 5) }
         #expect(try await reopened.recentDurations(limit: 10)["a"]?.count == 3)
         #expect(try await reopened.recentDurations(limit: 0).isEmpty)
+    }
+
+    @Test("runs a forced drain cut come back after a restart as censored runs, finished ones as samples")
+    func forcedRunsComeBackCensored() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            let first = try PoolHarness(concurrency: 6, journalDirectory: directory)
+            try await first.start()
+            for _ in 0..<3 { try await first.pool.submit(kind: "wait", payload: Data([1])) }
+            try await eventually("started") { first.gates[1].arrivals == 3 }
+            first.gates[1].open()
+            try await eventually("done") { first.snapshot().completed == 3 }
+            // Three more that are still running, 300 ms in, when SIGQUIT forces the drain.
+            for _ in 0..<3 { try await first.pool.submit(kind: "wait", payload: Data([2])) }
+            try await eventually("started") { first.gates[2].arrivals == 3 }
+            try await Task.sleep(for: .milliseconds(300))
+            first.signals.yield(.quit)
+            try await first.finished()
+            #expect(first.pool.report?.requeued == 3)
+        }
+        let journal = try SQLiteJournal(path: directory.appendingPathComponent("journal.sqlite").path)
+        let runs = try #require(try await journal.recentRuns(limit: 10)["wait"])
+        #expect(runs.count == 6)
+        let cut = runs.filter(\.censored)
+        #expect(cut.count == 3)
+        // Measured by the journal's wall clock, from the claim to the requeue.
+        for run in cut { #expect(run.seconds >= 0.29 && run.seconds < 30, "\(run.seconds)") }
+        #expect(runs.prefix(3).allSatisfy { $0.censored }, "newest first: the cut runs came last")
+        #expect(try await journal.recentRuns(limit: 2)["wait"]?.count == 2)
+        #expect(try await journal.recentDurations(limit: 10)["wait"]?.count == 3, "finished runs only, as before")
+
+        let second = try PoolHarness(journalDirectory: directory)
+        try await second.start()
+        let kind = try #require(second.snapshot().kinds.first { $0.kind == "wait" })
+        #expect(kind.samples == 3, "the cut runs are not finished samples")
+        try second.pool.drain()
+        try await second.finished()
+    }
+
+    @Test("a journal written before cut runs were kept opens, gains the table, and keeps its history")
+    func oldJournalMigrates() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        // The file as the previous build left it: only migration v1, one finished and one queued job.
+        do {
+            let old = try DatabaseQueue(path: path)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE jobs (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload BLOB NOT NULL,
+                            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                            attempts INTEGER NOT NULL DEFAULT 0, enqueued_at REAL NOT NULL,
+                            started_at REAL, finished_at REAL, last_error TEXT
+                        );
+                        CREATE INDEX jobs_by_state ON jobs (state, id);
+                        INSERT INTO jobs (kind, payload, state, attempts, enqueued_at, started_at, finished_at)
+                            VALUES ('a', x'', 'done', 1, 100, 100, 102.5), ('a', x'01', 'queued', 0, 100, NULL, NULL);
+                        """
+                )
+            }
+            try migrator.migrate(old)
+            try old.close()
+        }
+        let journal = try SQLiteJournal(path: path)
+        #expect(try await journal.recentRuns(limit: 10)["a"] == [RunDuration(seconds: 2.5)])
+        let claimed = try await journal.claim(limit: 1)
+        #expect(claimed.map(\.payload) == [Data([1])], "the queued job written by the old build is still there")
+        try await journal.settle(claimed.map { JobOutcome(id: $0.id, result: .requeued) })
+        let runs = try #require(try await journal.recentRuns(limit: 10)["a"])
+        #expect(runs.map(\.censored) == [true, false], "the new table records the cut, newest first")
+        #expect(try await journal.counts() == JournalCounts(queued: 1, done: 1))
     }
 
     @Test("a restarted pool predicts from what its predecessor observed")
