@@ -166,7 +166,11 @@ let package = Package(
             name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]),
         .testTarget(
             name: "DrainTests",
-            dependencies: ["Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics")]
+            dependencies: [
+                "Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                // An old journal file is written as the previous build's migrations left it.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // Finds the built binaries for the tests that run them.
         .target(name: "DrainTestSupport", dependencies: ["DrainPostgres"], path: "Tests/Support"),

@@ -24,6 +24,10 @@ struct DurationDistribution: Sendable {
     private let prior: DurationPrior
     private let weight: Double
     private let tailIndex: Double
+    /// Where the Pareto tail starts: the longest run observed, finished or censored. Kaplan–Meier's curve
+    /// stays flat after its last step up to the longest censored run (those runs were still going), so a
+    /// kind whose long runs were all cut is not taken to end right after its longest finished one.
+    private let tailStart: Double
 
     /// - Parameters:
     ///   - samples: Observed durations in seconds, in any order.
@@ -69,6 +73,7 @@ struct DurationDistribution: Sendable {
         weight = finished.isEmpty ? 0 : n / (n + max(priorWeight, 0))
         source = weight >= 0.5 ? .history : prior.source
         tailIndex = Self.hill(finished)
+        tailStart = max(times.last ?? 0, running.last?.seconds ?? 0)
     }
 
     /// How many observations the empirical part has.
@@ -120,9 +125,10 @@ struct DurationDistribution: Sendable {
     private func empiricalSurvival(_ t: Double) -> Double {
         guard t > 0 else { return 1 }
         guard let last = times.last, t < last else {
-            // Past the longest sample: a Pareto tail from the survival left there.
-            let last = times[times.count - 1]
-            return survivals[survivals.count - 1] * (last > 0 ? pow(last / t, tailIndex) : 0)
+            // Past the longest sample: flat up to the longest censored run, then a Pareto tail.
+            let level = survivals[survivals.count - 1]
+            guard t > tailStart else { return level }
+            return level * (tailStart > 0 ? pow(tailStart / t, tailIndex) : 0)
         }
         // The first corner at or after t; the curve runs linearly from the corner before it.
         var low = 0

@@ -1,37 +1,43 @@
-/// The last few hundred durations of one job kind: what its predictions learn from.
+/// The last few hundred runs of one job kind: what its predictions learn from.
 ///
 /// A fixed ring, so memory and the cost of a prediction stay constant however many jobs run. A restarted
-/// pool seeds it from the journal (``JobJournal/recentDurations(limit:)``), so it starts with what its
-/// predecessor observed.
+/// pool seeds it from the journal (``JobJournal/recentRuns(limit:)``), so it starts with what its
+/// predecessor observed. Runs cut short share the ring with finished ones, so their proportion is the
+/// recent one; they are kept apart as censored observations (lasted at least that long).
 struct DurationSamples: Sendable {
-    private var ring: [Double] = []
+    private var ring: [RunDuration] = []
     private var next = 0
     private let capacity: Int
 
-    /// How many durations of a kind predictions keep: enough for a p95, few enough to sort per snapshot.
+    /// How many runs of a kind predictions keep: enough for a p95, few enough to sort per snapshot.
     static let defaultCapacity = 256
 
     init(capacity: Int = defaultCapacity) { self.capacity = capacity }
 
-    var count: Int { ring.count }
+    /// How many finished runs the ring holds.
+    var count: Int { ring.count { !$0.censored } }
 
-    /// The samples, oldest overwritten first, in no particular order.
-    var values: [Double] { ring }
+    /// The finished runs' durations, in no particular order.
+    var values: [Double] { ring.compactMap { $0.censored ? nil : $0.seconds } }
 
-    mutating func add(_ seconds: Double) {
+    /// The cut runs' durations (each lasted at least that long), in no particular order.
+    var censoredValues: [Double] { ring.compactMap { $0.censored ? $0.seconds : nil } }
+
+    mutating func add(_ seconds: Double, censored: Bool = false) {
         guard seconds.isFinite, seconds >= 0 else { return }
+        let run = RunDuration(seconds: seconds, censored: censored)
         if ring.count < capacity {
-            ring.append(seconds)
+            ring.append(run)
         } else {
-            ring[next] = seconds
+            ring[next] = run
         }
         next = (next + 1) % capacity
     }
 
-    /// The `q` quantile (0...1) of the samples, nil when there are none.
+    /// The `q` quantile (0...1) of the finished runs, nil when there are none.
     func quantile(_ q: Double) -> Double? {
-        guard !ring.isEmpty else { return nil }
-        let sorted = ring.sorted()
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return nil }
         let index = min(sorted.count - 1, max(0, Int((q * Double(sorted.count - 1)).rounded())))
         return sorted[index]
     }

@@ -53,6 +53,13 @@ public protocol JobJournal: Sendable {
     /// observed (on a shared journal, the whole fleet).
     /// - Returns: kind → durations in seconds.
     func recentDurations(limit: Int) async throws -> [String: [Double]]
+
+    /// Like ``recentDurations(limit:)``, with the runs cut short as well: the most recent runs of each
+    /// kind that finished (done or failed) or were cut by a forced drain or a cancellation and requeued
+    /// (``RunDuration/censored``), newest first, at most `limit` per kind. The pool reads this one at
+    /// start; a journal that keeps no cut runs need not implement it.
+    /// - Returns: kind → runs.
+    func recentRuns(limit: Int) async throws -> [String: [RunDuration]]
 }
 
 extension JobJournal {
@@ -69,6 +76,11 @@ extension JobJournal {
 
     /// A journal that keeps no durations: predictions start from the priors.
     public func recentDurations(limit: Int) async throws -> [String: [Double]] { [:] }
+
+    /// A journal that keeps no cut runs: its finished durations, none censored.
+    public func recentRuns(limit: Int) async throws -> [String: [RunDuration]] {
+        try await recentDurations(limit: limit).mapValues { $0.map { RunDuration(seconds: $0) } }
+    }
 }
 
 /// What a shared journal tells the pool.

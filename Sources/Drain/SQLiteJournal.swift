@@ -58,6 +58,20 @@ public final class SQLiteJournal: JobJournal {
                     """
             )
         }
+        // v2: runs cut short, kept apart from the jobs (a cut job is queued again, then run again) so that
+        // predictions know how long they lasted at least. Journals written before it gain the empty table.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cut_runs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        seconds REAL NOT NULL,
+                        cut_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -116,6 +130,14 @@ public final class SQLiteJournal: JobJournal {
                 sql:
                     "UPDATE jobs SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ? AND state = 'running'"
             )
+            // A run cut short leaves how long it lasted, before its start is cleared.
+            let cut = try db.cachedStatement(
+                sql: """
+                    INSERT INTO cut_runs (kind, seconds, cut_at)
+                    SELECT kind, MAX(0, ? - started_at), ? FROM jobs
+                    WHERE id = ? AND state = 'running' AND started_at IS NOT NULL
+                    """
+            )
             let requeued = try db.cachedStatement(
                 sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'"
             )
@@ -129,7 +151,9 @@ public final class SQLiteJournal: JobJournal {
                 switch outcome.result {
                 case .done: try done.execute(arguments: [now, outcome.id])
                 case .failed(let message): try failed.execute(arguments: [now, message, outcome.id])
-                case .requeued: try requeued.execute(arguments: [outcome.id])
+                case .requeued:
+                    try cut.execute(arguments: [now, now, outcome.id])
+                    try requeued.execute(arguments: [outcome.id])
                 case .released: try released.execute(arguments: [outcome.id])
                 }
             }
@@ -190,7 +214,51 @@ public final class SQLiteJournal: JobJournal {
         }
     }
 
-    /// How many of the newest jobs ``recentDurations(limit:)`` looks at.
+    /// The newest finished runs and runs cut short of each kind, newest first: `done` and `failed` rows
+    /// (as ``recentDurations(limit:)`` reads them) merged by time with the `cut_runs` table's, each
+    /// table read over its newest ``historyWindow`` rows.
+    public func recentRuns(limit: Int) async throws -> [String: [RunDuration]] {
+        guard limit > 0 else { return [:] }
+        do {
+            return try await pool.read { db in
+                var runs: [(kind: String, at: Double, run: RunDuration)] = []
+                let finished = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT kind, finished_at AS at, finished_at - started_at AS seconds FROM jobs
+                        WHERE id > (SELECT IFNULL(MAX(id), 0) FROM jobs) - ?
+                          AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                        """,
+                    arguments: [Self.historyWindow]
+                )
+                while let row = try finished.next() {
+                    runs.append((row["kind"], row["at"], RunDuration(seconds: row["seconds"])))
+                }
+                let cut = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT kind, cut_at AS at, seconds FROM cut_runs
+                        WHERE id > (SELECT IFNULL(MAX(id), 0) FROM cut_runs) - ?
+                        """,
+                    arguments: [Self.historyWindow]
+                )
+                while let row = try cut.next() {
+                    runs.append((row["kind"], row["at"], RunDuration(seconds: row["seconds"], censored: true)))
+                }
+                runs.sort { $0.at > $1.at }
+                var result: [String: [RunDuration]] = [:]
+                for entry in runs where entry.run.seconds >= 0 {
+                    guard result[entry.kind, default: []].count < limit else { continue }
+                    result[entry.kind, default: []].append(entry.run)
+                }
+                return result
+            }
+        } catch {
+            throw DrainError(.journal, "cannot read job durations from the journal", cause: error)
+        }
+    }
+
+    /// How many of the newest jobs (and of the newest cut runs) the history looks at.
     static let historyWindow = 20_000
 
     /// Checkpoints the WAL into the database file with an fsync, when relaxed writes are pending.

@@ -20,6 +20,8 @@ struct SnapshotPredictions: Sendable {
     static let priorSigma = 1.5
 
     var samples: [String: [Double]]
+    /// kind → runs cut short (by earlier drains, or cancelled): each lasted at least that long.
+    var cut: [String: [Double]] = [:]
     var declared: [String: Double]
     var listed: [Listed]
     /// kind → start second → jobs in flight, listed ones included.
@@ -60,6 +62,11 @@ struct SnapshotPredictions: Sendable {
         var censored: [String: [(seconds: Double, count: Int)]] = [:]
         for job in listed { censored[job.kind, default: []].append((job.age, 1)) }
         for group in others { censored[group.kind, default: []].append((group.age, group.count)) }
+        // So is every run a drain cut short: without them the history of a kind whose long runs are
+        // usually cut would hold only its short ones.
+        for (kind, seconds) in cut {
+            censored[kind, default: []].append(contentsOf: seconds.map { (seconds: $0, count: 1) })
+        }
         var distributions: [String: DurationDistribution] = [:]
         for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
             let prior =

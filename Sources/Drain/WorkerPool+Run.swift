@@ -22,9 +22,11 @@ extension WorkerPool {
             state.queued = counts.queued
             state.shared = shared
             if shared { state.journalReachable = true }
-            for (kind, durations) in history {
+            for (kind, runs) in history {
                 // Oldest first, so the newest are the ones the ring keeps.
-                for seconds in durations.reversed() { state.stats[kind, default: DurationSamples()].add(seconds) }
+                for run in runs.reversed() {
+                    state.stats[kind, default: DurationSamples()].add(run.seconds, censored: run.censored)
+                }
             }
             state.loaded = true
             state.recovered = recovered
@@ -184,9 +186,9 @@ extension WorkerPool {
     /// What earlier processes on this journal observed, so predictions do not start from nothing.
     ///
     /// Predictions can do without it: a journal that cannot say is logged and the pool starts anyway.
-    private func readHistory() async -> [String: [Double]] {
+    private func readHistory() async -> [String: [RunDuration]] {
         do {
-            return try await journal.recentDurations(limit: DurationSamples.defaultCapacity)
+            return try await journal.recentRuns(limit: DurationSamples.defaultCapacity)
         } catch {
             logger.warning(
                 "cannot read job durations from the journal; predictions start from the priors",
@@ -247,6 +249,8 @@ extension WorkerPool {
                 state.cancelled += 1
                 state.requeued += 1
                 state.queued += 1
+                // Cut short: it would have run at least this long, which the kind's curve must know.
+                state.stats[job.kind, default: DurationSamples()].add(ran.seconds, censored: true)
                 state.reportJobs.append(
                     .init(id: job.id, kind: job.kind, ranSeconds: ran.seconds, fate: "cancelled", requeued: true)
                 )
@@ -295,6 +299,7 @@ extension WorkerPool {
                 state.requeued += 1
                 state.queued += 1
                 state.settledSinceDrainStart += 1
+                state.stats[entry.job.kind, default: DurationSamples()].add(ran.seconds, censored: true)
                 state.reportJobs.append(
                     .init(
                         id: entry.job.id, kind: entry.job.kind, ranSeconds: ran.seconds, fate: "abandoned",

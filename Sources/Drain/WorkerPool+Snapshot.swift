@@ -13,7 +13,7 @@ extension WorkerPool {
         let raw = state.withLock { state in Raw(state, oldest: configuration.snapshotJobLimit) }
         let secondsLeft = raw.deadline.map { ($0 - now).seconds }
         let input = SnapshotPredictions(
-            samples: raw.stats.mapValues(\.values), declared: raw.declared,
+            samples: raw.stats.mapValues(\.values), cut: raw.stats.mapValues(\.censoredValues), declared: raw.declared,
             listed: raw.oldest.map {
                 .init(kind: $0.job.kind, age: (now - $0.started).seconds, bucket: InFlightIndex.bucket($0.started))
             },

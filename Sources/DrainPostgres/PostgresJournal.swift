@@ -161,10 +161,14 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         }
         // Only rows still running under this worker: a job rescued after this worker lost its lease runs
         // elsewhere now, and this outcome must not overwrite that run's. Jobs given back wake the others.
+        // A run cut short (requeued) leaves how long it lasted in cut_runs: `prev` is the row as it was
+        // before this statement, since the update clears its start.
         let query: PostgresQuery = """
             WITH o AS (
                 SELECT * FROM unnest(\(ids)::bigint[], \(results)::text[], \(messages)::text[])
                     AS o(id, result, message)
+            ), prev AS (
+                SELECT id, started_at FROM \(unescaped: schema.jobs) WHERE id = ANY(\(ids)::bigint[])
             ), u AS (
                 UPDATE \(unescaped: schema.jobs) AS j SET
                     state = CASE WHEN o.result IN ('done', 'failed') THEN o.result ELSE 'queued' END,
@@ -173,8 +177,13 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
                     worker_id = CASE WHEN o.result IN ('done', 'failed') THEN j.worker_id END,
                     last_error = CASE WHEN o.result = 'failed' THEN o.message ELSE j.last_error END,
                     attempts = CASE WHEN o.result = 'released' THEN j.attempts - 1 ELSE j.attempts END
-                FROM o WHERE j.id = o.id AND j.state = 'running' AND j.worker_id = \(workerID)
-                RETURNING o.result
+                FROM o, prev WHERE j.id = o.id AND prev.id = o.id AND j.state = 'running'
+                    AND j.worker_id = \(workerID)
+                RETURNING o.result, j.kind,
+                    greatest(0, extract(epoch FROM clock_timestamp() - prev.started_at))::float8 AS seconds
+            ), c AS (
+                INSERT INTO \(unescaped: schema.cutRuns) (kind, seconds)
+                SELECT kind, seconds FROM u WHERE result = 'requeued' AND seconds IS NOT NULL
             )
             SELECT count(*)::bigint,
                 (SELECT pg_notify(\(schema.channel), 'handoff') FROM u
@@ -230,7 +239,45 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         return durations
     }
 
-    /// How many of the newest jobs ``recentDurations(limit:)`` looks at, as the SQLite journal does.
+    /// The fleet's most recent finished runs and runs cut short of each kind, newest first: the finished
+    /// rows ``recentDurations(limit:)`` reads, merged by time with the `cut_runs` table's (censored), each
+    /// table read over its newest ``historyWindow`` rows.
+    public func recentRuns(limit: Int) async throws -> [String: [RunDuration]] {
+        guard limit > 0 else { return [:] }
+        let window = Self.historyWindow
+        let query: PostgresQuery = """
+            SELECT kind, seconds, censored FROM (
+                SELECT kind, seconds, censored,
+                    row_number() OVER (PARTITION BY kind ORDER BY at DESC, censored) AS n
+                FROM (
+                    SELECT kind, finished_at AS at,
+                        extract(epoch FROM finished_at - started_at)::float8 AS seconds, false AS censored
+                    FROM \(unescaped: schema.jobs)
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM \(unescaped: schema.jobs)) - \(window)
+                      AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                    UNION ALL
+                    SELECT kind, cut_at AS at, seconds, true AS censored FROM \(unescaped: schema.cutRuns)
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM \(unescaped: schema.cutRuns)) - \(window)
+                ) runs
+                WHERE seconds >= 0
+            ) recent
+            WHERE n <= \(limit)
+            ORDER BY kind, n
+            """
+        var runs: [String: [RunDuration]] = [:]
+        for (kind, seconds, censored) in try await rows(
+            query, "cannot read job durations from the PostgreSQL journal",
+            {
+                try $0.decode((String, Double, Bool).self)
+            })
+        {
+            runs[kind, default: []].append(RunDuration(seconds: seconds, censored: censored))
+        }
+        return runs
+    }
+
+    /// How many of the newest jobs (and of the newest cut runs) the history looks at, as the SQLite
+    /// journal does.
     static let historyWindow = 20_000
 
     /// The pool has stopped: the workers row says so, and peers rescue at once whatever outcome this

@@ -14,6 +14,7 @@ package struct PostgresSchema: Sendable {
 
     var jobs: String { "\"\(name)\".jobs" }
     var workers: String { "\"\(name)\".workers" }
+    var cutRuns: String { "\"\(name)\".cut_runs" }
     var versionTable: String { "\"\(name)\".schema_version" }
     /// The LISTEN/NOTIFY channel: appends, hand-offs and rescues.
     var channel: String { "\(name)_jobs" }
@@ -75,6 +76,18 @@ package struct PostgresSchema: Sendable {
             [
                 "ALTER TABLE \(jobs) ADD COLUMN rescues integer NOT NULL DEFAULT 0",
                 "ALTER TABLE \(workers) ADD COLUMN dead_at timestamptz",
+            ],
+            // v3: runs cut short by a drain or a cancellation, which predictions count as lasting at least
+            // that long; apart from the jobs, because a cut job is queued and run again.
+            [
+                """
+                CREATE TABLE \(cutRuns) (
+                    id bigserial PRIMARY KEY,
+                    kind text NOT NULL,
+                    seconds float8 NOT NULL,
+                    cut_at timestamptz NOT NULL DEFAULT clock_timestamp()
+                )
+                """
             ],
         ]
     }

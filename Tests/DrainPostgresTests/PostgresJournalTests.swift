@@ -84,6 +84,36 @@ struct PostgresJournalTests {
         #expect(durations["b"]?.map { $0.rounded() } == [5])
     }
 
+    @Test("runs cut short are kept as censored runs, and a worker started later reads them with the finished")
+    func cutRunsCensored() async throws {
+        let fleet = try await Fleet()
+        let first = try fleet.journal(name: "first")
+        let service = Task { try await first.run() }
+        defer { service.cancel() }
+        _ = try await first.recover()
+        let ids = try await first.append((0..<4).map { _ in NewJob(kind: "export", payload: Data()) })
+        _ = try await first.claim(limit: 4)
+        try await first.settle([JobOutcome(id: ids[0], result: .done)])
+        try await Task.sleep(for: .milliseconds(300))
+        // A forced drain: two runs cut after at least 300 ms, one never started (released: no run at all).
+        try await first.settle([
+            JobOutcome(id: ids[1], result: .requeued), JobOutcome(id: ids[2], result: .requeued),
+            JobOutcome(id: ids[3], result: .released),
+        ])
+        #expect(try await fleet.value("SELECT count(*) FROM $s.cut_runs WHERE kind = 'export'") == "2")
+        #expect(try await fleet.count("state = 'queued'") == 3, "the cut jobs are queued again")
+
+        let later = try fleet.journal(name: "later")
+        let laterService = Task { try await later.run() }
+        defer { laterService.cancel() }
+        _ = try await later.recover()
+        let runs = try #require(try await later.recentRuns(limit: 10)["export"])
+        #expect(runs.map(\.censored) == [true, true, false], "newest first: the cuts came after the finished run")
+        for run in runs where run.censored { #expect(run.seconds >= 0.29 && run.seconds < 30, "\(run.seconds)") }
+        #expect(try await later.recentRuns(limit: 1)["export"]?.count == 1)
+        #expect(try await later.recentDurations(limit: 10)["export"]?.count == 1, "finished runs only, as before")
+    }
+
     @Test("two fleets in one database, in two schemas, do not see each other's jobs")
     func twoFleets() async throws {
         let red = try await Fleet()
@@ -134,7 +164,7 @@ struct PostgresJournalTests {
         _ = try await journal.recover()
         #expect(
             try await fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version")
-                == "1,2")
+                == "1,2,3")
         let jobs = try await journal.claim(limit: 5)
         #expect(jobs.map(\.payload) == [Data([1])], "the job written under v1 is still there")
         #expect(try await fleet.value("SELECT rescues FROM $s.jobs") == "0")
@@ -150,7 +180,7 @@ struct PostgresJournalTests {
         }
         #expect(
             try await fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version")
-                == "1,2")
+                == "1,2,3")
     }
 
     @Test("a schema newer than this build is refused with a clear error")
@@ -161,6 +191,6 @@ struct PostgresJournalTests {
         try await fleet.value("INSERT INTO $s.schema_version VALUES (99)")
         let error = await #expect(throws: DrainError.self) { try await fleet.journal().migrate() }
         #expect(error?.code == .journal)
-        #expect(error?.cause?.contains("version 99, newer than this build's 2") == true, "\(String(describing: error))")
+        #expect(error?.cause?.contains("version 99, newer than this build's 3") == true, "\(String(describing: error))")
     }
 }
