@@ -1,3 +1,4 @@
+import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing
@@ -8,21 +9,23 @@ import Testing
 /// machine without it gets a message naming the package instead of a crash.
 @Suite("libpq loaded on demand", .timeLimit(.minutes(1)))
 struct LibpqLoadingTests {
-    /// Runs `script` under /bin/sh with `arguments` as $1…; stdout and stderr together.
-    func shell(_ script: String, _ arguments: [String]) throws -> (code: Int32, out: String) {
+    /// Runs `script` under /bin/sh with `arguments` as $1…; stdout and stderr together (-1: no exit).
+    ///
+    /// Spawned with `posix_spawn` and awaited without blocking, like the fleet CLI tests: a blocking wait
+    /// holds one of the cooperative pool's two threads and stalls every other test of the run.
+    func shell(_ script: String, _ arguments: [String]) async throws -> (code: Int32, out: String) {
         let output = "/tmp/libpq-load-\(UUID().uuidString.prefix(8)).out"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec >\(output) 2>&1; " + script, "sh"] + arguments
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+        let child = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", script, "sh"] + arguments,
+            environment: ProcessInfo.processInfo.environment, outputPath: output)
+        let code = await child.wait(upTo: .seconds(30)) ?? -1
+        return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     @Test("the built drainctl does not link libpq: ldd lists libc and none of libpq")
-    func notLinked() throws {
-        let result = try shell("ldd \"$1\"", [Binaries.drainctl.path])
+    func notLinked() async throws {
+        let result = try await shell("ldd \"$1\"", [Binaries.drainctl.path])
         #expect(result.code == 0, "\(result.out)")
         #expect(result.out.contains("libc.so.6"), "\(result.out)")
         #expect(!result.out.contains("libpq"), "\(result.out)")
@@ -39,7 +42,7 @@ struct LibpqLoadingTests {
     }
 
     @Test("with libpq.so.5 unloadable, status --postgres prints the libpq5 message and exits 2")
-    func commandWithoutLibpq() throws {
+    func commandWithoutLibpq() async throws {
         // A private mount namespace in which libpq.so.5 is /dev/null ("file too short" to the loader): the
         // machine's libpq stays as it is for everyone else.
         let script = """
@@ -48,7 +51,7 @@ struct LibpqLoadingTests {
             exec unshare --mount sh -c 'mount --bind /dev/null "$0" && exec "$1" status --postgres "$2"' \
                 "$lib" "$1" "$2"
             """
-        let result = try shell(script, [Binaries.drainctl.path, "postgres://127.0.0.1:1/nothing"])
+        let result = try await shell(script, [Binaries.drainctl.path, "postgres://127.0.0.1:1/nothing"])
         #expect(result.code == 2, "\(result.out)")
         #expect(result.out.contains("cannot load libpq.so.5"), "\(result.out)")
         #expect(result.out.contains("install Debian's libpq5 package"), "\(result.out)")

@@ -94,24 +94,18 @@ extension DashboardState {
     }
 
     private mutating func graceKey(_ key: Key, text: String, at now: ContinuousClock.Instant) -> [DashboardCommand] {
-        switch key {
-        case .character(let c) where c.isASCII && (c.isNumber || c == "."):
-            let base = graceOffered ? "" : text
-            graceOffered = false
-            if base.count < 7 { mode = .askGrace(base + String(c)) }
-        case .backspace:
-            graceOffered = false
-            mode = .askGrace(String(text.dropLast()))
-        case .escape:
+        let step = GracePromptKey(key, text: text, replacing: graceOffered)
+        // The offered grace is replaced by the first digit typed, and kept once edited.
+        if case .edit = step { graceOffered = false }
+        switch step {
+        case .edit(let text): mode = .askGrace(text)
+        case .cancel:
             mode = .normal
             show("shutdown cancelled", .info, at: now)
-        case .enter:
-            switch GraceEntry(text) {
-            case .serviceDefault: mode = .confirm(grace: nil)
-            case .seconds(let grace): mode = .confirm(grace: grace)
-            case .invalid: show(GraceEntry.invalidMessage, .danger, at: now)
-            }
-        default: break
+        case .submit(.serviceDefault): mode = .confirm(grace: nil)
+        case .submit(.seconds(let grace)): mode = .confirm(grace: grace)
+        case .submit(.invalid): show(GraceEntry.invalidMessage, .danger, at: now)
+        case .ignore: break
         }
         return []
     }

@@ -56,21 +56,15 @@ extension OverviewState {
     }
 
     private mutating func graceKey(_ key: Key, text: String, at now: ContinuousClock.Instant) -> [OverviewCommand] {
-        switch key {
-        case .character(let c) where c.isASCII && (c.isNumber || c == "."):
-            if text.count < 7 { mode = .askGrace(text + String(c)) }
-        case .backspace:
-            mode = .askGrace(String(text.dropLast()))
-        case .escape:
+        switch GracePromptKey(key, text: text) {
+        case .edit(let text): mode = .askGrace(text)
+        case .cancel:
             mode = .normal
             show("shutdown cancelled", .info, at: now)
-        case .enter:
-            switch GraceEntry(text) {
-            case .serviceDefault: mode = .confirm(grace: nil)
-            case .seconds(let grace): mode = .confirm(grace: grace)
-            case .invalid: show(GraceEntry.invalidMessage, .danger, at: now)
-            }
-        default: break
+        case .submit(.serviceDefault): mode = .confirm(grace: nil)
+        case .submit(.seconds(let grace)): mode = .confirm(grace: grace)
+        case .submit(.invalid): show(GraceEntry.invalidMessage, .danger, at: now)
+        case .ignore: break
         }
         return []
     }
