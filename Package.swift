@@ -173,7 +173,7 @@ let package = Package(
             ]
         ),
         // Finds the built binaries for the tests that run them.
-        .target(name: "DrainTestSupport", dependencies: ["DrainPostgres"], path: "Tests/Support"),
+        .target(name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn"], path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
             dependencies: [
@@ -194,6 +194,7 @@ let package = Package(
             dependencies: [
                 "DrainPostgres",
                 "Drain",
+                "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

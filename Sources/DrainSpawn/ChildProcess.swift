@@ -15,15 +15,17 @@ public final class ChildProcess: Sendable {
     private let status = Mutex<Int32?>(nil)
 
     /// Starts `executable` with stdin from /dev/null and stdout and stderr appended to `outputPath`.
-    /// - Parameter inherit: A descriptor the child gets as descriptor 3 (see ``DemoService``'s parent pipe).
+    /// - Parameters:
+    ///   - errorPath: A file of its own for stderr; nil appends stderr to `outputPath` too.
+    ///   - inherit: A descriptor the child gets as descriptor 3 (see ``DemoService``'s parent pipe).
     /// - Throws: ``SpawnError`` `spawnFailed` with the system's reason.
     public init(
         executable: String, arguments: [String], environment: [String: String], outputPath: String,
-        inherit: Int32? = nil
+        errorPath: String? = nil, inherit: Int32? = nil
     ) throws(SpawnError) {
         switch ChildSpawn.spawn(
             executable: executable, arguments: arguments, environment: environment, outputPath: outputPath,
-            newProcessGroup: true,
+            errorPath: errorPath, newProcessGroup: true,
             defaultSignals: [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH, SIGTSTP, SIGCHLD], inherit: inherit
         ) {
         case .success(let pid): self.pid = pid

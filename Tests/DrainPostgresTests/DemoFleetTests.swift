@@ -1,5 +1,6 @@
 import Drain
 import DrainPostgres
+import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing
@@ -57,12 +58,11 @@ struct DemoFleetTests {
     func chaosSmoke() async throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-chaos-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        let chaos = try Child(
-            Binaries.chaos.path,
-            ["fleet", "--iterations", "1", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
-            environment: ProcessInfo.processInfo.environment, output: output.path)
-        let deadline = ContinuousClock.now + .seconds(50)
-        while chaos.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let chaos = try ChildProcess(
+            executable: Binaries.chaos.path,
+            arguments: ["fleet", "--iterations", "1", "--seed", "7", "--quiet", "--demo", Binaries.demo.path],
+            environment: ProcessInfo.processInfo.environment, outputPath: output.path)
+        _ = await chaos.wait(upTo: .seconds(50))
         // SIGINT: the harness kills its drain-demos and stops its PostgreSQL before exiting.
         chaos.signal(SIGINT)
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""

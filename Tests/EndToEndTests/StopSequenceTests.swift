@@ -78,7 +78,7 @@ struct StopSequenceTests {
         try await waitUntil("drain-demo's HTTP port") {
             let text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
             port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-            if simulate.process.isRunning == false {
+            if simulate.isRunning == false {
                 Issue.record("simulate exited early: \(simulate.stdout)\(simulate.stderr)")
                 throw CancellationError()
             }

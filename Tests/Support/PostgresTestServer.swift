@@ -1,3 +1,4 @@
+import DrainSpawn
 import Foundation
 import Synchronization
 
@@ -204,30 +205,20 @@ public final class PostgresTestServer: Sendable {
 
     /// Starts a child with its output in `outputPath`; `ownGroup` keeps it out of this process's group,
     /// so that it outlives a kill of the test run.
+    ///
+    /// Through ``ChildSpawn``, which closes every descriptor but the three standard ones in the child: the
+    /// server lives for the whole run, and any descriptor of the test process it kept would stay open as
+    /// long (see ``ChildSpawn``).
     private static func spawn(_ tool: String, _ arguments: [String], outputPath: String, ownGroup: Bool) throws
         -> pid_t
     {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        if ownGroup {
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-            posix_spawnattr_setpgroup(&attributes, 0)
+        let spawned = ChildSpawn.spawn(
+            executable: tool, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+            outputPath: outputPath, newProcessGroup: ownGroup, defaultSignals: [])
+        switch spawned {
+        case .success(let pid): return pid
+        case .failure(let error): throw Failure(description: "cannot start \(tool): \(error.description)")
         }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
-        guard spawned == 0 else {
-            throw Failure(description: "cannot start \(tool): \(String(cString: strerror(spawned)))")
-        }
-        return pid
     }
 
     private static func findBinaries() throws -> String {

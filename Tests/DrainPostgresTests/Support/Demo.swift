@@ -1,3 +1,4 @@
+import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing
@@ -8,7 +9,7 @@ import Testing
 
 /// A `drain-demo` on a PostgreSQL journal, its output and record in a directory of its own.
 final class Demo {
-    let child: Child
+    let child: ChildProcess
     let directory: URL
     let name: String
 
@@ -17,12 +18,12 @@ final class Demo {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("drain-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let record = directory.appendingPathComponent("record")
-        child = try Child(
-            Binaries.demo.path,
-            ["--name", name, "--run-dir", directory.path, "--record", record.path]
+        child = try ChildProcess(
+            executable: Binaries.demo.path,
+            arguments: ["--name", name, "--run-dir", directory.path, "--record", record.path]
                 + (url.isEmpty ? [] : ["--postgres", url]) + arguments,
             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
-            output: directory.appendingPathComponent("output").path)
+            outputPath: directory.appendingPathComponent("output").path)
     }
 
     var record: URL { directory.appendingPathComponent("record") }
@@ -35,23 +36,14 @@ final class Demo {
 
     /// Waits for the exit; returns the exit code, or 128 + the signal.
     func wait(timeout: Duration = .seconds(30)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while child.isRunning {
-            if ContinuousClock.now > deadline {
-                child.signal(SIGKILL)
-                Issue.record("drain-demo \(name) did not exit in time:\n\(output)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return child.exitCode ?? -1
+        if let code = await child.wait(upTo: timeout) { return code }
+        child.signal(SIGKILL)
+        Issue.record("drain-demo \(name) did not exit in time:\n\(output)")
+        throw CancellationError()
     }
 
     deinit {
-        if child.isRunning {
-            child.signal(SIGKILL)
-            _ = child.isRunning
-        }
+        // ChildProcess's own deinit kills and reaps a child that still runs.
         try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -1,3 +1,4 @@
+import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing
@@ -7,51 +8,38 @@ import Testing
 #endif
 
 /// A child process with its output in files (a pipe nobody drains could block it).
+///
+/// Started with ``ChildProcess`` and reaped by its pid, not with Foundation's `Process`: that one learns of
+/// an exit from EOF on a socket pair, which never comes while any other child holds a copy of its end.
 final class Spawned {
-    let process = Process()
+    let child: ChildProcess
+    let name: String
     let stdoutURL: URL
     let stderrURL: URL
 
     init(_ executable: URL, _ arguments: [String], environment: [String: String], in sandbox: Sandbox) throws {
         let tag = UUID().uuidString.prefix(6)
-        stdoutURL = sandbox.root.appendingPathComponent("\(executable.lastPathComponent)-\(tag).out")
-        stderrURL = sandbox.root.appendingPathComponent("\(executable.lastPathComponent)-\(tag).err")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        name = executable.lastPathComponent
+        stdoutURL = sandbox.root.appendingPathComponent("\(name)-\(tag).out")
+        stderrURL = sandbox.root.appendingPathComponent("\(name)-\(tag).err")
+        child = try ChildProcess(
+            executable: executable.path, arguments: arguments, environment: environment,
+            outputPath: stdoutURL.path, errorPath: stderrURL.path)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
+    var isRunning: Bool { child.exitCode == nil }
     var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func signal(_ signal: Int32) { child.signal(signal) }
 
     /// Waits for the exit and returns the exit code (128 + signal when killed by one).
     func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                Issue.record(
-                    "process \(process.executableURL?.lastPathComponent ?? "?") did not exit in time; stderr:\n\(stderr)"
-                )
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if let code = await child.wait(upTo: timeout) { return code }
+        child.signal(SIGTERM)
+        Issue.record("process \(name) did not exit in time; stderr:\n\(stderr)")
+        throw CancellationError()
     }
 }
 
@@ -75,7 +63,7 @@ func startDemo(_ arguments: [String], in sandbox: Sandbox, name: String = "demo"
     let socket = "\(sandbox.runDir)/\(name).\(demo.pid).sock"
     let deadline = ContinuousClock.now + .seconds(20)
     while !FileManager.default.fileExists(atPath: socket) {
-        if !demo.process.isRunning {
+        if !demo.isRunning {
             Issue.record("drain-demo exited early: \(demo.stderr)")
             throw CancellationError()
         }
