@@ -103,6 +103,9 @@ public struct JournalUpdate: Sendable, Hashable {
 }
 
 /// A small summary of a pool, which a shared journal keeps in its workers table for the fleet view.
+///
+/// While draining it carries what the pool's own screen shows of the drain: the grace, the progress, and
+/// the prediction (the ETA's p50 and p90, the expected misses), so a fleet row reads like a host row.
 public struct WorkerStatus: Sendable, Hashable {
     public var phase: DrainPhase
     public var inFlight: Int
@@ -110,12 +113,30 @@ public struct WorkerStatus: Sendable, Hashable {
     public var deadline: Date?
     /// Jobs and operations finished (or given up) since the drain started.
     public var drainedSinceStart: Int?
+    /// The grace the drain was given, once draining: the countdown bar's full length.
+    public var graceSeconds: Double?
+    /// Jobs and operations in flight when the drain started: what `drainedSinceStart` counts towards.
+    public var inFlightAtDrainStart: Int?
+    /// When the last job in flight should end, from now: p50 and p90; nil p90 means "past the deadline".
+    public var etaP50Seconds: Double?
+    public var etaP90Seconds: Double?
+    /// The jobs in flight expected to miss the deadline (the sum of their probabilities).
+    public var expectedMisses: Double?
 
-    public init(phase: DrainPhase, inFlight: Int, deadline: Date? = nil, drainedSinceStart: Int? = nil) {
+    public init(
+        phase: DrainPhase, inFlight: Int, deadline: Date? = nil, drainedSinceStart: Int? = nil,
+        graceSeconds: Double? = nil, inFlightAtDrainStart: Int? = nil, etaP50Seconds: Double? = nil,
+        etaP90Seconds: Double? = nil, expectedMisses: Double? = nil
+    ) {
         self.phase = phase
         self.inFlight = inFlight
         self.deadline = deadline
         self.drainedSinceStart = drainedSinceStart
+        self.graceSeconds = graceSeconds
+        self.inFlightAtDrainStart = inFlightAtDrainStart
+        self.etaP50Seconds = etaP50Seconds
+        self.etaP90Seconds = etaP90Seconds
+        self.expectedMisses = expectedMisses
     }
 }
 

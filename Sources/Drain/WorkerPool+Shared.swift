@@ -1,17 +1,18 @@
 import Foundation
 
 extension WorkerPool {
-    /// What the journal's workers table shows for this pool.
+    /// What the journal's workers table shows for this pool: the snapshot's drain and its prediction.
+    ///
+    /// From ``snapshot()`` rather than the lock alone, so the fleet view and `drainctl top` on this
+    /// process show one prediction. Once a second, on the heartbeat's task: its cost does not grow with
+    /// the jobs in flight.
     func workerStatus() -> WorkerStatus {
-        let now = clock.now
-        let wallNow = Date()
-        return state.withLock { state in
-            WorkerStatus(
-                phase: state.phase, inFlight: state.inFlightTotal,
-                deadline: state.deadline.map { wallNow.addingTimeInterval(($0 - now).seconds) },
-                drainedSinceStart: state.drainStarted == nil ? nil : state.settledSinceDrainStart
-            )
-        }
+        let snapshot = snapshot()
+        return WorkerStatus(
+            phase: snapshot.phase, inFlight: snapshot.inFlight, deadline: snapshot.deadline,
+            drainedSinceStart: snapshot.drainedSinceStart, graceSeconds: snapshot.graceSeconds,
+            inFlightAtDrainStart: snapshot.inFlightAtDrainStart, etaP50Seconds: snapshot.etaP50Seconds,
+            etaP90Seconds: snapshot.etaP90Seconds, expectedMisses: snapshot.expectedMisses)
     }
 
     /// Takes in a shared journal's news: the fleet's queue, a wake-up, rescued jobs, reachability.

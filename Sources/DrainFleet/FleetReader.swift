@@ -51,11 +51,21 @@ public final class FleetReader {
                 inFlight: row[5].flatMap { Int($0) } ?? 0, drained: row[6].flatMap { Int($0) },
                 secondsLeft: row[7].flatMap { Double($0) }, silence: row[8].flatMap { Double($0) } ?? 0,
                 lease: (row[9].flatMap { Double($0) } ?? 0) / 1000, deadFor: row[10].flatMap { Double($0) },
-                uptime: row[11].flatMap { Double($0) } ?? 0, running: perWorker[id] ?? 0)
+                uptime: row[11].flatMap { Double($0) } ?? 0, running: perWorker[id] ?? 0, drain: Self.drain(row))
         }
         var queued = 0
         if let cell = results[2].first?.first, let text = cell { queued = Int(text) ?? 0 }
         return FleetSnapshot(workers: workers, queued: queued, running: running)
+    }
+
+    /// Columns 12 to 16 of a worker's row: its drain, nil when it wrote none (running, or an older build).
+    static func drain(_ row: [String?]) -> FleetWorker.Drain? {
+        guard row.count > 16 else { return nil }
+        let drain = FleetWorker.Drain(
+            graceSeconds: row[12].flatMap { Double($0) }, total: row[13].flatMap { Int($0) },
+            etaP50Seconds: row[14].flatMap { Double($0) }, etaP90Seconds: row[15].flatMap { Double($0) },
+            expectedMisses: row[16].flatMap { Double($0) })
+        return drain == FleetWorker.Drain() ? nil : drain
     }
 
     /// The three statements of one ``read()``: the workers, the running jobs, the shared queue's count.
@@ -69,7 +79,8 @@ public final class FleetReader {
                 extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8,
                 w.lease_ms,
                 extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
-                extract(epoch FROM clock_timestamp() - w.started_at)::float8
+                extract(epoch FROM clock_timestamp() - w.started_at)::float8,
+                w.grace_seconds, w.drain_total, w.eta_p50_seconds, w.eta_p90_seconds, w.expected_misses
             FROM \(schema).workers w
             WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => \(forgetAfter))
             ORDER BY w.host, w.name, w.pid;

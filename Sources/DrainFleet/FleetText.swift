@@ -18,7 +18,14 @@ public enum FleetText {
         case .alive:
             guard let left = worker.secondsLeft else { return "" }
             var text = "\(DurationFormat.seconds(max(0, left))) left"
-            if let drained = worker.drained { text += ", \(drained) drained" }
+            if let grace = worker.drain?.graceSeconds { text += " of \(DurationFormat.short(grace))" }
+            if let drained = worker.drained {
+                text += ", \(drained)\(worker.drain?.total.map { "/\($0)" } ?? "") drained"
+            }
+            if let eta = eta(worker) { text += ", ETA " + eta }
+            if let misses = worker.drain?.expectedMisses {
+                text += ", \(DurationFormat.fixed(misses, places: 1)) expected to miss"
+            }
             return text
         case .stopped: return ""
         case .lost(let rescueIn):
@@ -30,6 +37,15 @@ public enum FleetText {
             let since = worker.deadFor.map { " \(DurationFormat.seconds($0)) ago" } ?? ""
             return worker.running == 0 ? "its jobs were rescued\(since)" : "\(worker.running) still held"
         }
+    }
+
+    /// `2.1–4.8s`, `2.1s–past`: a draining worker's ETA, moved on by its silence and `elapsed` seconds
+    /// since the read; nil when it wrote no prediction.
+    public static func eta(_ worker: FleetWorker, elapsed: Double = 0) -> String? {
+        guard let drain = worker.drain, drain.expectedMisses != nil || drain.etaP50Seconds != nil else { return nil }
+        let moved = worker.silence + elapsed
+        return DurationFormat.eta(
+            drain.etaP50Seconds.map { max(0, $0 - moved) }, drain.etaP90Seconds.map { max(0, $0 - moved) })
     }
 
     /// `web-3 requeued 12 → taken by web-1 (7), web-2 (5)`, with `3 still queued` when some are not.

@@ -26,11 +26,38 @@ public struct FleetWorker: Sendable, Hashable {
     public var uptime: Double
     /// Jobs the `jobs` table shows running under it: for a dead worker, the ones waiting for rescue.
     public var running: Int
+    /// Its drain, as its own screen shows it, at its last heartbeat (nil while running, and from workers
+    /// of a build before schema v4).
+    public var drain: Drain?
+
+    /// A draining worker's grace, progress and prediction.
+    public struct Drain: Sendable, Hashable {
+        /// The grace it was given: the countdown bar's full length.
+        public var graceSeconds: Double?
+        /// In flight when the drain started: what ``FleetWorker/drained`` counts towards.
+        public var total: Int?
+        /// When its last job should end, counted from its last heartbeat; nil p90: past the deadline.
+        public var etaP50Seconds: Double?
+        public var etaP90Seconds: Double?
+        /// Jobs expected to miss its deadline.
+        public var expectedMisses: Double?
+
+        public init(
+            graceSeconds: Double? = nil, total: Int? = nil, etaP50Seconds: Double? = nil,
+            etaP90Seconds: Double? = nil, expectedMisses: Double? = nil
+        ) {
+            self.graceSeconds = graceSeconds
+            self.total = total
+            self.etaP50Seconds = etaP50Seconds
+            self.etaP90Seconds = etaP90Seconds
+            self.expectedMisses = expectedMisses
+        }
+    }
 
     public init(
         id: String, name: String, host: String, pid: Int32, phase: DrainPhase?, inFlight: Int, drained: Int? = nil,
         secondsLeft: Double? = nil, silence: Double, lease: Double, deadFor: Double? = nil, uptime: Double = 0,
-        running: Int = 0
+        running: Int = 0, drain: Drain? = nil
     ) {
         self.id = id
         self.name = name
@@ -45,6 +72,7 @@ public struct FleetWorker: Sendable, Hashable {
         self.deadFor = deadFor
         self.uptime = uptime
         self.running = running
+        self.drain = drain
     }
 
     /// Where the worker stands, from its heartbeat and its lease.

@@ -86,13 +86,19 @@ extension PostgresJournal {
             + Int(configuration.lease.components.attoseconds / 1_000_000_000_000_000)
         let query: PostgresQuery = """
             INSERT INTO \(unescaped: schema.workers) AS w
-                (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained)
+                (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained,
+                 grace_seconds, drain_total, eta_p50_seconds, eta_p90_seconds, expected_misses)
             VALUES (\(workerID), \(configuration.workerName), \(host), \(pid), \(leaseMilliseconds), \(phase),
-                \(status.inFlight), \(status.deadline), \(status.drainedSinceStart))
+                \(status.inFlight), \(status.deadline), \(status.drainedSinceStart),
+                \(status.graceSeconds), \(status.inFlightAtDrainStart), \(status.etaP50Seconds),
+                \(status.etaP90Seconds), \(status.expectedMisses))
             ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(),
                 -- Phases only move forward: a beat that left before the final one may commit after it.
                 phase = CASE WHEN w.phase = 'stopped' THEN w.phase ELSE excluded.phase END,
                 in_flight = excluded.in_flight, deadline = excluded.deadline, drained = excluded.drained,
+                grace_seconds = excluded.grace_seconds, drain_total = excluded.drain_total,
+                eta_p50_seconds = excluded.eta_p50_seconds, eta_p90_seconds = excluded.eta_p90_seconds,
+                expected_misses = excluded.expected_misses,
                 dead_at = NULL
             RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued')
             """

@@ -89,6 +89,18 @@ package struct PostgresSchema: Sendable {
                 )
                 """
             ],
+            // v4: the drain a worker shows on its own screen, for the fleet view's rows: the grace (the
+            // countdown's full length), the progress's total, and the prediction.
+            [
+                """
+                ALTER TABLE \(workers)
+                    ADD COLUMN grace_seconds float8,
+                    ADD COLUMN drain_total integer,
+                    ADD COLUMN eta_p50_seconds float8,
+                    ADD COLUMN eta_p90_seconds float8,
+                    ADD COLUMN expected_misses float8
+                """
+            ],
         ]
     }
 }

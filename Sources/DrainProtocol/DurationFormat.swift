@@ -44,6 +44,21 @@ package enum DurationFormat {
         return text
     }
 
+    /// An ETA's p50 and p90, the same on every screen and in the CLI: `2.1–4.8s`, `58.0s–1m05s`, `2.1s`
+    /// when both ends print alike, `2.1s–past` when the p90 lies past the deadline, `past` when the p50
+    /// does too.
+    /// - Parameter past: What an end past the deadline reads as.
+    package static func eta(_ p50: Double?, _ p90: Double?, past: String = "past") -> String {
+        guard let p50 else { return past }
+        let low = seconds(p50)
+        guard let p90 else { return low + "–" + past }
+        let high = seconds(p90)
+        guard low != high else { return low }
+        // One unit for two plain seconds; `58.0s–1m05s` keeps both.
+        let plain = !low.contains("m") && !high.contains("m")
+        return (plain ? String(low.dropLast()) : low) + "–" + high
+    }
+
     /// `07`: two digits, zero-padded.
     package static func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

@@ -24,6 +24,11 @@ enum FleetCommands {
         var heartbeatSecondsAgo: Double
         var leaseSeconds: Double
         var rescueInSeconds: Double?
+        var graceSeconds: Double?
+        var drainTotal: Int?
+        var etaP50Seconds: Double?
+        var etaP90Seconds: Double?
+        var expectedMisses: Double?
 
         init(_ worker: FleetWorker) {
             id = worker.id
@@ -39,6 +44,12 @@ enum FleetCommands {
             heartbeatSecondsAgo = worker.silence
             leaseSeconds = worker.lease
             if case .lost(let rescueIn) = worker.health { rescueInSeconds = rescueIn }
+            graceSeconds = worker.drain?.graceSeconds
+            drainTotal = worker.drain?.total
+            // From now, like `seconds_left`: the worker wrote them at its last heartbeat.
+            etaP50Seconds = worker.drain?.etaP50Seconds.map { max(0, $0 - worker.silence) }
+            etaP90Seconds = worker.drain?.etaP90Seconds.map { max(0, $0 - worker.silence) }
+            expectedMisses = worker.drain?.expectedMisses
         }
 
         private enum CodingKeys: String, CodingKey {
@@ -48,6 +59,11 @@ enum FleetCommands {
             case heartbeatSecondsAgo = "heartbeat_seconds_ago"
             case leaseSeconds = "lease_seconds"
             case rescueInSeconds = "rescue_in_seconds"
+            case graceSeconds = "grace_seconds"
+            case drainTotal = "drain_total"
+            case etaP50Seconds = "eta_p50_seconds"
+            case etaP90Seconds = "eta_p90_seconds"
+            case expectedMisses = "expected_misses"
         }
     }
 

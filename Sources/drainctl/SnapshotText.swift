@@ -27,7 +27,7 @@ enum SnapshotText {
             if let left = s.secondsLeft { drain += ", \(DurationFormat.fixed(max(0, left), places: 1))s left" }
             drain += ", \(s.drainedSinceStart ?? 0)/\(started) done"
             if let expected = s.expectedMisses {
-                drain += ", ETA " + range(s.etaP50Seconds, s.etaP90Seconds, beyond: "past the deadline")
+                drain += ", ETA " + DurationFormat.eta(s.etaP50Seconds, s.etaP90Seconds, past: "past the deadline")
                 drain += ", \(DurationFormat.fixed(expected, places: 1)) expected to miss"
             } else {
                 if let eta = s.etaSeconds { drain += ", ETA \(DurationFormat.fixed(eta, places: 1))s" }
@@ -40,7 +40,7 @@ enum SnapshotText {
             }
         } else if let plan = s.plan {
             var line = "  planner: a \(duration(plan.graceSeconds)) drain now: ETA "
-            line += range(plan.etaP50Seconds, plan.etaP90Seconds, beyond: "past the grace")
+            line += DurationFormat.eta(plan.etaP50Seconds, plan.etaP90Seconds, past: "past the grace")
             line += ", \(DurationFormat.fixed(plan.expectedMisses, places: 1)) expected to miss"
             if let suggested = plan.suggestedGraceSeconds {
                 line += "; 90 % drained in \(duration(suggested.rounded(.up))) (shutdown --grace auto)"
@@ -75,16 +75,6 @@ enum SnapshotText {
     }
 
     static func duration(_ seconds: Double) -> String { DurationFormat.duration(seconds) }
-
-    /// `2.1–4.8s`, `2.1s–past the deadline`, or `past the deadline`.
-    static func range(_ p50: Double?, _ p90: Double?, beyond: String) -> String {
-        switch (p50, p90) {
-        case (let p50?, let p90?):
-            DurationFormat.fixed(p50, places: 1) + "–" + DurationFormat.fixed(p90, places: 1) + "s"
-        case (let p50?, nil): DurationFormat.fixed(p50, places: 1) + "s–" + beyond
-        case (nil, _): beyond
-        }
-    }
 
     /// `82%`.
     static func percent(_ p: Double) -> String { "\(Int((min(1, max(0, p)) * 100).rounded()))%" }

@@ -114,9 +114,23 @@ extension TerminalTests {
                 let running = ["alpha", "beta", "victim"].allSatisfy { name in
                     rows.contains { $0.contains(" \(name) ") && $0.contains("RUNNING") }
                 }
-                let victimBusy = rows.contains { $0.contains(" victim ") && $0.firstMatch(of: /RUNNING +[1-9]/) != nil }
-                return running && victimBusy && screen.contains("3 workers on 1 host") ? true : nil
+                let busy = ["beta", "victim"].allSatisfy { name in
+                    rows.contains { $0.contains(" \(name) ") && $0.firstMatch(of: /RUNNING +[1-9]/) != nil }
+                }
+                return running && busy && screen.contains("3 workers on 1 host") ? true : nil
             }
+            // beta drains (its 30 s grace outlasts the test): its row reads like a host row, with the
+            // countdown, drained of the total, the ETA range (or past) and the expected misses.
+            try #require(demos["beta"]).signal(SIGTERM)
+            let draining = try await tmux.waitUntil("beta draining with its drain's columns") { screen in
+                screen.split(separator: "\n").first { row in
+                    row.contains(" beta ") && row.contains("DRAINING")
+                        && row.firstMatch(
+                            of: /\s[0-9]+\/[1-9][0-9]* +([0-9.]+(–[0-9.]+)?s|[0-9.]+s–past|past) +[0-9]+\s/)
+                            != nil
+                }.map(String.init)
+            }
+            #expect(draining.firstMatch(of: /[0-9.]+s\s/) != nil, "the seconds left: \(draining)")
             let victim = try #require(demos["victim"])
             victim.signal(SIGKILL)
             let lost = try await tmux.waitUntil("the victim lost, its jobs waiting for rescue") { screen in

@@ -113,7 +113,7 @@ struct PredictionLayoutTests {
             graceSeconds: 30, etaP50Seconds: 3.1, etaP90Seconds: 9.4, expectedMisses: 0.25,
             suggestedGraceSeconds: 13.2)
         let text = try #require(Screen(Fixtures.state(s)).row("Drained")).text
-        #expect(text.contains("a 30s drain now: ETA 3.1s–9.4s · 0.3 expected to miss · 90 % drained in 14s"))
+        #expect(text.contains("a 30s drain now: ETA 3.1–9.4s · 0.3 expected to miss · 90 % drained in 14s"))
     }
 
     @Test("s offers the planner's grace, which the first digit typed replaces")

@@ -54,6 +54,57 @@ struct DemoFleetTests {
         #expect(try await peer.wait() == 0)
     }
 
+    @Test("a draining drain-demo writes its grace, progress and prediction to its row, and ls --postgres shows them")
+    func drainingRow() async throws {
+        let fleet = try await Fleet()
+        let url = fleet.server.url(schema: fleet.schema) + "&heartbeat=0.25"
+        let producer = try fleet.journal()
+        let service = Task { try await producer.run() }
+        defer { service.cancel() }
+        _ = try await producer.recover()
+        _ = try await producer.append((0..<3).map { _ in Self.demoJob(ms: 60_000) })
+        let leaving = try Demo(
+            "leaving", url: url, arguments: ["--rate", "0", "--concurrency", "3", "--grace", "20"])
+        try await eventually(timeout: .seconds(20), "the three jobs running") {
+            try await fleet.count("state = 'running'") == 3
+        }
+        // Running: the row is there, without a drain.
+        try await eventually(timeout: .seconds(5), "the worker's row") {
+            try await fleet.value("SELECT count(*) FROM $s.workers WHERE name = 'leaving'") == "1"
+        }
+        #expect(
+            try await fleet.value("SELECT coalesce(grace_seconds::text, 'null') FROM $s.workers WHERE name = 'leaving'")
+                == "null")
+        leaving.signal(SIGTERM)
+        try await eventually(timeout: .seconds(10), "the drain in the workers table") {
+            try await fleet.value("SELECT coalesce(grace_seconds::text, '') FROM $s.workers WHERE name = 'leaving'")
+                == "20"
+        }
+        #expect(try await fleet.value("SELECT drain_total FROM $s.workers WHERE name = 'leaving'") == "3")
+        #expect(
+            try await fleet.value("SELECT expected_misses IS NOT NULL FROM $s.workers WHERE name = 'leaving'") == "t")
+
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ls-\(UUID().uuidString).json").path
+        defer { unlink(output) }
+        let ls = try ChildProcess(
+            executable: Binaries.drainctl.path, arguments: ["ls", "--postgres", url, "--json"],
+            environment: ProcessInfo.processInfo.environment, outputPath: output)
+        #expect(await ls.wait(upTo: .seconds(20)) == 0)
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], "\(text)")
+        let row = try #require(rows.first { $0["name"] as? String == "leaving" }, "\(text)")
+        #expect(row["state"] as? String == "draining")
+        #expect(row["grace_seconds"] as? Double == 20)
+        #expect(row["drain_total"] as? Int == 3)
+        let misses = try #require(row["expected_misses"] as? Double, "\(text)")
+        #expect((0...3).contains(misses))
+        if let p50 = row["eta_p50_seconds"] as? Double, let p90 = row["eta_p90_seconds"] as? Double {
+            #expect(p50 <= p90, "\(text)")
+        }
+        leaving.signal(SIGKILL)
+        _ = try await leaving.wait()
+    }
+
     @Test("a short seeded drain-chaos fleet run loses no accepted job")
     func chaosSmoke() async throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-chaos-\(UUID().uuidString)")

@@ -1,4 +1,4 @@
--- The shared journal's tables as issue 10's migrations v1 and v2 create them (Sources/DrainPostgres),
+-- The shared journal's tables as migrations v1, v2 and v4 create them (Sources/DrainPostgres),
 -- filled like a fleet of 100 workers: 90 running, 5 draining, 5 silent, 10 jobs running on each, a
 -- queue of 5,000 and a history of 200,000 finished jobs.
 CREATE SCHEMA drain;
@@ -15,12 +15,16 @@ CREATE TABLE drain.workers (
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp(), lease_ms integer NOT NULL,
     phase text NOT NULL, in_flight integer NOT NULL DEFAULT 0, deadline timestamptz, drained integer,
-    dead_at timestamptz);
-INSERT INTO drain.workers (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained, heartbeat_at)
+    dead_at timestamptz, grace_seconds float8, drain_total integer, eta_p50_seconds float8,
+    eta_p90_seconds float8, expected_misses float8);
+INSERT INTO drain.workers (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained, heartbeat_at,
+    grace_seconds, drain_total, eta_p50_seconds, eta_p90_seconds, expected_misses)
 SELECT md5(n::text)::uuid, 'web-' || n, 'host-' || (n % 25), 1000 + n, 5000,
     CASE WHEN n <= 5 THEN 'draining' ELSE 'running' END, 10,
     CASE WHEN n <= 5 THEN clock_timestamp() + interval '20 seconds' END, CASE WHEN n <= 5 THEN 3 END,
-    clock_timestamp() - CASE WHEN n > 95 THEN interval '4 seconds' ELSE interval '0' END
+    clock_timestamp() - CASE WHEN n > 95 THEN interval '4 seconds' ELSE interval '0' END,
+    CASE WHEN n <= 5 THEN 30 END, CASE WHEN n <= 5 THEN 13 END, CASE WHEN n <= 5 THEN 4.2 END,
+    CASE WHEN n <= 5 THEN 11.5 END, CASE WHEN n <= 5 THEN 0.4 END
 FROM generate_series(1, 100) n;
 INSERT INTO drain.jobs (kind, payload, state, worker_id, finished_at)
 SELECT 'email.send', '\x00', 'done', NULL, now() FROM generate_series(1, 200000);

@@ -22,17 +22,24 @@ extension DashboardLayout {
         guard snapshot.expectedMisses != nil else {
             return ("ETA " + (snapshot.etaSeconds.map(moved) ?? "?"), .bold)
         }
-        switch (snapshot.etaP50Seconds, snapshot.etaP90Seconds) {
-        case (let p50?, let p90?):
-            let low = moved(p50)
-            let high = moved(p90)
-            guard low != high else { return ("ETA " + low, .bold) }
-            // `2.1–4.8s`: one unit for two plain seconds; `58.0s–1m05s` keeps both.
-            let short = low.hasSuffix("s") && high.hasSuffix("s") && !low.contains("m") && !high.contains("m")
-            return ("ETA \(short ? String(low.dropLast()) : low)–\(high)", .bold)
-        case (let p50?, nil): return ("ETA \(moved(p50))–past deadline", .warning)
-        case (nil, _): return ("ETA past deadline", .danger)
-        }
+        let p50 = snapshot.etaP50Seconds.map { max(0, $0 - elapsed) }
+        let p90 = snapshot.etaP90Seconds.map { max(0, $0 - elapsed) }
+        let style: Style = p50 == nil ? .danger : p90 == nil ? .warning : .bold
+        return ("ETA " + DurationFormat.eta(p50, p90, past: "past deadline"), style)
+    }
+
+    /// A row's ETA cell, `2.1–4.8s` or `3.0s–past`, for the overview's and the fleet's rows: the range
+    /// when there is one, else the older single ETA, `?` without either.
+    static func etaCell(p50: Double?, p90: Double?, single: Double?, ranged: Bool, width: Int) -> (String, Style) {
+        guard ranged else { return (TextFormat.right(single.map(TextFormat.seconds) ?? "?", width), .plain) }
+        let style: Style = p50 == nil ? .danger : p90 == nil ? .warning : .plain
+        return (TextFormat.right(DurationFormat.eta(p50, p90), width), style)
+    }
+
+    /// A row's MISS cell: the expected misses rounded, red when any.
+    static func missCell(_ expected: Double?, width: Int) -> (String, Style) {
+        let misses = Int((expected ?? 0).rounded())
+        return (TextFormat.right("\(misses)", width), misses > 0 ? .danger : .ok)
     }
 
     /// `2 likely to miss: report.export #58, #61`, or how many are expected when none is likely.
@@ -66,11 +73,7 @@ extension DashboardLayout {
     /// to miss · 90 % drained in 12s`.
     static func plan(_ plan: DrainPlan) -> String {
         var text = "a \(TextFormat.duration(plan.graceSeconds)) drain now: "
-        switch (plan.etaP50Seconds, plan.etaP90Seconds) {
-        case (let p50?, let p90?): text += "ETA \(TextFormat.seconds(p50))–\(TextFormat.seconds(p90))"
-        case (let p50?, nil): text += "ETA \(TextFormat.seconds(p50))–past grace"
-        case (nil, _): text += "ETA past grace"
-        }
+        text += "ETA " + DurationFormat.eta(plan.etaP50Seconds, plan.etaP90Seconds, past: "past grace")
         text += " · \(TextFormat.fixed(plan.expectedMisses, places: 1)) expected to miss"
         if let suggested = plan.suggestedGraceSeconds {
             text += " · 90 % drained in \(TextFormat.duration(suggested.rounded(.up)))"

@@ -15,7 +15,7 @@ extension OverviewLayout {
         static let queued = 7
         static let seconds = 7
         static let drained = 8
-        static let eta = 7
+        static let eta = 11
         static let misses = 5
         static let completed = 10
         static let failed = 7
@@ -28,7 +28,7 @@ extension OverviewLayout {
             fixed += Self.drained + Self.eta + Self.misses
             if wide { fixed += Self.completed + Self.failed + Self.requeued }
             let free = max(10, width - fixed)
-            name = min(20, max(6, free / 2))
+            name = min(20, max(7, free / 2))
             bar = min(30, max(4, free - name))
         }
 
@@ -128,7 +128,7 @@ extension OverviewLayout {
             }
         }
 
-        /// Drained so far of those in flight at the start, the ETA and the predicted misses.
+        /// Drained so far of those in flight at the start, the ETA (p50–p90) and the expected misses.
         func drain(_ row: OverviewState.Row, _ s: PoolSnapshot, now: ContinuousClock.Instant) -> ScreenLine {
             guard let total = s.inFlightAtDrainStart else {
                 return ScreenLine(
@@ -137,9 +137,13 @@ extension OverviewLayout {
             }
             var line = ScreenLine(
                 TextFormat.right("\(min(total, s.drainedSinceStart ?? 0))/\(total)", Self.drained), .bold)
-            line.append(TextFormat.right(row.eta(at: now).map(TextFormat.seconds) ?? "?", Self.eta))
-            let misses = s.predictedMisses ?? 0
-            line.append(TextFormat.right("\(misses)", Self.misses), misses > 0 ? .danger : .ok)
+            let eta = row.eta(at: now)
+            let etaCell = DashboardLayout.etaCell(
+                p50: eta.p50, p90: eta.p90, single: eta.single, ranged: s.expectedMisses != nil, width: Self.eta)
+            line.append(etaCell.0, etaCell.1)
+            let expected = s.expectedMisses ?? s.predictedMisses.map(Double.init)
+            let missCell = DashboardLayout.missCell(expected, width: Self.misses)
+            line.append(missCell.0, missCell.1)
             return line
         }
 

@@ -37,8 +37,8 @@ public struct FleetState: Sendable {
     public private(set) var handoffs: [HandoffTracker.Handoff] = []
     /// Worker id → name, for every worker seen, so hand-offs of a worker gone from the table still read.
     public private(set) var names: [String: String] = [:]
-    /// The longest time left seen per worker: the full length of its countdown bar (the table has the
-    /// deadline, not the grace).
+    /// The longest time left seen per worker: the full length of its countdown bar for a worker that does
+    /// not write its grace (a build before schema v4).
     public private(set) var longestLeft: [String: Double] = [:]
     public private(set) var events: [Event] = []
     /// The last read's error, until a read succeeds.

@@ -66,10 +66,13 @@ public struct OverviewState: Sendable {
             return left - elapsedSinceSnapshot(at: now)
         }
 
-        /// The ETA of the last job in flight at `now`, moving between snapshots like the countdown.
-        public func eta(at now: ContinuousClock.Instant) -> Double? {
-            guard !status.hasEnded, let eta = snapshot?.etaSeconds else { return nil }
-            return max(0, eta - elapsedSinceSnapshot(at: now))
+        /// The ETA of the last job in flight at `now` (p50, p90 and the older single figure), moving between
+        /// snapshots like the countdown.
+        public func eta(at now: ContinuousClock.Instant) -> (p50: Double?, p90: Double?, single: Double?) {
+            guard !status.hasEnded, let snapshot else { return (nil, nil, nil) }
+            let elapsed = elapsedSinceSnapshot(at: now)
+            func moved(_ seconds: Double?) -> Double? { seconds.map { max(0, $0 - elapsed) } }
+            return (moved(snapshot.etaP50Seconds), moved(snapshot.etaP90Seconds), moved(snapshot.etaSeconds))
         }
     }
 
