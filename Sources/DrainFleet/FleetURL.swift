@@ -29,7 +29,7 @@ public struct FleetURL: Sendable, Hashable, CustomStringConvertible {
         for item in url.queryItems ?? [] {
             switch item.name {
             case "schema": schema = item.value ?? ""
-            case "lease", "heartbeat": break
+            case "lease", "heartbeat", "retention": break
             default: kept.append(item)
             }
         }

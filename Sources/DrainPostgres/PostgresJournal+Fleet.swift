@@ -159,4 +159,34 @@ extension PostgresJournal {
         }
         return rescued
     }
+
+    /// Deletes the rows of workers silent for longer than the retention that hold no running job.
+    ///
+    /// Any live worker may do it, and two at once do no harm: a row is deleted once. A row with running
+    /// jobs stays, since the rescue finds a dead worker's jobs through it.
+    /// - Returns: How many rows were deleted.
+    @discardableResult
+    package func prune() async throws -> Int {
+        let retention = configuration.workerRetention.seconds
+        let query: PostgresQuery = """
+            WITH gone AS (
+                DELETE FROM \(unescaped: schema.workers) w
+                WHERE w.heartbeat_at < clock_timestamp() - make_interval(secs => \(retention))
+                    AND w.id <> \(workerID)
+                    AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.jobs) j
+                                    WHERE j.state = 'running' AND j.worker_id = w.id)
+                RETURNING w.id
+            )
+            SELECT count(*)::bigint FROM gone
+            """
+        let deleted = try await rows(query, "cannot delete old workers' rows") { try $0.decode(Int.self) }.first ?? 0
+        if deleted > 0 {
+            logger.info(
+                "deleted the rows of workers silent for longer than the retention",
+                metadata: [
+                    "drain.workers.deleted": "\(deleted)", "drain.retention": "\(configuration.workerRetention)",
+                ])
+        }
+        return deleted
+    }
 }

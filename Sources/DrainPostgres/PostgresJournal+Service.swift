@@ -39,12 +39,16 @@ extension PostgresJournal {
         continuation?.yield(update)
     }
 
+    static var pruneInterval: Duration { .seconds(60) }
+
     /// Heartbeats and rescue sweeps, as the lease state machine schedules them.
     private func keepBeating() async {
         let clock = ContinuousClock()
         let start = clock.now
         var machine = LeaseStateMachine(
             heartbeat: configuration.heartbeat, lease: configuration.lease, now: .zero)
+        // The first sweep prunes too: a worker that starts after a long pause cleans up at once.
+        var lastPrune = start - Self.pruneInterval
         while !Task.isCancelled {
             let (actions, next) = machine.due(now: clock.now - start)
             for action in actions {
@@ -75,6 +79,14 @@ extension PostgresJournal {
                         if rescued > 0 { publish(JournalUpdate(wake: true, rescued: rescued)) }
                     } catch {
                         logger.warning("rescue sweep failed", metadata: ["drain.error": "\(error)"])
+                    }
+                    // Old rows go at most once a minute: the table is small, but every worker sweeps.
+                    guard clock.now - lastPrune >= Self.pruneInterval else { continue }
+                    lastPrune = clock.now
+                    do {
+                        try await prune()
+                    } catch {
+                        logger.warning("cannot delete old workers' rows", metadata: ["drain.error": "\(error)"])
                     }
                 }
             }

@@ -52,10 +52,11 @@ extension PostgresJournalConfiguration {
                 tls = mode
             case "lease": lease = try Self.seconds(value, name)
             case "heartbeat": heartbeat = try Self.seconds(value, name)
+            case "retention": workerRetention = try Self.seconds(value, name)
             default:
                 throw PostgresJournalError(
                     .invalidURL,
-                    "unknown option '\(name)' (known: host, port, schema, sslmode, lease, heartbeat)")
+                    "unknown option '\(name)' (known: host, port, schema, sslmode, lease, heartbeat, retention)")
             }
         }
     }

@@ -42,6 +42,14 @@ public struct PostgresJournalConfiguration: Sendable {
     ///   handlers must be idempotent (delivery is at least once).
     public var lease: Duration = .seconds(5)
 
+    /// How long the row of a worker that has been silent (stopped, or dead and rescued) stays in the
+    /// workers table before a live worker deletes it.
+    ///
+    /// Every start of a process is a new worker, so without this the table grows with every deploy. A row
+    /// that still holds running jobs is kept whatever its age: it is how a rescue finds them. The default
+    /// outlasts the hour an operator may look back with `drainctl ls --postgres`.
+    public var workerRetention: Duration = .seconds(3600)
+
     /// How long one database call may take before it counts as failed.
     public var operationTimeout: Duration = .seconds(5)
 
@@ -67,6 +75,12 @@ public struct PostgresJournalConfiguration: Sendable {
             throw PostgresJournalError(
                 .invalidConfiguration,
                 "the lease (\(lease)) must be at least two heartbeats (\(heartbeat)), or live workers count as dead")
+        }
+        guard workerRetention >= lease else {
+            throw PostgresJournalError(
+                .invalidConfiguration,
+                "the worker retention (\(workerRetention)) must be at least the lease (\(lease)), "
+                    + "or rows of live workers could be deleted")
         }
         guard maximumConnections >= 1 else {
             throw PostgresJournalError(.invalidConfiguration, "maximumConnections must be at least 1")
