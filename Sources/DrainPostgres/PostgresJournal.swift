@@ -66,8 +66,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         case .disable:
             tls = .disable
             connectionTLS = .disable
-        case .prefer, .require:
-            let tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        case .prefer, .require, .verifyCA, .verifyFull:
+            let tlsConfiguration = Self.tlsConfiguration(configuration)
             let context: NIOSSLContext
             do {
                 context = try NIOSSLContext(configuration: tlsConfiguration)
