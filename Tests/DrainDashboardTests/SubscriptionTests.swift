@@ -30,7 +30,8 @@ struct SubscriptionTests {
     func request() throws {
         let bytes = try Subscription.request(intervalMs: 100, version: ControlProtocol.latestVersion)
         #expect(bytes.last == UInt8(ascii: "\n"))
-        #expect(String(decoding: bytes.dropLast(), as: UTF8.self) == #"{"id":1,"interval_ms":100,"op":"subscribe","v":2}"#)
+        let text = String(decoding: bytes.dropLast(), as: UTF8.self)
+        #expect(text == #"{"id":1,"interval_ms":100,"op":"subscribe","v":2}"#)
         let request = try JSONDecoder.drain.decode(ControlRequest.self, from: Data(bytes.dropLast()))
         #expect(request == ControlRequest(op: .subscribe, id: 1, intervalMs: 100, version: 2))
         let old = try Subscription.request(intervalMs: 500, version: 1)
