@@ -66,8 +66,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         case .disable:
             tls = .disable
             connectionTLS = .disable
-        case .prefer, .require:
-            let tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        case .prefer, .require, .verifyCA, .verifyFull:
+            let tlsConfiguration = Self.tlsConfiguration(configuration)
             let context: NIOSSLContext
             do {
                 context = try NIOSSLContext(configuration: tlsConfiguration)
@@ -291,12 +291,13 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
 
     /// Runs one statement through the client with the operation timeout, and decodes every row.
     func rows<T: Sendable>(
-        _ query: PostgresQuery, _ message: String, _ decode: @escaping @Sendable (PostgresRow) throws -> T
+        _ query: PostgresQuery, _ message: String, timeout: Duration? = nil,
+        _ decode: @escaping @Sendable (PostgresRow) throws -> T
     ) async throws -> [T] {
         let client = self.client
         let logger = self.logger
         do {
-            return try await withTimeout(configuration.operationTimeout) {
+            return try await withTimeout(timeout ?? configuration.operationTimeout) {
                 var values: [T] = []
                 for try await row in try await client.query(query, logger: logger) {
                     values.append(try decode(row))
