@@ -50,6 +50,25 @@ struct NcursesLoadingTests {
         #expect(error.message.contains("newterm"), "\(error.message)")
     }
 
+    @Test("with libncursesw.so.6 unloadable, top in a terminal prints the libncursesw6 message and exits 3")
+    func topWithoutNcurses() async throws {
+        let sandbox = try Sandbox()
+        let demo = try await Demo(["--rate", "1"], in: sandbox)
+        // A private mount namespace in which libncursesw.so.6 is /dev/null ("file too short" to the loader),
+        // and a pseudo-terminal from script(1), so top gets as far as starting its screen.
+        let script = """
+            lib=$(ldconfig -p | sed -n 's/^[[:space:]]*libncursesw\\.so\\.6 (.*=> //p' | head -n 1)
+            [ -n "$lib" ] || { echo "no libncursesw.so.6 in ldconfig's cache"; exit 90; }
+            exec unshare --mount sh -c 'mount --bind /dev/null "$0" && exec script -qec "$1" /dev/null' \
+                "$lib" "TERM=xterm $1 top --socket $2; echo exit=\\$?"
+            """
+        let result = try await shell(script, [Binaries.drainctl.path, demo.socket])
+        #expect(result.out.contains("cannot load libncursesw.so.6"), "\(result.out)")
+        #expect(result.out.contains("install Debian's libncursesw6 package"), "\(result.out)")
+        #expect(result.out.contains("exit=3"), "\(result.out)")
+        #expect(demo.child.exitCode == nil, "top must leave the service alone")
+    }
+
     @Test("the machine's ncursesw loads, with every function top calls")
     func loads() throws {
         #expect(throws: Never.self) { try NcursesLibrary.require() }
