@@ -46,12 +46,14 @@ final class FakeServer: Sendable {
             close(fd)
             throw POSIXError(.EADDRINUSE)
         }
-        // The thread holds the core, not the server, so the server's deinit can stop it.
+        // The thread holds the core, not the server, so the server's deinit can stop it; the thread closes
+        // the listener itself once it stopped using it, so deinit never waits on the test's task.
         let core = Core(listener: fd)
         self.core = core
         let thread = Thread {
             core.serve(replies)
-            core.done.store(true, ordering: .sequentiallyConsistent)
+            close(fd)
+            unlink(path)
         }
         thread.start()
     }
@@ -61,9 +63,6 @@ final class FakeServer: Sendable {
 
     deinit {
         core.stopped.store(true, ordering: .sequentiallyConsistent)
-        while !core.done.load(ordering: .sequentiallyConsistent) { usleep(10_000) }
-        close(core.listener)
-        unlink(path)
     }
 }
 
@@ -71,7 +70,6 @@ final class FakeServer: Sendable {
 private final class Core: Sendable {
     let listener: Int32
     let stopped = Atomic<Bool>(false)
-    let done = Atomic<Bool>(false)
     let requests = Mutex<[String]>([])
 
     init(listener: Int32) { self.listener = listener }
