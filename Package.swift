@@ -94,11 +94,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .systemLibrary(
-            name: "CNcurses",
-            pkgConfig: "ncursesw",
-            providers: [.apt(["libncurses-dev"])]
-        ),
+        // ncursesw, for the screens (`top`, `demo`). Not linked, like libpq: opened with dlopen when a screen
+        // starts, so `status`, `ls`, `events` and `shutdown` map neither ncursesw nor libtinfo. Building
+        // needs libncurses-dev's headers; running a screen, Debian's libncursesw6.
+        .target(name: "CNcurses"),
         // libpq, for the fleet view's reads of the shared journal: a C client, so drainctl links no NIO.
         // Not linked: opened with dlopen on the first fleet read, so `status`, `ls`, `events` and `shutdown`
         // map none of libpq's ~22 libraries. Building needs libpq-dev's headers; running a fleet command,

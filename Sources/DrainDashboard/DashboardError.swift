@@ -8,6 +8,8 @@ public struct DashboardError: Error, Sendable, Hashable, CustomStringConvertible
         public static let notATerminal = Code(rawValue: "not_a_terminal")
         /// curses cannot drive the terminal `TERM` names.
         public static let terminalUnavailable = Code(rawValue: "terminal_unavailable")
+        /// ncursesw, which only the screens load, is not installed (Debian's `libncursesw6` package).
+        public static let ncursesMissing = Code(rawValue: "ncurses_missing")
         /// The demo service could not be found or started.
         public static let spawnFailed = Code(rawValue: "spawn_failed")
 

@@ -12,7 +12,8 @@ public struct ControlRequest: Sendable, Codable, Hashable {
         case force
     }
 
-    /// The protocol version; 1. Missing means 1.
+    /// The protocol version (1 or 2); missing means 1. A `hello` or `subscribe` in version 2 makes the
+    /// whole connection version 2 (docs/PROTOCOL.md, "Version 2").
     public var v: Int?
     /// Echoed in the reply so a client can match replies to requests.
     public var id: Int?
@@ -26,11 +27,13 @@ public struct ControlRequest: Sendable, Codable, Hashable {
     /// `extend`: seconds to move the deadline by; negative shortens it.
     public var seconds: Double?
 
+    /// - Parameter version: The `v` the line carries; ``ControlProtocol/version`` unless the client asks
+    ///   for a newer one.
     public init(
         op: Operation, id: Int? = nil, grace: Double? = nil, reason: String? = nil, intervalMs: Int? = nil,
-        seconds: Double? = nil
+        seconds: Double? = nil, version: Int = ControlProtocol.version
     ) {
-        self.v = ControlProtocol.version
+        self.v = version
         self.id = id
         self.op = op.rawValue
         self.grace = grace

@@ -171,6 +171,22 @@ struct StateTests {
         #expect(screen.style(of: "two") == .dim)
     }
 
+    @Test("in protocol v2 the log is the first snapshot's history plus each pushed event; compact snapshots keep it")
+    func eventsVersion2() {
+        var first = Fixtures.snapshot(.running)
+        first.recentEvents = [Fixtures.event(1, .started, "one"), Fixtures.event(2, .command, "two")]
+        var state = Fixtures.state(first)
+        var compact = first
+        compact.recentEvents = []
+        state.apply(.snapshot(compact, session: state.session), at: now)
+        #expect(state.events.map(\.seq) == [1, 2])
+        state.apply(.event(Fixtures.event(3, .jobRequeued, "three"), session: state.session), at: now)
+        state.apply(.snapshot(compact, session: state.session), at: now)
+        state.apply(.event(Fixtures.event(4, .command, "four"), session: state.session), at: now)
+        #expect(state.events.map(\.seq) == [1, 2, 3, 4])
+        #expect(state.events.map(\.message) == ["one", "two", "three", "four"])
+    }
+
     @Test("the sparkline keeps the peak of each second, for the last minute only")
     func history() {
         var history = InFlightHistory()

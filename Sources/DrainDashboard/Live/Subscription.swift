@@ -12,12 +12,20 @@ import Synchronization
     import Glibc
 #endif
 
-/// One `subscribe` connection, read by a thread of its own with blocking system calls.
+/// One `subscribe` connection in protocol v2, read by a thread of its own with blocking system calls.
+///
+/// Version 2 pushes every event once, on its own line, and leaves `recent_events` out of every snapshot
+/// after the first (docs/PROTOCOL.md, "Version 2"); the screen keeps the event log from the event lines
+/// plus the first snapshot's history. A server that speaks only version 1 refuses the v2 `subscribe`
+/// with `unsupported_version`; the subscription then asks again in version 1, whose snapshots repeat
+/// recent events, which the screens already drop by sequence number.
 ///
 /// Not ``DrainClient/ControlClient``: that one decodes every line in full with `JSONDecoder`. This reader
 /// sleeps in `read` between lines on one thread of its own and lets the lines go through the cheap
-/// ``WireDecoder``, which picks out only what the screen draws (top's CPU at 10 Hz with 10,000 jobs in
-/// flight: BENCHMARKS.md). Commands (shutdown, extend) use `ControlClient` on short connections.
+/// ``WireDecoder``, which picks out only what the screen draws. Decoding every pushed snapshot in full
+/// with `JSONDecoder.drain` instead measured 0.90–0.92 % of a core against 0.59–0.60 % (top at 10 Hz,
+/// 10,000 jobs in flight: BENCHMARKS.md), so the full decoder reads only the lines the lean one defers.
+/// Commands (shutdown, extend) use `ControlClient` on short connections.
 final class Subscription: Sendable {
     /// The socket, nil once closed; guarded so ``cancel()`` never shuts down a descriptor reused since.
     private let socket = Mutex<Int32?>(nil)
@@ -42,7 +50,7 @@ final class Subscription: Sendable {
             ended()
             switch error {
             case .violation(let message):
-                inbox.push(.violation(session: session, message: "\(entry.path): \(message)"))
+                inbox.push(.violation(session: session, message: message))
             case .ended(let message):
                 inbox.push(.ended(session: session, error: message))
             }
@@ -64,6 +72,12 @@ final class Subscription: Sendable {
         case violation(String)
     }
 
+    /// The `subscribe` line in `version`: DrainProtocol's request, in the one JSON dialect.
+    static func request(intervalMs: Int, version: Int) throws -> [UInt8] {
+        let request = ControlRequest(op: .subscribe, id: 1, intervalMs: intervalMs, version: version)
+        return Array(try JSONEncoder.drain.encode(request)) + [UInt8(ascii: "\n")]
+    }
+
     private func follow(_ entry: ProcessEntry, session: Int, intervalMs: Int, inbox: Inbox) -> End {
         let fd: Int32
         switch UnixSocket.connect(entry.path) {
@@ -72,11 +86,14 @@ final class Subscription: Sendable {
         }
         socket.withLock { $0 = fd }
         guard !cancelled.load(ordering: .sequentiallyConsistent) else { return .ended(nil) }
-        let request = "{\"v\":\(ControlProtocol.version),\"id\":1,\"op\":\"subscribe\",\"interval_ms\":\(intervalMs)}\n"
-        var bytes = Array(request.utf8)
-        guard send(fd, &bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
-            return .ended("the connection to \(entry.path) was lost while sending")
+        func subscribe(_ version: Int) -> End? {
+            guard let line = try? Self.request(intervalMs: intervalMs, version: version),
+                case .success = UnixSocket.writeAll(fd, line)
+            else { return .ended("the connection to \(entry.path) was lost while sending") }
+            return nil
         }
+        if let failed = subscribe(ControlProtocol.latestVersion) { return failed }
+        var answered = false
         var decoder = WireDecoder()
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -94,39 +111,47 @@ final class Subscription: Sendable {
                 start = newline + 1
                 guard !line.isEmpty else { continue }
                 do {
-                    if let update = try Self.update(for: decoder.decode(line), session: session) {
+                    let decoded = try decoder.decode(line)
+                    // The first reply says whether the server speaks version 2; the only one refused is
+                    // a server older than it, which gets the same subscription in version 1.
+                    if !answered, case .message(let message) = decoded {
+                        answered = message.type == .result || message.type == .error
+                        if message.error?.code == WireErrorCode.unsupportedVersion.rawValue {
+                            if let failed = subscribe(ControlProtocol.version) { return failed }
+                            continue
+                        }
+                    }
+                    if let update = try Self.update(for: decoded, session: session) {
                         if cancelled.load(ordering: .relaxed) { return .ended(nil) }
                         inbox.push(update)
                     }
                 } catch let error as ControlError where error.code == .refused {
                     return .ended(error.message)
                 } catch let error as ControlError {
-                    return .violation(error.message)
+                    return .violation("\(entry.path): \(error.message)")
                 } catch {
-                    return .violation("\(error)")
+                    return .violation("\(entry.path): \(error)")
                 }
             }
             buffer.removeFirst(start)
             if buffer.count > Self.maxLineBytes {
-                return .violation("it sent a line longer than \(Self.maxLineBytes) bytes")
+                return .violation("\(entry.path): it sent a line longer than \(Self.maxLineBytes) bytes")
             }
         }
     }
 
     /// What the screen hears of one line; nil for lines it does not show.
-    /// - Throws: ``DrainControl/ControlError`` `refused` for an error reply.
+    /// - Throws: ``DrainClient/ControlError`` `refused` for an error reply.
     static func update(for line: WireDecoder.Line, session: Int) throws -> FeedUpdate? {
         switch line {
         case .snapshot(let snapshot):
             return .snapshot(snapshot, session: session)
         case .message(let message):
-            switch message.type {
-            case .result: return .connected(session: session)
-            case .error:
-                let body = message.error.map { "\($0.code): \($0.message)" } ?? "an error without a body"
-                throw ControlError(.refused, body)
-            case .snapshot: return message.snapshot.map { .snapshot($0, session: session) }
-            case .event: return message.event.map { .event($0, session: session) }
+            switch message {
+            case .hello, .status, .subscribed: return .connected(session: session)
+            case .error(_, let body): throw ControlError(.refused, "\(body.code): \(body.message)")
+            case .snapshot(let snapshot): return .snapshot(snapshot, session: session)
+            case .event(let event): return .event(event, session: session)
             }
         }
     }

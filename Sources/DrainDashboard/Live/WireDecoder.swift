@@ -12,9 +12,12 @@ import DrainProtocol
 /// A pushed snapshot is about 8 KB of JSON (50 jobs, 20 events, per-kind statistics). Decoding all of
 /// it as a ``DrainControl/ControlMessage`` with `JSONDecoder` cost `top` about 1 % of a core at 10 Hz:
 /// the snake-case key conversion, the ISO 8601 dates, a keyed container per job, and events it had
-/// already seen. The fast path (``LeanSnapshot``) reads only what the screen shows, in place; a line
-/// that carries something new (an event newer than `lastSeq`, a shutdown report), is not a snapshot,
-/// or surprises it in any way takes the full decoder, which decides what is valid.
+/// already seen. Protocol v2's snapshots carry no events after the first, yet decoding them in full
+/// still cost 0.90–0.92 % against this path's 0.59–0.60 % (BENCHMARKS.md, issue 11): the generic
+/// machinery of `JSONDecoder` (a keyed container and a key dictionary per job, metadata lookups, the
+/// dates), more than the bytes. The fast path (``LeanSnapshot``) reads only what the screen shows, in
+/// place; a line that carries something new (an event newer than `lastSeq`, a shutdown report), is not
+/// a snapshot, or surprises it in any way takes the full decoder, which decides what is valid.
 ///
 /// - Important: Not thread-safe: one per subscription, used by its reading thread only.
 struct WireDecoder {
@@ -30,7 +33,7 @@ struct WireDecoder {
     var lastSeq = 0
     private let full = JSONDecoder.drain
 
-    /// - Throws: ``DrainControl/ControlError`` `protocolViolation` when the line is not protocol v1.
+    /// - Throws: ``DrainClient/ControlError`` `protocolViolation` when the line is not protocol v1 or v2.
     mutating func decode(_ line: Data) throws -> Line {
         let seq = lastSeq
         if let snapshot = line.withUnsafeBytes({
@@ -43,7 +46,7 @@ struct WireDecoder {
             message = try full.decode(ControlMessage.self, from: line)
         } catch {
             throw ControlError(
-                .protocolViolation, "it sent a line that is not protocol v1: \(Self.excerpt(line))")
+                .protocolViolation, "it sent a line that is not protocol v1 or v2: \(Self.excerpt(line))")
         }
         let seqs =
             (message.snapshot?.recentEvents.map(\.seq) ?? []) + [message.event?.seq].compactMap { $0 }

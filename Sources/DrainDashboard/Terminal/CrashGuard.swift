@@ -42,7 +42,7 @@ enum CrashGuard {
 
     private static func handle(_ signo: Int32) {
         if cursesActive.exchange(false, ordering: .sequentiallyConsistent) {
-            endwin()
+            drain_endwin()
             StderrCapture.finish()
         }
         sigaction(signo, previous + Int(signo), nil)

@@ -35,23 +35,25 @@ final class Terminal {
     /// - Parameters:
     ///   - useColor: False for `NO_COLOR`: styles become bold, underline and reverse only.
     ///   - inputTimeout: How long ``read()`` waits for a key, in milliseconds: the frame interval.
-    /// - Throws: ``DashboardError`` `terminalUnavailable` when `TERM` names no usable terminal.
+    /// - Throws: ``DashboardError`` `ncursesMissing` when libncursesw.so.6 cannot be loaded,
+    ///   `terminalUnavailable` when `TERM` names no usable terminal.
     init(useColor: Bool, inputTimeout: Int32, environment: [String: String]) throws {
+        try NcursesLibrary.require()
         setlocale(LC_ALL, "")
         // newterm, unlike initscr, returns NULL on a bad TERM instead of exiting, so we can explain.
-        guard let screen = newterm(nil, drainctl_stdout(), drainctl_stdin()) else {
+        guard let screen = drain_newterm(nil, drainctl_stdout(), drainctl_stdin()) else {
             throw DashboardError(
                 .terminalUnavailable,
                 "cannot drive this terminal (TERM=\(environment["TERM"] ?? "unset")); use `drainctl status` or `drainctl events` instead"
             )
         }
         self.screen = screen
-        set_term(screen)
+        drain_set_term(screen)
         // A terminal that cannot move the cursor (TERM=dumb) gets a screen that stays blank forever:
         // refuse it as clearly as an unknown TERM, before taking it over.
         guard Self.canAddressCursor() else {
-            endwin()
-            delscreen(screen)
+            drain_endwin()
+            drain_delscreen(screen)
             throw DashboardError(
                 .terminalUnavailable,
                 "TERM=\(environment["TERM"] ?? "unset") cannot move the cursor, so top cannot draw its screen; "
@@ -62,22 +64,22 @@ final class Terminal {
         unicode = Self.localeIsUTF8()
         window = drainctl_stdscr()
         CrashGuard.cursesActive.store(true, ordering: .sequentiallyConsistent)
-        cbreak()
-        noecho()
-        nonl()
-        keypad(window, true)
-        curs_set(0)
-        set_escdelay(25)
-        wtimeout(window, inputTimeout)
-        colors = useColor && has_colors() && start_color() == OK
+        drain_cbreak()
+        drain_noecho()
+        drain_nonl()
+        drain_keypad(window, true)
+        drain_curs_set(0)
+        drain_set_escdelay(25)
+        drain_wtimeout(window, inputTimeout)
+        colors = useColor && drain_has_colors() && drain_start_color() == OK
         if colors {
-            use_default_colors()
-            init_pair(1, Int16(COLOR_GREEN), -1)
-            init_pair(2, Int16(COLOR_YELLOW), -1)
-            init_pair(3, Int16(COLOR_RED), -1)
-            init_pair(4, Int16(COLOR_CYAN), -1)
-            init_pair(5, Int16(COLOR_BLACK), Int16(COLOR_GREEN))
-            init_pair(6, Int16(COLOR_WHITE), Int16(COLOR_RED))
+            drain_use_default_colors()
+            drain_init_pair(1, Int16(COLOR_GREEN), -1)
+            drain_init_pair(2, Int16(COLOR_YELLOW), -1)
+            drain_init_pair(3, Int16(COLOR_RED), -1)
+            drain_init_pair(4, Int16(COLOR_CYAN), -1)
+            drain_init_pair(5, Int16(COLOR_BLACK), Int16(COLOR_GREEN))
+            drain_init_pair(6, Int16(COLOR_WHITE), Int16(COLOR_RED))
         }
         let term = environment["TERM"] ?? ""
         setsTitle = !(term.isEmpty || term == "dumb" || term == "linux")
@@ -88,7 +90,7 @@ final class Terminal {
     deinit { end() }
 
     /// The size now; after a resize curses already reports the new one.
-    var size: ScreenSize { ScreenSize(columns: Int(getmaxx(window)), rows: Int(getmaxy(window))) }
+    var size: ScreenSize { ScreenSize(columns: Int(drain_getmaxx(window)), rows: Int(drain_getmaxy(window))) }
 
     /// Draws `lines` and updates the terminal with only what changed since the last frame.
     ///
@@ -100,7 +102,7 @@ final class Terminal {
         let size = self.size
         if size != paintedSize {
             // A new size (or the first frame): curses has resized stdscr, start from a blank one.
-            werase(window)
+            drain_werase(window)
             painted = []
             paintedSize = size
         }
@@ -108,23 +110,23 @@ final class Terminal {
             var column: Int32 = 0
             for (text, style) in (unicode ? line : AsciiFallback.line(line)).runs() {
                 let (attributes, pair) = look(style)
-                wattr_set(window, attributes, pair, nil)
+                drain_wattr_set(window, attributes, pair, nil)
                 wide.removeAll(keepingCapacity: true)
                 for scalar in text.unicodeScalars { wide.append(wchar_t(bitPattern: scalar.value)) }
                 // Writing the bottom-right cell returns ERR but draws it; the result does not matter.
-                _ = mvwaddnwstr(window, Int32(row), column, wide, Int32(wide.count))
+                _ = drain_mvwaddnwstr(window, Int32(row), column, wide, Int32(wide.count))
                 column += Int32(text.count)
             }
         }
         if lines.count < painted.count {
-            wattr_set(window, drainctl_a_normal(), 0, nil)
-            wmove(window, Int32(lines.count), 0)
-            wclrtobot(window)
+            drain_wattr_set(window, drainctl_a_normal(), 0, nil)
+            drain_wmove(window, Int32(lines.count), 0)
+            drain_wclrtobot(window)
         }
         painted = lines
-        wattr_set(window, drainctl_a_normal(), 0, nil)
-        wnoutrefresh(window)
-        doupdate()
+        drain_wattr_set(window, drainctl_a_normal(), 0, nil)
+        drain_wnoutrefresh(window)
+        drain_doupdate()
     }
 
     /// Sets the terminal's title when it changed.
@@ -139,7 +141,7 @@ final class Terminal {
     /// Waits up to the input timeout for a key.
     func read() -> Input {
         var code: wint_t = 0
-        switch wget_wch(window, &code) {
+        switch drain_wget_wch(window, &code) {
         case KEY_CODE_YES:
             switch Int32(code) {
             case KEY_RESIZE: return .resize
@@ -174,15 +176,15 @@ final class Terminal {
         guard !ended else { return }
         ended = true
         if CrashGuard.cursesActive.exchange(false, ordering: .sequentiallyConsistent) {
-            endwin()
+            drain_endwin()
         }
-        delscreen(screen)
+        drain_delscreen(screen)
         if setsTitle { writeRaw("\u{1B}]2;drainctl\u{07}\u{1B}[23;2t") }
     }
 
     /// Whether the terminal curses started on has cursor addressing (`cup`); `dumb` has none.
     private static func canAddressCursor() -> Bool {
-        guard let cup = tigetstr("cup") else { return false }
+        guard let cup = drain_tigetstr("cup") else { return false }
         // tigetstr answers (char *)-1 for a name that is not a string capability.
         return Int(bitPattern: cup) != -1 && cup.pointee != 0
     }

@@ -7,7 +7,8 @@ import Synchronization
 #endif
 
 /// A Unix socket that accepts connections like a service would, then answers what a test scripts:
-/// something that is not the control protocol, so `top` meets a real decoding failure.
+/// something that is not the control protocol, so `top` meets a real decoding failure, or an older
+/// server's answers.
 final class FakeServer: Sendable {
     /// What it writes once a connection sent its first line.
     enum Answer: String, CaseIterable, Sendable {
@@ -30,7 +31,13 @@ final class FakeServer: Sendable {
     private let core: Core
 
     /// Listens on `path` and answers every connection on a thread of its own until deinit.
-    init(path: String, answer: Answer) throws {
+    convenience init(path: String, answer: Answer) throws {
+        try self.init(path: path, replies: [answer.bytes])
+    }
+
+    /// Listens on `path`; on every connection, writes `replies[n]` after the client's line `n`, then holds
+    /// the connection open.
+    init(path: String, replies: [String]) throws {
         self.path = path
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -39,21 +46,23 @@ final class FakeServer: Sendable {
             close(fd)
             throw POSIXError(.EADDRINUSE)
         }
-        // The thread holds the core, not the server, so the server's deinit can stop it.
+        // The thread holds the core, not the server, so the server's deinit can stop it; the thread closes
+        // the listener itself once it stopped using it, so deinit never waits on the test's task.
         let core = Core(listener: fd)
         self.core = core
         let thread = Thread {
-            core.serve(answer)
-            core.done.store(true, ordering: .sequentiallyConsistent)
+            core.serve(replies)
+            close(fd)
+            unlink(path)
         }
         thread.start()
     }
 
+    /// The lines clients sent, in order, over every connection.
+    var requests: [String] { core.requests.withLock { $0 } }
+
     deinit {
         core.stopped.store(true, ordering: .sequentiallyConsistent)
-        while !core.done.load(ordering: .sequentiallyConsistent) { usleep(10_000) }
-        close(core.listener)
-        unlink(path)
     }
 }
 
@@ -61,11 +70,11 @@ final class FakeServer: Sendable {
 private final class Core: Sendable {
     let listener: Int32
     let stopped = Atomic<Bool>(false)
-    let done = Atomic<Bool>(false)
+    let requests = Mutex<[String]>([])
 
     init(listener: Int32) { self.listener = listener }
 
-    func serve(_ answer: FakeServer.Answer) {
+    func serve(_ replies: [String]) {
         while !stopped.load(ordering: .sequentiallyConsistent) {
             // Poll with a timeout so deinit can end the loop without closing a descriptor in use.
             var waiting = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
@@ -75,23 +84,31 @@ private final class Core: Sendable {
             // A client that connects and neither writes nor closes must not hold up deinit for long.
             var limit = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            // Wait for the request line; a probe (connect, then close) sends nothing and is skipped.
-            var byte: UInt8 = 0
-            var sawLine = false
-            while read(client, &byte, 1) == 1 {
-                if byte == UInt8(ascii: "\n") {
-                    sawLine = true
-                    break
-                }
-            }
-            if sawLine {
-                var text = answer.bytes
+            // Wait for each request line; a probe (connect, then close) sends nothing and is skipped.
+            var answered = 0
+            while answered < replies.count, let line = readLine(client) {
+                requests.withLock { $0.append(line) }
+                var text = replies[answered]
                 text.withUTF8 { _ = send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                answered += 1
+            }
+            if answered > 0 {
                 // Hold the connection open: the client must give up on what it read, not on a close.
                 var held = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
                 while !stopped.load(ordering: .sequentiallyConsistent), poll(&held, 1, 50) == 0 {}
             }
             close(client)
         }
+    }
+
+    /// One line from `client`, without its newline; nil when it closed or stayed silent.
+    private func readLine(_ client: Int32) -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(client, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return nil
     }
 }

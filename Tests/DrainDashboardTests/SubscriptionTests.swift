@@ -1,0 +1,94 @@
+import DrainClient
+import DrainProtocol
+import Foundation
+import Testing
+
+@testable import DrainDashboard
+
+/// One subscription against a scripted server: what it asks for, and what reaches the screen's inbox.
+@Suite("Subscription", .timeLimit(.minutes(1)))
+struct SubscriptionTests {
+    /// Everything `inbox` received until `done` says enough, or 5 s passed.
+    static func collect(_ inbox: Inbox, until done: ([FeedUpdate]) -> Bool) async throws -> [FeedUpdate] {
+        var updates: [FeedUpdate] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !done(updates), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            updates += inbox.take()
+        }
+        return updates
+    }
+
+    static func snapshots(_ updates: [FeedUpdate]) -> [PoolSnapshot] {
+        updates.compactMap { update in
+            if case .snapshot(let snapshot, session: 1) = update { return snapshot }
+            return nil
+        }
+    }
+
+    @Test("the subscribe request is DrainProtocol's, in version 2, in the one JSON dialect")
+    func request() throws {
+        let bytes = try Subscription.request(intervalMs: 100, version: ControlProtocol.latestVersion)
+        #expect(bytes.last == UInt8(ascii: "\n"))
+        let text = String(decoding: bytes.dropLast(), as: UTF8.self)
+        #expect(text == #"{"id":1,"interval_ms":100,"op":"subscribe","v":2}"#)
+        let request = try JSONDecoder.drain.decode(ControlRequest.self, from: Data(bytes.dropLast()))
+        #expect(request == ControlRequest(op: .subscribe, id: 1, intervalMs: 100, version: 2))
+        let old = try Subscription.request(intervalMs: 500, version: 1)
+        #expect(String(decoding: old, as: UTF8.self) == "{\"id\":1,\"interval_ms\":500,\"op\":\"subscribe\",\"v\":1}\n")
+    }
+
+    @Test("a server that speaks only v1 refuses the v2 subscribe; the subscription asks again in v1 and works")
+    func versionOneServer() async throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.root + "/old.4242.sock"
+        var sent = Fixtures.snapshot(.running)
+        sent.recentEvents = [Fixtures.event(1, .started, "shop started")]
+        let snapshot = String(decoding: try JSONEncoder.drain.encode(ControlMessage.snapshot(sent)), as: UTF8.self)
+        let refusal =
+            #"{"error":{"code":"unsupported_version","message":"protocol version 2 is not supported"},"ok":false,"type":"error","v":1}"#
+        let server = try FakeServer(
+            path: path,
+            replies: [
+                refusal + "\n",
+                #"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":1}"# + "\n" + snapshot + "\n",
+            ])
+        let inbox = Inbox()
+        let subscription = Subscription(
+            ProcessEntry(name: "old", pid: 4242, path: path), session: 1, interval: .milliseconds(100), inbox: inbox
+        ) {}
+        let updates = try await Self.collect(inbox) { !Self.snapshots($0).isEmpty }
+        subscription.cancel()
+        #expect(Self.snapshots(updates).first?.recentEvents.map(\.message) == ["shop started"])
+        #expect(Self.snapshots(updates).first?.oldestJobs.map(\.id) == sent.oldestJobs.map(\.id))
+        #expect(!updates.contains { if case .ended = $0 { true } else { false } }, "\(updates)")
+        #expect(
+            server.requests == [
+                #"{"id":1,"interval_ms":100,"op":"subscribe","v":2}"#,
+                #"{"id":1,"interval_ms":100,"op":"subscribe","v":1}"#,
+            ])
+    }
+
+    @Test("a refusal other than the version ends the subscription with the server's code and message")
+    func refused() async throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.root + "/full.4242.sock"
+        let server = try FakeServer(
+            path: path,
+            replies: [
+                #"{"error":{"code":"too_many_clients","message":"64 clients"},"ok":false,"type":"error","v":2}"# + "\n"
+            ])
+        let inbox = Inbox()
+        let subscription = Subscription(
+            ProcessEntry(name: "full", pid: 4242, path: path), session: 1, interval: .milliseconds(100), inbox: inbox
+        ) {}
+        let updates = try await Self.collect(inbox) { $0.contains { if case .ended = $0 { true } else { false } } }
+        subscription.cancel()
+        let ended = updates.compactMap { update -> String? in
+            if case .ended(session: 1, let error) = update { return error }
+            return nil
+        }
+        #expect(ended == ["too_many_clients: 64 clients"])
+        #expect(server.requests.count == 1)
+    }
+}
