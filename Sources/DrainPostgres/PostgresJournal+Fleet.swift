@@ -102,9 +102,10 @@ extension PostgresJournal {
                 dead_at = NULL
             RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued')
             """
-        // Half the lease at most: a beat slower than that puts the lease at risk, and the operator should
-        // see "unreachable" while there is still time, not an operation timeout later.
-        let timeout = min(configuration.operationTimeout, configuration.lease / 2)
+        // Half the lease: a beat slower than that puts the lease at risk, and the operator should see
+        // "unreachable" while there is still time, not an operation timeout later. Never under 2 s, so a
+        // busy but healthy database with a short lease does not read as down.
+        let timeout = min(configuration.operationTimeout, max(configuration.lease / 2, .seconds(2)))
         let counts = try await rows(query, "cannot write this worker's heartbeat", timeout: timeout) {
             try $0.decode(Int.self)
         }

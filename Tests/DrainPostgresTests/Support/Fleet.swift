@@ -30,7 +30,8 @@ struct Fleet {
         configuration.lease = lease
         configuration.heartbeat = heartbeat
         configuration.workerName = name
-        configuration.operationTimeout = .seconds(2)
+        // The default's 5 s: a loaded two-core machine has been seen to take over 2 s for a claim.
+        configuration.operationTimeout = .seconds(5)
         return configuration
     }
 
