@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "DrainControl", targets: ["DrainControl"]),
         .library(name: "DrainPostgres", targets: ["DrainPostgres"]),
         .library(name: "DrainFleet", targets: ["DrainFleet"]),
+        // How drainctl's tools start children (their own group, clean signals, no inherited descriptors);
+        // the integration packages' tests start their processes with it too.
+        .library(name: "DrainSpawn", targets: ["DrainSpawn"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
         .executable(name: "drain-demo", targets: ["drain-demo"]),
         .executable(name: "drain-chaos", targets: ["drain-chaos"]),

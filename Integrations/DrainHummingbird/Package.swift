@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 .product(name: "DrainClient", package: root),
                 .product(name: "DrainProtocol", package: root),
+                .product(name: "DrainSpawn", package: root),
             ]
         ),
     ]

@@ -39,7 +39,7 @@ extension TerminalTests {
             }
             defer { beating.cancel() }
             let sandbox = try Sandbox()
-            let tmux = try Tmux(
+            let tmux = try await Tmux(
                 "DRAIN_POSTGRES_URL='\(server.socketURL(schema: schema))' \(Binaries.drainctl.path) top", columns: 120,
                 rows: 30,
                 environment: ["SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
@@ -74,9 +74,9 @@ extension TerminalTests {
                 return screen.contains("web-3 requeued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil
             }
             #expect(screen.contains("was found dead"))
-            tmux.send("q")
+            await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
-            #expect(tmux.capture().contains("drainctl top: web-3 requeued 2 → taken by web-1 (1), web-2 (1)"))
+            #expect(await tmux.capture().contains("drainctl top: web-3 requeued 2 → taken by web-1 (1), web-2 (1)"))
         }
 
         @Test(
@@ -106,7 +106,7 @@ extension TerminalTests {
                     in: .whitespacesAndNewlines)
                     == "3" ? true : nil
             }
-            let tmux = try Tmux(
+            let tmux = try await Tmux(
                 "\(Binaries.drainctl.path) top --postgres '\(url)'", columns: 140, rows: 32,
                 environment: ["SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
             try await tmux.waitUntil("three workers running, the victim with jobs") { screen in
@@ -142,9 +142,9 @@ extension TerminalTests {
                     && screen.contains("victim requeued") ? screen : nil
             }
             #expect(rescued.contains("was found dead; its jobs went back to the queue"))
-            tmux.send("q")
+            await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
-            #expect(tmux.capture().contains("drainctl top: victim requeued"))
+            #expect(await tmux.capture().contains("drainctl top: victim requeued"))
         }
     }
 }

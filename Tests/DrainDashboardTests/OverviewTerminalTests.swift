@@ -33,8 +33,8 @@ extension TerminalTests {
             return demos
         }
 
-        func top(in sandbox: Sandbox, columns: Int = 120, rows: Int = 40, prefix: String = "") throws -> Tmux {
-            try Tmux(
+        func top(in sandbox: Sandbox, columns: Int = 120, rows: Int = 40, prefix: String = "") async throws -> Tmux {
+            try await Tmux(
                 prefix + Binaries.drainctl.path + " top", columns: columns, rows: rows,
                 environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         }
@@ -46,11 +46,11 @@ extension TerminalTests {
             let sandbox = try Sandbox()
             let demos = try await threeDemos(in: sandbox)
             let names = ["alpha", "beta", "gamma"]
-            let tmux = try top(in: sandbox)
+            let tmux = try await top(in: sandbox)
             try await tmux.waitUntil("three RUNNING rows") { screen in
                 zip(names, demos).allSatisfy { Self.row(screen, $0, $1.pid)?.contains("RUNNING") == true } ? true : nil
             }
-            #expect(tmux.capture().contains("3 processes"))
+            #expect(await tmux.capture().contains("3 processes"))
             let shutdown = try ChildProcess(
                 executable: Binaries.drainctl.path, arguments: ["shutdown", "--all", "--grace", "5"],
                 environment: sandbox.environment, outputPath: sandbox.root + "/shutdown.out")
@@ -65,7 +65,7 @@ extension TerminalTests {
                 return lefts.count == 3 ? lefts : nil
             }
             #expect(countdowns.allSatisfy { $0 <= 5 && $0 > 0 }, "\(countdowns)")
-            #expect(tmux.capture().contains("3 draining"))
+            #expect(await tmux.capture().contains("3 draining"))
             // The demo's durations are heavy-tailed: a process whose few jobs all happen to be short ends
             // clean inside the grace. Either way its row must say which, and the header must add up.
             let ended = try await tmux.waitUntil("three STOPPED rows with their outcome") { screen -> [String]? in
@@ -76,17 +76,17 @@ extension TerminalTests {
                 return outcomes.count == 3 ? outcomes : nil
             }
             let forced = ended.filter { $0 == "forced" }.count
-            let screen = tmux.capture()
+            let screen = await tmux.capture()
             if forced > 0 {
                 #expect(screen.contains("\(forced) stopped forced"), "\(screen)")
                 #expect(screen.contains("stopped forced after"), "the log shows each forced stop")
             }
             if forced < 3 { #expect(screen.contains("\(3 - forced) stopped clean"), "\(screen)") }
             #expect(await shutdown.wait(upTo: .seconds(10)) == (forced > 0 ? 1 : 0), "the worst outcome")
-            tmux.send("q")
+            await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
             for ((name, demo), outcome) in zip(zip(names, demos), ended) {
-                #expect(tmux.capture().contains("drainctl top: \(name) (pid \(demo.pid)) stopped \(outcome)"))
+                #expect(await tmux.capture().contains("drainctl top: \(name) (pid \(demo.pid)) stopped \(outcome)"))
             }
         }
 
@@ -97,28 +97,28 @@ extension TerminalTests {
             let sandbox = try Sandbox()
             let first = try await Demo(["--rate", "3", "--duration-scale", "30"], in: sandbox, name: "alpha")
             let second = try await Demo(["--rate", "3", "--duration-scale", "30"], in: sandbox, name: "beta")
-            let tmux = try top(in: sandbox)
+            let tmux = try await top(in: sandbox)
             try await tmux.waitUntil("two rows") { screen in
                 Self.row(screen, "beta", second.pid)?.contains("RUNNING") == true
                     && Self.row(screen, "alpha", first.pid) != nil ? true : nil
             }
-            tmux.send("j")
+            await tmux.send("j")
             try await tmux.waitUntil("beta selected") {
                 Self.row($0, "beta", second.pid)?.hasPrefix("▸") == true ? true : nil
             }
-            tmux.send("Enter")
+            await tmux.send("Enter")
             let detail = try await tmux.waitUntil("beta's full screen") { screen in
                 screen.contains("Jobs in flight") && screen.contains(" beta ") && screen.contains("pid \(second.pid)")
                     ? screen : nil
             }
             #expect(!detail.contains("Events of every process"))
-            tmux.send("Escape")
+            await tmux.send("Escape")
             try await tmux.waitFor("Events of every process")
-            tmux.send("s")
+            await tmux.send("s")
             try await tmux.waitFor("Shutdown beta (pid \(second.pid)): grace in seconds")
-            tmux.send("20", "Enter")
+            await tmux.send("20", "Enter")
             try await tmux.waitFor("Drain beta (pid \(second.pid)) with a 20s grace?")
-            tmux.send("y")
+            await tmux.send("y")
             try await tmux.waitUntil("beta draining, alpha still running") { screen in
                 Self.row(screen, "beta", second.pid)?.contains("DRAINING") == true
                     && Self.row(screen, "alpha", first.pid)?.contains("RUNNING") == true ? true : nil
@@ -127,8 +127,8 @@ extension TerminalTests {
             try await tmux.waitUntil("gamma's new row") {
                 Self.row($0, "gamma", third.pid)?.contains("RUNNING") == true ? true : nil
             }
-            #expect(tmux.capture().contains("3 processes"))
-            tmux.send("q")
+            #expect(await tmux.capture().contains("3 processes"))
+            await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
         }
 
@@ -137,7 +137,7 @@ extension TerminalTests {
             let sandbox = try Sandbox()
             let alive = try await Demo(["--rate", "3", "--duration-scale", "0.1"], in: sandbox, name: "alpha")
             let doomed = try await Demo(["--rate", "3", "--duration-scale", "0.1"], in: sandbox, name: "beta")
-            let tmux = try top(in: sandbox)
+            let tmux = try await top(in: sandbox)
             try await tmux.waitUntil("beta running") {
                 Self.row($0, "beta", doomed.pid)?.contains("RUNNING") == true ? true : nil
             }
@@ -147,9 +147,9 @@ extension TerminalTests {
             }
             #expect(Self.row(screen, "alpha", alive.pid)?.contains("RUNNING") == true)
             #expect(screen.contains("1 lost"))
-            tmux.send("q")
+            await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
-            #expect(tmux.capture().contains("lost the connection to beta (pid \(doomed.pid))"))
+            #expect(await tmux.capture().contains("lost the connection to beta (pid \(doomed.pid))"))
         }
 
         // MARK: - Terminals
@@ -158,9 +158,9 @@ extension TerminalTests {
         func dumbTerminal() async throws {
             let sandbox = try Sandbox()
             let demo = try await Demo(["--rate", "1"], in: sandbox, name: "alpha")
-            let tmux = try top(in: sandbox, prefix: "env TERM=dumb ")
+            let tmux = try await top(in: sandbox, prefix: "env TERM=dumb ")
             try await tmux.expectRestored(exitCode: 3)
-            let pane = tmux.capture()
+            let pane = await tmux.capture()
             #expect(pane.contains("TERM=dumb cannot move the cursor"), "\(pane)")
             #expect(pane.contains("drainctl status --all"), "\(pane)")
             #expect(demo.child.exitCode == nil, "refusing the terminal leaves the service alone")
@@ -171,7 +171,7 @@ extension TerminalTests {
             let sandbox = try Sandbox()
             let alpha = try await Demo(["--rate", "8", "--duration-scale", "30"], in: sandbox, name: "alpha")
             let beta = try await Demo(["--rate", "8", "--duration-scale", "30"], in: sandbox, name: "beta")
-            let tmux = try top(in: sandbox, prefix: "env LANG=C LC_ALL=C ")
+            let tmux = try await top(in: sandbox, prefix: "env LANG=C LC_ALL=C ")
             try await tmux.waitUntil("two rows") {
                 Self.row($0, "beta", beta.pid)?.contains("RUNNING") == true ? true : nil
             }
@@ -184,7 +184,7 @@ extension TerminalTests {
             }
             #expect(overview.allSatisfy { $0.isASCII }, "\(overview)")
             #expect(overview.contains("- Events of every process ---"))
-            tmux.send("Enter")
+            await tmux.send("Enter")
             let detail = try await tmux.waitUntil("alpha's full screen with an ASCII sparkline") { screen in
                 screen.split(separator: "\n").first { $0.hasPrefix(" In flight ") && $0.contains("peak") }
                     .flatMap { $0.firstMatch(of: /[_.:\-=+*#]{2,} peak/) } != nil ? screen : nil
@@ -193,7 +193,7 @@ extension TerminalTests {
             #expect(detail.contains("- Jobs in flight, oldest first"))
             let deadline = detail.split(separator: "\n").first { $0.contains("Deadline") }
             #expect(deadline?.firstMatch(of: /#+[|#]*\.+/) != nil, "\(deadline ?? "")")
-            tmux.send("q")
+            await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
         }
     }

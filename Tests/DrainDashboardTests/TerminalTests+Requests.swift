@@ -20,7 +20,7 @@ extension TerminalTests {
                 ((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").trimmingCharacters(
                     in: .whitespacesAndNewlines))
         }
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             Binaries.drainctl.path + " top",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         try await tmux.waitFor("RUNNING")
@@ -40,7 +40,7 @@ extension TerminalTests {
         #expect(shutdown.output.contains("5 completed"), "\(shutdown.output)")
         let banner = try await tmux.waitFor("STOPPED CLEAN")
         #expect(banner.contains("5 completed"), "the banner counts the answered requests:\n\(banner)")
-        tmux.send("q")
+        await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
         withExtendedLifetime(demo) {}
     }

@@ -39,7 +39,7 @@ struct TerminalTests {
         // countdown has been seen moving.
         let demo = try await Demo(
             ["--rate", "10", "--concurrency", "8", "--duration-scale", "30", "--cancel-window", "0.5"], in: sandbox)
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             Binaries.drainctl.path + " top",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         // The header can show RUNNING (from the hello) one frame before the first snapshot fills the counters.
@@ -47,14 +47,14 @@ struct TerminalTests {
             screen.contains("RUNNING") && screen.firstMatch(of: /In flight +[0-9]+\/8/) != nil ? screen : nil
         }
         #expect(running.contains("pid \(demo.pid)"))
-        #expect(tmux.display("#{pane_title}").contains("demo RUNNING"))
+        #expect(await tmux.display("#{pane_title}").contains("demo RUNNING"))
 
         let shutdown = try await runDrainctl(["shutdown", "--grace", "6", "--no-wait"], in: sandbox)
         #expect(shutdown.code == 0, "\(shutdown.output)")
         let first = try await tmux.waitUntil("a countdown while DRAINING") { screen in
             screen.contains("DRAINING") ? Self.secondsLeft(screen) : nil
         }
-        #expect(tmux.display("#{pane_title}").contains("DRAINING"))
+        #expect(await tmux.display("#{pane_title}").contains("DRAINING"))
         try await Task.sleep(for: .milliseconds(1500))
         let later = try await tmux.waitUntil("a later countdown") { Self.secondsLeft($0) }
         #expect(later < first, "the countdown did not move: \(first) then \(later)")
@@ -63,21 +63,21 @@ struct TerminalTests {
         #expect(stopped.contains("drained in"))
         #expect(stopped.contains("requeued"))
 
-        tmux.resize(columns: 70, rows: 20)
+        await tmux.resize(columns: 70, rows: 20)
         let narrow = try await tmux.waitUntil("a 70-column redraw") { screen in
             let lines = Self.rows(screen)
             return screen.contains("STOPPED ") && lines.count <= 20 && lines.allSatisfy { $0.count <= 70 }
                 && screen.contains("─ Events") ? screen : nil
         }
         #expect(narrow.contains("q quit"))
-        tmux.resize(columns: 40, rows: 10)
+        await tmux.resize(columns: 40, rows: 10)
         try await tmux.waitFor("Terminal too small")
-        tmux.resize(columns: 100, rows: 30)
+        await tmux.resize(columns: 100, rows: 30)
         try await tmux.waitFor("STOPPED ")
 
-        tmux.send("q")
+        await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
-        #expect(tmux.capture().contains("drainctl top: demo (pid \(demo.pid)) stopped"))
+        #expect(await tmux.capture().contains("drainctl top: demo (pid \(demo.pid)) stopped"))
     }
 
     @Test("s asks the grace and confirms, + moves the deadline, and a second s ends the drain early")
@@ -85,30 +85,30 @@ struct TerminalTests {
         let sandbox = try Sandbox()
         // Slow jobs: the drain must still run when + arrives.
         let demo = try await Demo(["--rate", "5", "--duration-scale", "30", "--cancel-window", "0.5"], in: sandbox)
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             Binaries.drainctl.path + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
         try await tmux.waitFor("RUNNING")
-        tmux.send("s")
+        await tmux.send("s")
         try await tmux.waitFor("grace in seconds")
-        tmux.send("20", "Enter")
+        await tmux.send("20", "Enter")
         try await tmux.waitFor("Drain demo (pid \(demo.pid)) with a 20s grace?")
-        tmux.send("y")
+        await tmux.send("y")
         let before = try await tmux.waitUntil("DRAINING with 20 s of grace") { screen in
             screen.contains("grace 20s") ? Self.secondsLeft(screen) : nil
         }
-        tmux.send("+")
+        await tmux.send("+")
         let after = try await tmux.waitUntil("the deadline 10 s later") { screen in
             Self.secondsLeft(screen).flatMap { $0 > before + 5 ? $0 : nil }
         }
         #expect(after <= before + 10.5)
-        tmux.send("s")
+        await tmux.send("s")
         try await tmux.waitFor("grace in seconds")
-        tmux.send("0", "Enter")
+        await tmux.send("0", "Enter")
         try await tmux.waitFor("Move the deadline of demo")
-        tmux.send("y")
+        await tmux.send("y")
         try await tmux.waitFor("STOPPED ")
-        #expect(tmux.capture().contains("(drainctl top)"), "the drain's cause names drainctl top")
-        tmux.send("q")
+        #expect(await tmux.capture().contains("(drainctl top)"), "the drain's cause names drainctl top")
+        await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
     }
 
@@ -118,7 +118,7 @@ struct TerminalTests {
     func serviceKilled() async throws {
         let sandbox = try Sandbox()
         let demo = try await Demo(["--rate", "10", "--duration-scale", "0.1"], in: sandbox)
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             Binaries.drainctl.path + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
         try await tmux.waitFor("RUNNING")
         demo.child.signal(SIGKILL)
@@ -126,10 +126,10 @@ struct TerminalTests {
         #expect(!lost.contains("EXIT="))
         #expect(!lost.contains("STOPPED "))
         try await Task.sleep(for: .milliseconds(500))
-        #expect(!tmux.capture().contains("EXIT="), "top must not exit on its own")
-        tmux.send("q")
+        #expect(await !tmux.capture().contains("EXIT="), "top must not exit on its own")
+        await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
-        #expect(tmux.capture().contains("lost the connection to demo (pid \(demo.pid))"))
+        #expect(await tmux.capture().contains("lost the connection to demo (pid \(demo.pid))"))
     }
 
     enum Ending: String, CaseIterable, Sendable {
@@ -146,12 +146,12 @@ struct TerminalTests {
         let demo = try await Demo(["--rate", "5", "--duration-scale", "0.1"], in: sandbox)
         let pidFile = sandbox.root + "/top.pid"
         // The shell writes its pid and then becomes drainctl, so the test knows whom to signal.
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             "sh -c 'echo $$ > \(pidFile); exec \(Binaries.drainctl.path) top'",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "NO_COLOR": "1"], in: sandbox
         )
         try await tmux.waitFor("RUNNING")
-        let colours = tmux.capture(escapes: true)
+        let colours = await tmux.capture(escapes: true)
         #expect(
             colours.firstMatch(of: /\u{1B}\[[0-9;]*3[1-7]m/) == nil && !colours.contains(";3"),
             "NO_COLOR, but colours in:\n\(colours)")
@@ -167,7 +167,7 @@ struct TerminalTests {
             kill(pid, signo)
             try await tmux.expectRestored(exitCode: 128 + signo)
         case .controlC:
-            tmux.send("C-c")
+            await tmux.send("C-c")
             try await tmux.expectRestored(exitCode: 130)
         }
         #expect(demo.child.exitCode == nil, "ending top must leave the service alone")
@@ -180,11 +180,11 @@ struct TerminalTests {
         let sandbox = try Sandbox()
         let path = sandbox.root + "/impostor.4242.sock"
         let server = try FakeServer(path: path, answer: answer)
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             Binaries.drainctl.path + " top --socket " + path,
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         try await tmux.expectRestored(exitCode: 2)
-        let pane = tmux.capture()
+        let pane = await tmux.capture()
         #expect(pane.contains("drainctl: top cannot watch \(path): it sent a line that is not protocol v1"), "\(pane)")
         switch answer {
         case .garbage: #expect(pane.contains("“HTTP/1.1 400 Bad Request?”"), "\(pane)")
@@ -199,25 +199,25 @@ struct TerminalTests {
     func severalProcesses() async throws {
         let sandbox = try Sandbox()
         let first = try await Demo(["--rate", "2", "--duration-scale", "0.1"], in: sandbox, name: "alpha")
-        let tmux = try Tmux(
+        let tmux = try await Tmux(
             Binaries.drainctl.path + " top", environment: ["DRAINCTL_RUN_DIR": sandbox.runDir], in: sandbox)
         try await tmux.waitFor("pid \(first.pid)")
         let second = try await Demo(["--rate", "2", "--duration-scale", "0.1"], in: sandbox, name: "beta")
         try await tmux.waitFor("NEW PROCESS")
-        tmux.send("a")
+        await tmux.send("a")
         try await tmux.waitUntil("beta attached") {
             $0.contains(" beta ") && $0.contains("pid \(second.pid)") && $0.contains("RUNNING") ? true : nil
         }
-        tmux.send("Tab")
+        await tmux.send("Tab")
         try await tmux.waitUntil("alpha again") {
             $0.contains(" alpha ") && $0.contains("pid \(first.pid)") && $0.contains("RUNNING") ? true : nil
         }
-        tmux.send("p")
+        await tmux.send("p")
         let list = try await tmux.waitUntil("both in the list with a phase") { screen in
             screen.contains("PROCESSES") && screen.components(separatedBy: "RUNNING").count >= 4 ? screen : nil
         }
         #expect(list.contains("\(second.pid)"))
-        tmux.send("q")
+        await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
     }
 
@@ -226,40 +226,40 @@ struct TerminalTests {
     @Test("drainctl demo at 80×24: fits the screen, s drains it to a banner, q stops the demo service too")
     func demoCommand() async throws {
         let sandbox = try Sandbox()
-        let tmux = try Tmux(Binaries.drainctl.path + " demo --grace 3", columns: 80, rows: 24, in: sandbox)
+        let tmux = try await Tmux(Binaries.drainctl.path + " demo --grace 3", columns: 80, rows: 24, in: sandbox)
         let screen = try await tmux.waitFor("RUNNING")
         let lines = Self.rows(screen)
         #expect(lines.count <= 24 && lines.allSatisfy { $0.count <= 80 })
         #expect(lines.contains { $0.contains("q quit") && $0.contains("? help") })
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
-        tmux.send("s")
+        await tmux.send("s")
         try await tmux.waitFor("grace in seconds")
-        tmux.send("Enter")
+        await tmux.send("Enter")
         try await tmux.waitFor("with a 3s grace? y yes")
-        tmux.send("y")
+        await tmux.send("y")
         // A young demo may have only short jobs in flight: the drain can end before a frame shows DRAINING.
         let stopped = try await tmux.waitFor("STOPPED ")
         #expect(stopped.contains("demo (pid \(pid)) drained in"))
-        tmux.send("q")
+        await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
-        #expect(tmux.capture().contains("drainctl demo: drain-demo (pid \(pid)) exited"))
+        #expect(await tmux.capture().contains("drainctl demo: drain-demo (pid \(pid)) exited"))
         #expect(kill(pid, 0) != 0, "the demo service still runs")
     }
 
     @Test("closing the terminal of drainctl demo (SIGHUP) still stops the demo service")
     func demoHangUp() async throws {
         let sandbox = try Sandbox()
-        let tmux = try Tmux(Binaries.drainctl.path + " demo", columns: 100, rows: 30, in: sandbox)
+        let tmux = try await Tmux(Binaries.drainctl.path + " demo", columns: 100, rows: 30, in: sandbox)
         let screen = try await tmux.waitFor("RUNNING")
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
-        tmux.killServer()
+        await tmux.killServer()
         try await poll("drain-demo (pid \(pid)) gone", timeout: .seconds(15)) { kill(pid, 0) != 0 ? true : nil }
     }
 
     @Test("a SIGKILLed drainctl demo does not leave its drain-demo running: the child drains when its parent is gone")
     func demoKilled() async throws {
         let sandbox = try Sandbox()
-        let tmux = try Tmux(Binaries.drainctl.path + " demo --grace 2", columns: 100, rows: 30, in: sandbox)
+        let tmux = try await Tmux(Binaries.drainctl.path + " demo --grace 2", columns: 100, rows: 30, in: sandbox)
         let screen = try await tmux.waitFor("RUNNING")
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
         let launcher = try #require(Self.parent(of: pid))

@@ -51,6 +51,22 @@ struct DrainHummingbirdTests {
         #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
     }
 
+    @Test("drainctl top in a real terminal counts the requests: in flight, then completed, then in the banner")
+    func topCountsRequests() async throws {
+        let app = try await ExampleApp(["--grace", "10"])
+        let pane = try await Pane("\(Pane.drainctl.path) top --socket \(app.socket)")
+        try await pane.waitUntil("top running") { $0.contains("RUNNING") }
+        let requests = app.requests(4, ms: 2500)
+        try await pane.waitUntil("4 requests in flight") { $0.firstMatch(of: /In flight +4\//) != nil }
+        for request in requests { #expect(try await request.value.get().status == 200) }
+        try await pane.waitUntil("4 completed") { $0.firstMatch(of: /Completed +4\b/) != nil }
+        app.signal(SIGTERM)
+        let banner = try await pane.waitUntil("the end banner") { $0.contains("STOPPED CLEAN") }
+        #expect(banner.contains("4 completed"), "the banner counts the answered requests:\n\(banner)")
+        #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
+        await pane.close()
+    }
+
     // MARK: - Lame duck
 
     @Test("lame duck: readiness turns 503 while requests are still served, then the listener closes")

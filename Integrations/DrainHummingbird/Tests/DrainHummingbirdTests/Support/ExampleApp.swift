@@ -1,5 +1,6 @@
 import DrainClient
 import DrainProtocol
+import DrainSpawn
 import Foundation
 import Testing
 
@@ -19,39 +20,39 @@ final class ExampleApp {
     }()
 
     let root: URL
-    let process = Process()
+    let child: ChildProcess
     var port = 0
     var runDir: String { root.appendingPathComponent("run").path }
     var reportPath: String { root.appendingPathComponent("report.json").path }
     var stderrPath: String { root.appendingPathComponent("stderr").path }
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
-    var socket: String { "\(runDir)/example.\(process.processIdentifier).sock" }
+    var socket: String { "\(runDir)/example.\(child.pid).sock" }
 
     init(_ arguments: [String]) async throws {
         // Short: a Unix socket path must fit in 107 bytes.
         root = URL(fileURLWithPath: "/tmp/dh-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let portFile = root.appendingPathComponent("port").path
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = Self.binary
-        process.arguments =
-            [
-                "--name", "example", "--port", "0", "--port-file", portFile, "--run-dir", runDir, "--report",
-                reportPath,
+        // ChildProcess, not Foundation's Process: a tmux server started meanwhile would keep the end of
+        // the socket pair by which Process learns of an exit.
+        let root = self.root
+        child = try ChildProcess(
+            executable: Self.binary.path,
+            arguments: [
+                "--name", "example", "--port", "0", "--port-file", portFile,
+                "--run-dir", root.appendingPathComponent("run").path,
+                "--report", root.appendingPathComponent("report.json").path,
                 "--journal", root.appendingPathComponent("journal.sqlite").path,
-            ]
-            + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+            ] + arguments,
+            environment: ProcessInfo.processInfo.environment, outputPath: "/dev/null",
+            errorPath: root.appendingPathComponent("stderr").path)
         let deadline = ContinuousClock.now + .seconds(20)
         while port == 0 || !FileManager.default.fileExists(atPath: socket) {
             port =
                 Int(
                     ((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").trimmingCharacters(
                         in: .whitespacesAndNewlines)) ?? 0
-            guard process.isRunning, ContinuousClock.now < deadline else {
+            guard child.exitCode == nil, ContinuousClock.now < deadline else {
                 Issue.record("the example did not start: \(stderr)")
                 throw CancellationError()
             }
@@ -59,7 +60,7 @@ final class ExampleApp {
         }
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    func signal(_ number: Int32) { child.signal(number) }
 
     func status() async throws -> PoolSnapshot {
         try await ControlClient.withConnection(path: socket) { try await $0.status() }
@@ -82,8 +83,11 @@ final class ExampleApp {
 
     /// Waits for the exit; returns the exit code.
     func wait() async throws -> Int32 {
-        try await waitUntil("the example to exit") { !process.isRunning }
-        return process.terminationStatus
+        guard let code = await child.wait(upTo: .seconds(20)) else {
+            Issue.record("timed out waiting for the example to exit")
+            throw CancellationError()
+        }
+        return code
     }
 
     func report() throws -> [String: Any] {
@@ -92,7 +96,7 @@ final class ExampleApp {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // ChildProcess's own deinit kills and reaps it if it still runs.
         try? FileManager.default.removeItem(at: root)
     }
 }
