@@ -119,7 +119,7 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
     /// Not in the same transaction: a transaction that notifies holds the server's notification lock from
     /// before its commit until after the commit's flush, so appends that notified committed one at a time,
     /// each with its own flush, on the path of every `submit`. Committed first and notified after, appends
-    /// share flushes, and a burst of them costs the fleet one notification instead of one each.
+    /// share flushes, and those that commit while a notification is on its way share the next one.
     public func append(_ jobs: [NewJob]) async throws -> [JobID] {
         guard !jobs.isEmpty else { return [] }
         let statement = AppendJobs(kinds: jobs.map(\.kind), payloads: jobs.map { ByteBuffer(bytes: $0.payload) })
