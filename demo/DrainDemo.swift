@@ -39,7 +39,7 @@ struct DrainDemo: AsyncParsableCommand {
     var postgres: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
-    @Flag(help: "Declare each kind's median duration (scaled) when registering it, as a prior for predictions.")
+    @Flag(help: "Declare each kind's median and p90 durations (scaled) when registering it, as predictions' prior.")
     var declareDurations = false
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
     @Option(
@@ -171,9 +171,11 @@ struct DrainDemo: AsyncParsableCommand {
         let work = SyntheticWork(scale: durationScale, seed: seed ?? UInt64.random(in: 0...UInt64.max))
         let recorder = try record.map { try JobRecorder(path: $0) }
         for kind in SyntheticWork.Kind.allCases {
-            let typical = SyntheticWork.typicalSeconds(kind) * durationScale
+            let median = SyntheticWork.typicalSeconds(kind) * durationScale
+            let p90 = SyntheticWork.p90Seconds(kind) * durationScale
             pool.register(
-                kind: kind.rawValue, expectedDuration: declareDurations ? .milliseconds(Int64(typical * 1000)) : nil
+                kind: kind.rawValue, expectedDuration: declareDurations ? .milliseconds(Int64(median * 1000)) : nil,
+                expectedP90: declareDurations ? .milliseconds(Int64(p90 * 1000)) : nil
             ) { job in try await work.perform(job, recorder: recorder) }
         }
         var control = ControlServerConfiguration(runDirectory: runDirectory)

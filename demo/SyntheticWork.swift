@@ -31,6 +31,17 @@ final class SyntheticWork: Sendable {
         }
     }
 
+    /// The 90th percentile of a kind before `--duration-scale`, declared with the median: a log-normal's
+    /// median · e^(1.2816 σ), an export's Pareto 8 · 10^(1/1.35).
+    static func p90Seconds(_ kind: Kind) -> Double {
+        switch kind {
+        case .emailSend: 0.6 * exp(1.2816 * 0.6)
+        case .thumbnailRender: 2 * exp(1.2816 * 0.5)
+        case .invoicePDF: 4 * exp(1.2816 * 0.7)
+        case .reportExport: 8 * pow(10, 1 / 1.35)
+        }
+    }
+
     private let scale: Double
     private let random: Mutex<SplitMix64>
 

@@ -53,8 +53,8 @@ struct PoolState {
     var requeued = 0
     var recovered = 0
     var stats: [String: DurationSamples] = [:]
-    /// kind → the expected duration its application declared, in seconds.
-    var declared: [String: Double] = [:]
+    /// kind → the expected duration its application declared.
+    var declared: [String: DeclaredDuration] = [:]
 
     var drainCause: DrainCause?
     var grace: Duration?

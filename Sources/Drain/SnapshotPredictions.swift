@@ -14,15 +14,13 @@ struct SnapshotPredictions: Sendable {
 
     /// A prior worth this many observations: three samples do not outweigh it, a few dozen do.
     static let priorWeight = 8.0
-    /// How widely a declared duration is taken to vary (log-normal σ): about ×2 either way.
-    static let declaredSigma = 0.75
     /// How widely a kind nobody described is taken to vary: about ×4.5 either way.
     static let priorSigma = 1.5
 
     var samples: [String: [Double]]
     /// kind → runs cut short (by earlier drains, or cancelled): each lasted at least that long.
     var cut: [String: [Double]] = [:]
-    var declared: [String: Double]
+    var declared: [String: DeclaredDuration]
     var listed: [Listed]
     /// kind → start second → jobs in flight, listed ones included.
     var buckets: [String: [Int64: Int]]
@@ -70,8 +68,7 @@ struct SnapshotPredictions: Sendable {
         var distributions: [String: DurationDistribution] = [:]
         for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
             let prior =
-                declared[kind].map { DurationPrior(median: $0, sigma: Self.declaredSigma, source: .declared) }
-                ?? DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior)
+                declared[kind]?.prior ?? DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior)
             distributions[kind] = DurationDistribution(
                 samples: samples[kind] ?? [], censored: censored[kind] ?? [], prior: prior,
                 priorWeight: Self.priorWeight)

@@ -89,7 +89,7 @@ extension WorkerPool {
         var deadline: Duration?
         var inFlightAtDrainStart, settledSinceDrainStart: Int
         var stats: [String: DurationSamples]
-        var declared: [String: Double]
+        var declared: [String: DeclaredDuration]
         var kinds: [String: Kind]
         var oldest: [InFlightIndex.Entry]
         var recentEvents: [DrainEvent]

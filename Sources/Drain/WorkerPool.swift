@@ -78,13 +78,24 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     /// ``run()``.
     ///
     /// The declared duration is the kind's prior: predictions lean on it (as their median) until enough
-    /// jobs of the kind have finished for their observed durations to outweigh it.
+    /// jobs of the kind have finished for their observed durations to outweigh it. Declaring the 90th
+    /// percentile too says how long the kind's tail is: a kind whose slow runs take ten times its median
+    /// needs a longer grace than one that hardly varies, and without it the prior assumes about ×2.6.
     /// - Parameters:
     ///   - kind: The name given to ``submit(kind:payload:)``.
     ///   - expectedDuration: A typical (median) run of one job; nil to leave it to the pool-wide prior.
+    ///   - expectedP90: The run nine jobs in ten finish within; above `expectedDuration`, else ignored
+    ///     (with a warning in the log).
     ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
-    public func register(kind: String, expectedDuration: Duration?, handler: @escaping JobHandler) {
-        let declared = expectedDuration.map(\.seconds).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+    public func register(
+        kind: String, expectedDuration: Duration?, expectedP90: Duration? = nil, handler: @escaping JobHandler
+    ) {
+        let declared = DeclaredDuration(median: expectedDuration, p90: expectedP90)
+        if expectedP90 != nil, declared?.p90 == nil {
+            logger.warning(
+                "the declared p90 is ignored: it must be above the declared median duration",
+                metadata: ["drain.kind": "\(kind)"])
+        }
         state.withLock {
             $0.handlers[kind] = handler
             $0.declared[kind] = declared

@@ -102,7 +102,12 @@ extension PostgresJournal {
                 dead_at = NULL
             RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued')
             """
-        let counts = try await rows(query, "cannot write this worker's heartbeat") { try $0.decode(Int.self) }
+        // Half the lease at most: a beat slower than that puts the lease at risk, and the operator should
+        // see "unreachable" while there is still time, not an operation timeout later.
+        let timeout = min(configuration.operationTimeout, configuration.lease / 2)
+        let counts = try await rows(query, "cannot write this worker's heartbeat", timeout: timeout) {
+            try $0.decode(Int.self)
+        }
         state.withLock { $0.registered = true }
         return counts.first ?? 0
     }

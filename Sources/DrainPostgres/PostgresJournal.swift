@@ -70,8 +70,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         case .disable:
             tls = .disable
             connectionTLS = .disable
-        case .prefer, .require:
-            let tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        case .prefer, .require, .verifyCA, .verifyFull:
+            let tlsConfiguration = Self.tlsConfiguration(configuration)
             let context: NIOSSLContext
             do {
                 context = try NIOSSLContext(configuration: tlsConfiguration)
@@ -257,11 +257,12 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
 
     /// Runs one statement through the client with the operation timeout, and decodes every row.
     func rows<T: Sendable>(
-        _ query: PostgresQuery, _ message: String, _ decode: @escaping @Sendable (PostgresRow) throws -> T
+        _ query: PostgresQuery, _ message: String, timeout: Duration? = nil,
+        _ decode: @escaping @Sendable (PostgresRow) throws -> T
     ) async throws -> [T] {
         let client = self.client
         let logger = self.logger
-        return try await answer(message) {
+        return try await answer(message, timeout: timeout) {
             var values: [T] = []
             for try await row in try await client.query(query, logger: logger) {
                 values.append(try decode(row))
@@ -286,12 +287,13 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         }
     }
 
-    /// The operation timeout and the journal's errors around one call to the server.
+    /// The timeout (the operation timeout unless given) and the journal's errors around one call to the
+    /// server.
     private func answer<T: Sendable>(
-        _ message: String, _ body: @escaping @Sendable () async throws -> [T]
+        _ message: String, timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> [T]
     ) async throws -> [T] {
         do {
-            return try await withTimeout(configuration.operationTimeout, body)
+            return try await withTimeout(timeout ?? configuration.operationTimeout, body)
         } catch {
             // The usual cause of a first call that never answers: the journal's service is not running.
             if !state.withLock({ $0.running }) {

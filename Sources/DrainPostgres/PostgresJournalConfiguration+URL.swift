@@ -47,16 +47,19 @@ extension PostgresJournalConfiguration {
             case "sslmode":
                 guard let mode = TLSMode(rawValue: value) else {
                     throw PostgresJournalError(
-                        .invalidURL, "sslmode must be disable, prefer or require, not '\(value)'")
+                        .invalidURL,
+                        "sslmode must be disable, prefer, require, verify-ca or verify-full, not '\(value)'")
                 }
                 tls = mode
+            case "sslrootcert": rootCertificatePath = value
             case "lease": lease = try Self.seconds(value, name)
             case "heartbeat": heartbeat = try Self.seconds(value, name)
             case "retention": workerRetention = try Self.seconds(value, name)
             default:
                 throw PostgresJournalError(
                     .invalidURL,
-                    "unknown option '\(name)' (known: host, port, schema, sslmode, lease, heartbeat, retention)")
+                    "unknown option '\(name)' (known: host, port, schema, sslmode, sslrootcert, lease, heartbeat, retention)"
+                )
             }
         }
     }

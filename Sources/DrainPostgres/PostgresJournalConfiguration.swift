@@ -13,12 +13,24 @@ public struct PostgresJournalConfiguration: Sendable {
         case unixSocket(path: String)
     }
 
-    /// Whether to encrypt the connection (libpq's `sslmode`).
+    /// Whether to encrypt the connection and check the server's certificate, as libpq's `sslmode` says,
+    /// so one URL means the same to the workers (postgres-nio) and to `drainctl` (libpq).
     public enum TLSMode: String, Sendable, Hashable {
+        /// Plain text.
         case disable
+        /// TLS when the server offers it, its certificate not checked.
         case prefer
+        /// TLS or no connection; the certificate not checked (encryption only, as libpq's `require`).
         case require
+        /// TLS with a certificate signed by a trusted root (``rootCertificatePath``, else the system's).
+        case verifyCA = "verify-ca"
+        /// As ``verifyCA``, and the certificate names the host connected to.
+        case verifyFull = "verify-full"
     }
+
+    /// The roots a `verify-ca` or `verify-full` connection trusts (libpq's `sslrootcert`), PEM; nil: the
+    /// system's trust store.
+    public var rootCertificatePath: String?
 
     public var endpoint: Endpoint
     public var username: String
@@ -81,6 +93,10 @@ public struct PostgresJournalConfiguration: Sendable {
                 .invalidConfiguration,
                 "the worker retention (\(workerRetention)) must be at least the lease (\(lease)), "
                     + "or rows of live workers could be deleted")
+        }
+        if let path = rootCertificatePath, access(path, R_OK) != 0 {
+            throw PostgresJournalError(
+                .invalidConfiguration, "sslrootcert '\(path)' cannot be read: \(String(cString: strerror(errno)))")
         }
         guard maximumConnections >= 1 else {
             throw PostgresJournalError(.invalidConfiguration, "maximumConnections must be at least 1")

@@ -52,6 +52,21 @@ struct FleetReaderTests {
         #expect((0...1.1).contains(rescueIn), "\(rescueIn)")
     }
 
+    @Test("over TLS the reader takes libpq's sslmode: verify-full with the server's certificate reads the fleet")
+    func tls() async throws {
+        let server = try await PostgresTestServer.shared()
+        let schema = try await fleet(server)
+        let url = server.url(schema: schema) + "&sslmode=verify-full&sslrootcert=\(server.certificate)"
+        let snapshot = try FleetReader(url: FleetURL(url)).read()
+        #expect(snapshot.workers.map(\.name) == ["web-1", "web-2", "web-3"])
+        // The same URL without the root: libpq refuses the self-signed certificate, and says so.
+        let refused = #expect(throws: FleetError.self) {
+            try FleetReader(url: FleetURL(server.url(schema: schema) + "&sslmode=verify-full"))
+        }
+        #expect(refused?.code == .connectFailed)
+        #expect(refused?.message.contains("certificate") == true, "\(refused?.message ?? "")")
+    }
+
     @Test("a dead worker's jobs rescued by a peer and taken by two others read as a hand-off")
     func rescueAndHandoff() async throws {
         let server = try await PostgresTestServer.shared()

@@ -7,15 +7,16 @@ struct ConfigurationTests {
     @Test("the URL's options set the schema, TLS, lease, heartbeat and retention")
     func options() throws {
         let configuration = try PostgresJournalConfiguration(
-            url: "postgres://app:pw@db:5433/jobs?schema=shop&sslmode=require&lease=4&heartbeat=0.5&retention=600")
+            url:
+                "postgres://app:pw@db:5433/jobs?schema=shop&sslmode=verify-ca&sslrootcert=/etc/ca.pem&lease=4&heartbeat=0.5"
+                + "&retention=600")
         #expect(configuration.username == "app" && configuration.password == "pw")
         #expect(configuration.database == "jobs")
         #expect(configuration.schema == "shop")
-        #expect(configuration.tls == .require)
+        #expect(configuration.tls == .verifyCA && configuration.rootCertificatePath == "/etc/ca.pem")
         #expect(configuration.lease == .seconds(4))
         #expect(configuration.heartbeat == .milliseconds(500))
         #expect(configuration.workerRetention == .seconds(600))
-        try configuration.validate()
         let defaults = try PostgresJournalConfiguration(url: "postgres://app@db/jobs")
         #expect(defaults.workerRetention == .seconds(3600) && defaults.lease == .seconds(5))
     }
@@ -27,7 +28,10 @@ struct ConfigurationTests {
             ("postgres://app:pw@db/jobs?lease=soon", "lease must be a number of seconds above 0, not 'soon'"),
             ("postgres://app:pw@db/jobs?retention=-5", "retention must be a number of seconds above 0"),
             ("postgres://app:pw@db/jobs?colour=blue", "unknown option 'colour'"),
-            ("postgres://app:pw@db/jobs?sslmode=maybe", "sslmode must be disable, prefer or require"),
+            (
+                "postgres://app:pw@db/jobs?sslmode=maybe",
+                "sslmode must be disable, prefer, require, verify-ca or verify-full"
+            ),
             ("postgres://app:pw@db/jobs?schema=Drop;Table", "schema"),
         ])
     func badURL(url: String, message: String) {
@@ -41,6 +45,7 @@ struct ConfigurationTests {
         arguments: [
             ("postgres://app@db/jobs?lease=1&heartbeat=1", "at least two heartbeats"),
             ("postgres://app@db/jobs?lease=10&retention=5", "retention"),
+            ("postgres://app@db/jobs?sslmode=verify-full&sslrootcert=/nonexistent/root.crt", "cannot be read"),
         ])
     func badTimings(url: String, message: String) throws {
         let configuration = try PostgresJournalConfiguration(url: url)

@@ -17,15 +17,26 @@ struct DemoFleetTests {
         NewJob(kind: "email.send", payload: Data("{\"ms\":\(ms),\"fail\":false}".utf8))
     }
 
+    /// Three jobs of a minute each in the fleet's queue, from a producer whose journal service runs until
+    /// the returned task is cancelled.
+    static func queueMinuteJobs(_ fleet: Fleet) async throws -> ([JobID], Task<Void, any Error>) {
+        let producer = try fleet.journal()
+        let service = Task { try await producer.run() }
+        do {
+            _ = try await producer.recover()
+            return (try await producer.append((0..<3).map { _ in demoJob(ms: 60_000) }), service)
+        } catch {
+            service.cancel()
+            throw error
+        }
+    }
+
     @Test("a SIGKILLed drain-demo's running jobs are rescued by a peer within its lease plus one sweep, not before")
     func sigkillRescue() async throws {
         let fleet = try await Fleet()
         let url = fleet.server.url(schema: fleet.schema) + "&lease=2&heartbeat=0.25"
-        let producer = try fleet.journal()
-        let service = Task { try await producer.run() }
+        let (ids, service) = try await Self.queueMinuteJobs(fleet)
         defer { service.cancel() }
-        _ = try await producer.recover()
-        let ids = try await producer.append((0..<3).map { _ in Self.demoJob(ms: 60_000) })
 
         let victim = try Demo("victim", url: url, arguments: ["--rate", "0", "--concurrency", "3"])
         try await eventually(timeout: .seconds(20), "the victim to run the three jobs") {
@@ -58,11 +69,8 @@ struct DemoFleetTests {
     func drainingRow() async throws {
         let fleet = try await Fleet()
         let url = fleet.server.url(schema: fleet.schema) + "&heartbeat=0.25"
-        let producer = try fleet.journal()
-        let service = Task { try await producer.run() }
+        let (_, service) = try await Self.queueMinuteJobs(fleet)
         defer { service.cancel() }
-        _ = try await producer.recover()
-        _ = try await producer.append((0..<3).map { _ in Self.demoJob(ms: 60_000) })
         let leaving = try Demo(
             "leaving", url: url, arguments: ["--rate", "0", "--concurrency", "3", "--grace", "20"])
         try await eventually(timeout: .seconds(20), "the three jobs running") {

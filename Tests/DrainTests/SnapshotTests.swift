@@ -105,6 +105,28 @@ struct SnapshotTests {
         try await h.finished()
     }
 
+    @Test("a declared p90 reaches the predictions: the same median with a longer tail is likelier to miss")
+    func declaredP90() async throws {
+        let h = try PoolHarness()
+        let gate = Gate()
+        h.pool.register(kind: "narrow", expectedDuration: .seconds(5)) { _ in try await gate.pass() }
+        h.pool.register(kind: "wide", expectedDuration: .seconds(5), expectedP90: .seconds(50)) { _ in
+            try await gate.pass()
+        }
+        try await h.start()
+        try await h.pool.submit(kind: "narrow")
+        try await h.pool.submit(kind: "wide")
+        try await eventually("both started") { gate.arrivals == 2 }
+        let jobs = h.snapshot().oldestJobs
+        let narrow = try #require(jobs.first { $0.kind == "narrow" }?.pMiss)
+        let wide = try #require(jobs.first { $0.kind == "wide" }?.pMiss)
+        // Against the default 10 s grace: σ 0.75 gives about 0.18, the declared tail (σ 1.8) about 0.35.
+        #expect(narrow < 0.25 && wide > 0.3, "narrow \(narrow), wide \(wide)")
+        try h.pool.drain()
+        gate.open()
+        try await h.finished()
+    }
+
     @Test("the totals cover every job in flight, not only the listed ones")
     func totalsBeyondListed() async throws {
         let h = try PoolHarness(concurrency: 120, maxQueued: 500)

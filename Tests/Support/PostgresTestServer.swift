@@ -64,6 +64,16 @@ public final class PostgresTestServer: Sendable {
         let directory = String(cString: made)
         let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
         try Data("\(password)\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/pwfile"))
+        // A self-signed certificate for 127.0.0.1 and localhost, so TLS is tested against the real server
+        // (`sslmode=require`, and `verify-full` with the certificate as its root).
+        try run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", "\(directory)/server.key", "-out", "\(directory)/server.crt",
+            ])
+        chmod("\(directory)/server.key", 0o600)
         if geteuid() == 0 {
             try run("/usr/bin/chown", ["-R", "postgres:postgres", directory])
         }
@@ -101,6 +111,9 @@ public final class PostgresTestServer: Sendable {
         let query = schema.map { "?schema=\($0)" } ?? ""
         return "postgres://postgres:\(password ?? self.password)@127.0.0.1:\(port)/\(database)\(query)"
     }
+
+    /// The server's self-signed certificate (for 127.0.0.1 and localhost): a root for `sslrootcert=`.
+    public var certificate: String { "\(directory)/server.crt" }
 
     /// A URL for the Unix socket (trusted, no password), in libpq's `host=` form.
     public func socketURL(schema: String) -> String {
@@ -140,7 +153,7 @@ public final class PostgresTestServer: Sendable {
     func startServerNow() throws {
         let options =
             "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off"
-            + " -c full_page_writes=off"
+            + " -c full_page_writes=off -c ssl=on -c ssl_cert_file=\(certificate) -c ssl_key_file=\(directory)/server.key"
         try Self.asServerUser(
             "\(binaries)/pg_ctl",
             ["-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30", "-o", options, "start"]

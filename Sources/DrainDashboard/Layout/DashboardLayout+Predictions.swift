@@ -28,20 +28,6 @@ extension DashboardLayout {
         return ("ETA " + DurationFormat.eta(p50, p90, past: "past deadline"), style)
     }
 
-    /// A row's ETA cell, `2.1–4.8s` or `3.0s–past`, for the overview's and the fleet's rows: the range
-    /// when there is one, else the older single ETA, `?` without either.
-    static func etaCell(p50: Double?, p90: Double?, single: Double?, ranged: Bool, width: Int) -> (String, Style) {
-        guard ranged else { return (TextFormat.right(single.map(TextFormat.seconds) ?? "?", width), .plain) }
-        let style: Style = p50 == nil ? .danger : p90 == nil ? .warning : .plain
-        return (TextFormat.right(DurationFormat.eta(p50, p90), width), style)
-    }
-
-    /// A row's MISS cell: the expected misses rounded, red when any.
-    static func missCell(_ expected: Double?, width: Int) -> (String, Style) {
-        let misses = Int((expected ?? 0).rounded())
-        return (TextFormat.right("\(misses)", width), misses > 0 ? .danger : .ok)
-    }
-
     /// `2 likely to miss: report.export #58, #61`, or how many are expected when none is likely.
     static func misses(_ snapshot: PoolSnapshot, width: Int) -> (String, Style) {
         guard let expected = snapshot.expectedMisses else {

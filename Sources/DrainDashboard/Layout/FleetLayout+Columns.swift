@@ -98,35 +98,25 @@ extension FleetLayout {
             guard let seconds = worker.secondsLeft else {
                 return ScreenLine(TextFormat.left("-", bar + Self.seconds), .dim)
             }
-            let left = seconds - elapsed
-            let full = max(worker.drain?.graceSeconds ?? state.longestLeft[worker.id] ?? seconds, 0.001)
-            let fraction = max(0, left) / full
-            let style: Style = left <= 0 ? .danger : fraction > 0.5 ? .ok : fraction > 0.2 ? .warning : .danger
-            let gauge = Gauge.bar(fraction, width: bar)
-            var line = ScreenLine(gauge.filled, style)
-            line.append(gauge.empty, .dim)
-            line.append(TextFormat.right(TextFormat.seconds(left), Self.seconds), style)
-            return line
+            let grace = worker.drain?.graceSeconds ?? state.longestLeft[worker.id] ?? seconds
+            return RowCells.countdown(left: seconds - elapsed, grace: grace, bar: bar, seconds: Self.seconds)
         }
 
         /// Drained of those in flight at the start, the ETA range and the expected misses.
         func drain(_ worker: FleetWorker, elapsed: Double) -> ScreenLine {
             guard let drained = worker.drained else {
-                return ScreenLine(
-                    TextFormat.right("-", Self.drained) + TextFormat.right("-", Self.eta)
-                        + TextFormat.right("-", Self.misses), .dim)
+                return RowCells.noDrain(drained: Self.drained, eta: Self.eta, misses: Self.misses)
             }
             let total = worker.drain?.total
             let text = total.map { "\(min($0, drained))/\($0)" } ?? "\(drained)"
             var line = ScreenLine(TextFormat.right(text, Self.drained), .bold)
             let moved = worker.silence + elapsed
-            let eta = DashboardLayout.etaCell(
-                p50: worker.drain?.etaP50Seconds.map { max(0, $0 - moved) },
-                p90: worker.drain?.etaP90Seconds.map { max(0, $0 - moved) }, single: nil,
-                ranged: worker.drain?.expectedMisses != nil, width: Self.eta)
-            line.append(eta.0, eta.1)
-            let misses = DashboardLayout.missCell(worker.drain?.expectedMisses, width: Self.misses)
-            line.append(misses.0, misses.1)
+            line.append(
+                RowCells.eta(
+                    p50: worker.drain?.etaP50Seconds.map { max(0, $0 - moved) },
+                    p90: worker.drain?.etaP90Seconds.map { max(0, $0 - moved) }, single: nil,
+                    ranged: worker.drain?.expectedMisses != nil, width: Self.eta))
+            line.append(RowCells.misses(worker.drain?.expectedMisses, width: Self.misses))
             return line
         }
 

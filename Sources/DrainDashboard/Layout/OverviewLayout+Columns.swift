@@ -116,34 +116,22 @@ extension OverviewLayout {
                 guard let left = row.secondsLeft(at: now) else {
                     return ScreenLine(TextFormat.left("lame duck", cell), .info)
                 }
-                let grace = max(s.graceSeconds ?? 0, 0.001)
-                let fraction = max(0, left) / grace
-                let style: Style =
-                    left <= 0 ? .danger : fraction > 0.5 ? .ok : fraction > 0.2 ? .warning : .danger
-                let gauge = Gauge.bar(fraction, width: bar)
-                var line = ScreenLine(gauge.filled, style)
-                line.append(gauge.empty, .dim)
-                line.append(TextFormat.right(TextFormat.seconds(left), Self.seconds), style)
-                return line
+                return RowCells.countdown(left: left, grace: s.graceSeconds ?? 0, bar: bar, seconds: Self.seconds)
             }
         }
 
         /// Drained so far of those in flight at the start, the ETA (p50–p90) and the expected misses.
         func drain(_ row: OverviewState.Row, _ s: PoolSnapshot, now: ContinuousClock.Instant) -> ScreenLine {
             guard let total = s.inFlightAtDrainStart else {
-                return ScreenLine(
-                    TextFormat.right("-", Self.drained) + TextFormat.right("-", Self.eta)
-                        + TextFormat.right("-", Self.misses), .dim)
+                return RowCells.noDrain(drained: Self.drained, eta: Self.eta, misses: Self.misses)
             }
             var line = ScreenLine(
                 TextFormat.right("\(min(total, s.drainedSinceStart ?? 0))/\(total)", Self.drained), .bold)
             let eta = row.eta(at: now)
-            let etaCell = DashboardLayout.etaCell(
-                p50: eta.p50, p90: eta.p90, single: eta.single, ranged: s.expectedMisses != nil, width: Self.eta)
-            line.append(etaCell.0, etaCell.1)
-            let expected = s.expectedMisses ?? s.predictedMisses.map(Double.init)
-            let missCell = DashboardLayout.missCell(expected, width: Self.misses)
-            line.append(missCell.0, missCell.1)
+            line.append(
+                RowCells.eta(
+                    p50: eta.p50, p90: eta.p90, single: eta.single, ranged: s.expectedMisses != nil, width: Self.eta))
+            line.append(RowCells.misses(s.expectedMisses ?? s.predictedMisses.map(Double.init), width: Self.misses))
             return line
         }
 
