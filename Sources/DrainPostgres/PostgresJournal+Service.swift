@@ -26,6 +26,7 @@ extension PostgresJournal {
             group.addTask { await self.client.run() }
             group.addTask { await cancelWhenGracefulShutdown { await self.listen() } }
             group.addTask { await cancelWhenGracefulShutdown { await self.keepBeating() } }
+            group.addTask { await cancelWhenGracefulShutdown { await self.wakePeers() } }
         }
         let continuation = state.withLock { state in
             defer { state.continuation = nil }
@@ -91,6 +92,24 @@ extension PostgresJournal {
                 }
             }
             try? await clock.sleep(until: start + next)
+        }
+    }
+
+    /// Sends the `NOTIFY` that follows appends: one at a time, each after the commit of every append it
+    /// announces, so a peer it wakes finds their rows. Appends while one is on its way fold into the next
+    /// (the stream keeps one pending), so a burst costs the fleet one notification and one claim per peer,
+    /// not one of each per append.
+    ///
+    /// A notification that cannot be sent is only logged: the submitting worker claims its own jobs anyway,
+    /// and the heartbeat's poll wakes the others.
+    private func wakePeers() async {
+        let statement = NotifyPeers(channel: schema.channel)
+        for await _ in peerWakes {
+            do {
+                _ = try await rows(statement, "cannot wake the fleet's workers")
+            } catch {
+                logger.debug("cannot wake the fleet's workers", metadata: ["drain.error": "\(error)"])
+            }
         }
     }
 

@@ -35,6 +35,10 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
     let connectionConfiguration: PostgresConnection.Configuration
     let logger: Logger
     let state = Mutex(State())
+    /// Appends committed since the last `NOTIFY` to the peers: at most one pending, so that appends while a
+    /// notification is on its way fold into the next one (see ``wakePeers()``).
+    let peerWakes: AsyncStream<Void>
+    let peerWakeContinuation: AsyncStream<Void>.Continuation
 
     struct State {
         var status: (@Sendable () -> WorkerStatus)?
@@ -96,6 +100,11 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         }
         clientConfiguration.options.maximumConnections = configuration.maximumConnections
         clientConfiguration.options.connectTimeout = configuration.operationTimeout
+        // The prepared statements name their tables unqualified (PostgresStatements.swift): every connection
+        // of the client resolves them in this journal's schema. The listener and the migration's connections
+        // do not need it; every other statement names its schema.
+        clientConfiguration.options.additionalStartupParameters = [("search_path", "\"\(configuration.schema)\"")]
+        (peerWakes, peerWakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     }
 
@@ -105,43 +114,29 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
 
     // MARK: JobJournal
 
+    /// Adds jobs; once they are committed the peers are woken by a `NOTIFY` of its own (``wakePeers()``).
+    ///
+    /// Not in the same transaction: a transaction that notifies holds the server's notification lock from
+    /// before its commit until after the commit's flush, so appends that notified committed one at a time,
+    /// each with its own flush, on the path of every `submit`. Committed first and notified after, appends
+    /// share flushes, and those that commit while a notification is on its way share the next one.
     public func append(_ jobs: [NewJob]) async throws -> [JobID] {
         guard !jobs.isEmpty else { return [] }
-        let kinds = jobs.map(\.kind)
-        let payloads = jobs.map { ByteBuffer(bytes: $0.payload) }
-        let query: PostgresQuery = """
-            WITH ins AS (
-                INSERT INTO \(unescaped: schema.jobs) (kind, payload, state)
-                SELECT kind, payload, 'queued'
-                FROM unnest(\(kinds)::text[], \(payloads)::bytea[]) WITH ORDINALITY AS n(kind, payload, ord)
-                ORDER BY ord
-                RETURNING id
-            ), woken AS (SELECT pg_notify(\(schema.channel), 'append'))
-            SELECT ins.id FROM ins, woken ORDER BY ins.id
-            """
-        let ids = try await rows(query, "cannot add jobs to the PostgreSQL journal") { try $0.decode(Int64.self) }
+        let statement = AppendJobs(kinds: jobs.map(\.kind), payloads: jobs.map { ByteBuffer(bytes: $0.payload) })
+        let ids = try await rows(statement, "cannot add jobs to the PostgreSQL journal").sorted()
         guard ids.count == jobs.count else {
             throw DrainError(.journal, "the PostgreSQL journal stored \(ids.count) of \(jobs.count) jobs")
         }
+        peerWakeContinuation.yield()
         return ids
     }
 
     public func claim(limit: Int) async throws -> [Job] {
         guard limit > 0 else { return [] }
-        let query: PostgresQuery = """
-            WITH next AS (
-                SELECT id FROM \(unescaped: schema.jobs) WHERE state = 'queued'
-                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
-            )
-            UPDATE \(unescaped: schema.jobs) AS j
-            SET state = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(), worker_id = \(workerID)
-            FROM next WHERE j.id = next.id
-            RETURNING j.id, j.kind, j.payload, j.attempts
-            """
-        return try await rows(query, "cannot claim jobs from the PostgreSQL journal") { row in
-            let (id, kind, payload, attempts) = try row.decode((Int64, String, Data, Int).self)
-            return Job(id: id, kind: kind, payload: payload, attempt: attempts)
-        }
+        return try await rows(
+            ClaimJobs(limit: limit, worker: workerID), "cannot claim jobs from the PostgreSQL journal"
+        )
+        .map { id, kind, payload, attempts in Job(id: id, kind: kind, payload: payload, attempt: attempts) }
         .sorted { $0.id < $1.id }
     }
 
@@ -159,38 +154,9 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
             case .released: results.append("released"); messages.append("")
             }
         }
-        // Only rows still running under this worker: a job rescued after this worker lost its lease runs
-        // elsewhere now, and this outcome must not overwrite that run's. Jobs given back wake the others.
-        // A run cut short (requeued) leaves how long it lasted in cut_runs: `prev` is the row as it was
-        // before this statement, since the update clears its start.
-        let query: PostgresQuery = """
-            WITH o AS (
-                SELECT * FROM unnest(\(ids)::bigint[], \(results)::text[], \(messages)::text[])
-                    AS o(id, result, message)
-            ), prev AS (
-                SELECT id, started_at FROM \(unescaped: schema.jobs) WHERE id = ANY(\(ids)::bigint[])
-            ), u AS (
-                UPDATE \(unescaped: schema.jobs) AS j SET
-                    state = CASE WHEN o.result IN ('done', 'failed') THEN o.result ELSE 'queued' END,
-                    finished_at = CASE WHEN o.result IN ('done', 'failed') THEN clock_timestamp() END,
-                    started_at = CASE WHEN o.result IN ('done', 'failed') THEN j.started_at END,
-                    worker_id = CASE WHEN o.result IN ('done', 'failed') THEN j.worker_id END,
-                    last_error = CASE WHEN o.result = 'failed' THEN o.message ELSE j.last_error END,
-                    attempts = CASE WHEN o.result = 'released' THEN j.attempts - 1 ELSE j.attempts END
-                FROM o, prev WHERE j.id = o.id AND prev.id = o.id AND j.state = 'running'
-                    AND j.worker_id = \(workerID)
-                RETURNING o.result, j.kind,
-                    greatest(0, extract(epoch FROM clock_timestamp() - prev.started_at))::float8 AS seconds
-            ), c AS (
-                INSERT INTO \(unescaped: schema.cutRuns) (kind, seconds)
-                SELECT kind, seconds FROM u WHERE result = 'requeued' AND seconds IS NOT NULL
-            )
-            SELECT count(*)::bigint,
-                (SELECT pg_notify(\(schema.channel), 'handoff') FROM u
-                 WHERE result IN ('requeued', 'released') LIMIT 1)
-            FROM u
-            """
-        _ = try await rows(query, "cannot record outcomes in the PostgreSQL journal") { _ in () }
+        let statement = SettleJobs(
+            ids: ids, results: results, messages: messages, worker: workerID, channel: schema.channel)
+        _ = try await rows(statement, "cannot record outcomes in the PostgreSQL journal")
     }
 
     public func counts() async throws -> JournalCounts {
@@ -296,14 +262,38 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
     ) async throws -> [T] {
         let client = self.client
         let logger = self.logger
-        do {
-            return try await withTimeout(timeout ?? configuration.operationTimeout) {
-                var values: [T] = []
-                for try await row in try await client.query(query, logger: logger) {
-                    values.append(try decode(row))
-                }
-                return values
+        return try await answer(message, timeout: timeout) {
+            var values: [T] = []
+            for try await row in try await client.query(query, logger: logger) {
+                values.append(try decode(row))
             }
+            return values
+        }
+    }
+
+    /// Runs one of the prepared statements (prepared on each connection at its first use) with the
+    /// operation timeout, and decodes every row.
+    func rows<Statement: PostgresPreparedStatement>(
+        _ statement: Statement, _ message: String
+    ) async throws -> [Statement.Row] where Statement.Row: Sendable {
+        let client = self.client
+        let logger = self.logger
+        return try await answer(message) {
+            var values: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) {
+                values.append(row)
+            }
+            return values
+        }
+    }
+
+    /// The timeout (the operation timeout unless given) and the journal's errors around one call to the
+    /// server.
+    private func answer<T: Sendable>(
+        _ message: String, timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> [T]
+    ) async throws -> [T] {
+        do {
+            return try await withTimeout(timeout ?? configuration.operationTimeout, body)
         } catch {
             // The usual cause of a first call that never answers: the journal's service is not running.
             if !state.withLock({ $0.running }) {

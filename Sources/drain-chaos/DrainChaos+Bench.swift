@@ -27,6 +27,8 @@ extension DrainChaos {
         @Option(help: "Hand-off trials.") var handoffs = 20
         @Option(help: "Rescue trials.") var rescues = 3
         @Option(help: "The lease for the rescue trials, seconds.") var lease = 2.0
+        @Flag(help: "Only the PostgreSQL throughput run (bench/fleet --profile counts its statements).")
+        var throughputOnly = false
 
         func run() async throws {
             let logger = Logger(label: "fleet-bench", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -35,6 +37,11 @@ extension DrainChaos {
                 try self.journal("bench_tp", logger: logger)
             }
             results["postgres_jobs_per_second"] = postgresRate
+            if throughputOnly {
+                let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
             let sqlitePath = "\(sqliteDir)/bench-\(UUID().uuidString).sqlite"
             let sqlite = try SQLiteJournal(path: sqlitePath)
             results["sqlite_jobs_per_second"] = try await throughput(logger: logger, pools: 1) { _ in sqlite }

@@ -41,6 +41,62 @@ struct FleetTests {
         await staying.stop()
     }
 
+    // MARK: Waking up
+
+    /// A worker that does nothing but listen, with a heartbeat (the poll) far longer than any wait below.
+    private func idleListener(_ fleet: Fleet) async throws -> FleetWorker {
+        let idle = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "idle")
+        try await idle.start()
+        try await eventually("the idle worker listening") {
+            try await fleet.value(
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%\(fleet.schema)_jobs%'") == "1"
+        }
+        return idle
+    }
+
+    @Test("jobs appended elsewhere start on an idle worker at once: the NOTIFY after the append, not the poll")
+    func appendWakesPeer() async throws {
+        let fleet = try await Fleet()
+        let idle = try await idleListener(fleet)
+        let producer = try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10))
+        let service = Task { try await producer.run() }
+        defer { service.cancel() }
+        _ = try await producer.recover()
+        let clock = ContinuousClock()
+        let appendedAt = clock.now
+        let ids = try await producer.append((0..<3).map { _ in NewJob(kind: "quick", payload: Data()) })
+        try await eventually("the idle worker to start the three jobs") { idle.starts.ids.count == 3 }
+        let woken = clock.now - appendedAt
+        #expect(Set(idle.starts.ids) == Set(ids))
+        // The poll would take 10 s.
+        #expect(woken < .seconds(3), "the idle worker started the jobs after \(woken)")
+        await idle.stop()
+    }
+
+    @Test("a burst of concurrent appends all reach an idle worker without the poll")
+    func appendBurstWakesPeer() async throws {
+        let fleet = try await Fleet()
+        let idle = try await idleListener(fleet)
+        let producer = try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10))
+        let service = Task { try await producer.run() }
+        defer { service.cancel() }
+        _ = try await producer.recover()
+        // Appends while a notification is on its way fold into the next one; the last append must still be
+        // followed by one, or its job would wait for the poll.
+        let ids = try await withThrowingTaskGroup(of: [JobID].self) { group in
+            for _ in 0..<40 {
+                group.addTask { try await producer.append([NewJob(kind: "quick", payload: Data())]) }
+            }
+            return try await group.reduce(into: [JobID]()) { $0 += $1 }
+        }
+        // Well inside the 10 s poll: a burst whose last append went unannounced would wait for it.
+        try await eventually(timeout: .seconds(5), "the idle worker to start all 40 jobs") {
+            idle.starts.ids.count == 40
+        }
+        #expect(Set(idle.starts.ids) == Set(ids))
+        await idle.stop()
+    }
+
     @Test("a draining worker stops claiming; the queue stays for the others and its count is the fleet's")
     func drainLeavesQueue() async throws {
         let fleet = try await Fleet()
