@@ -5,6 +5,10 @@ import Foundation
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension DrainChaos {
     /// `drain-chaos fleet-bench`: the measurements behind BENCHMARKS.md's fleet rows, driven by `bench/fleet`.
     struct FleetBench: AsyncParsableCommand {
@@ -15,7 +19,10 @@ extension DrainChaos {
                 Run by bench/fleet, which starts the PostgreSQL server and the pgbench floor in the same run. \
                 Throughput: --submitters tasks submit --jobs empty jobs to --workers pools (4 by default) and \
                 the clock stops when every job is done, durable at both ends. The same load on one SQLite pool \
-                is the embedded comparison.
+                is the embedded comparison. Rescue: --kill-trials times per lease in --kill-leases, a drain-demo \
+                running a job is SIGKILLed and the clock runs until an idle drain-demo peer starts that job; \
+                the --rescues in-process trials (a worker whose journal service stops) are the floor, without \
+                a process to start or kill.
                 """
         )
 
@@ -25,14 +32,34 @@ extension DrainChaos {
         @Option(help: "Worker pools sharing the PostgreSQL queue.") var workers = 4
         @Option(help: "Concurrent submitters.") var submitters = 32
         @Option(help: "Hand-off trials.") var handoffs = 20
-        @Option(help: "Rescue trials.") var rescues = 3
-        @Option(help: "The lease for the rescue trials, seconds.") var lease = 2.0
+        @Option(help: "In-process rescue trials (the floor: a worker whose journal service stops).") var rescues = 3
+        @Option(help: "The lease for the in-process rescue trials, seconds.") var lease = 2.0
+        @Option(help: "SIGKILL rescue trials per lease (real drain-demos; 0 skips them).") var killTrials = 5
+        @Option(
+            help: "The leases of the SIGKILL rescue trials, seconds, comma-separated (heartbeat: min(1 s, lease / 4)).")
+        var killLeases = "5,2"
+        @Option(help: "The drain-demo binary for the SIGKILL trials (default: next to drain-chaos).") var demo: String?
         @Flag(help: "Only the PostgreSQL throughput run (bench/fleet --profile counts its statements).")
         var throughputOnly = false
 
+        func validate() throws {
+            guard killTrials >= 0 else { throw ValidationError("--kill-trials must be 0 or more") }
+            guard let leases = parsedKillLeases, leases.allSatisfy({ $0 >= 0.5 && $0 <= 60 }) else {
+                throw ValidationError("--kill-leases must be seconds from 0.5 to 60, comma-separated")
+            }
+            guard killTrials == 0 || !leases.isEmpty else { throw ValidationError("--kill-leases is empty") }
+        }
+
+        private var parsedKillLeases: [Double]? {
+            let leases = killLeases.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            return leases.contains(nil) ? nil : leases.compactMap { $0 }
+        }
+
         func run() async throws {
+            let trap = InterruptTrap()
+            defer { DemoProcess.killAll() }
             let logger = Logger(label: "fleet-bench", factory: { _ in SwiftLogNoOpLogHandler() })
-            var results: [String: Double] = [:]
+            var results: [String: Any] = [:]
             let postgresRate = try await throughput(logger: logger) { index in
                 try self.journal("bench_tp", logger: logger)
             }
@@ -51,8 +78,31 @@ extension DrainChaos {
             let rescue = try await rescueTimes(logger: logger)
             results["rescue_median_s"] = rescue
             results["lease_s"] = lease
+            results["kill_rescues"] = try await killRescues().map { result in
+                ["lease_s": result.lease, "heartbeat_s": result.heartbeat, "samples_s": result.samples] as [String: Any]
+            }
             let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+            withExtendedLifetime(trap) {}
+        }
+
+        /// The SIGKILL trials, one ``KillRescueBench/Result`` per lease, on real drain-demos.
+        private func killRescues() async throws -> [KillRescueBench.Result] {
+            guard killTrials > 0 else { return [] }
+            let demoPath = demo ?? Run.siblingDemo()
+            guard access(demoPath, X_OK) == 0 else {
+                throw ChaosError(.invalidInput, "no executable drain-demo at \(demoPath); build it or pass --demo")
+            }
+            var template = Array("/tmp/drain-kill-rescue-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw ChaosError(.invalidInput, "cannot create a work directory in /tmp")
+            }
+            let work = String(cString: made)
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let bench = KillRescueBench(demo: demoPath, postgres: postgres, workDirectory: work, trials: killTrials)
+            var results: [KillRescueBench.Result] = []
+            for lease in parsedKillLeases ?? [] { results.append(try await bench.measure(lease: lease)) }
+            return results
         }
 
         private func journal(
@@ -156,7 +206,8 @@ extension DrainChaos {
         }
 
         /// A worker that stops beating (its journal service gone, as after SIGKILL) → its job started on a
-        /// peer: the median over the trials, in seconds.
+        /// peer: the median over the trials, in seconds. In one process, with no process to kill and no peer
+        /// to start, so it is the floor under ``killRescues()``, not the measurement of a crash.
         private func rescueTimes(logger: Logger) async throws -> Double {
             var samples: [Double] = []
             for trial in 0..<rescues {
