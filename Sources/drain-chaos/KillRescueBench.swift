@@ -123,8 +123,8 @@ struct KillRescueBench: Sendable {
         // The URL (and its password) goes by the environment, out of `ps`.
         environment["DRAIN_POSTGRES_URL"] = url
         let common = [
-            "--name", DemoProcess.serviceName, "--run-dir", "\(directory)/run", "--record", "\(directory)/record-\(role)",
-            "--log-level", "error",
+            "--name", DemoProcess.serviceName, "--run-dir", "\(directory)/run",
+            "--record", "\(directory)/record-\(role)", "--log-level", "error",
         ]
         return try DemoProcess(
             executable: demo, arguments: common + arguments, environment: environment,
