@@ -10,8 +10,8 @@ import Synchronization
 /// is the order they got there. Lines arrive already encoded, so a snapshot encoded once can be written
 /// to a thousand connections without being encoded a thousand times; the fan-out hands them over in one
 /// task per event loop and tick (``write(_:)``), not one wake-up per connection. There is no queue and no
-/// task per connection: a line is handed to NIO at once, and the lines NIO has not yet written to the
-/// socket are the backlog. A client that lets ``ControlServerConfiguration/maxPendingLines`` of them pile
+/// writer task per connection: a line is handed to NIO at once, and the lines NIO has not yet written to
+/// the socket are the backlog. A client that lets ``ControlServerConfiguration/maxPendingLines`` of them pile
 /// up is not reading: it is dropped rather than allowed to make anyone wait. The server's watchdog reads
 /// ``activity`` to close connections that take no line for the write timeout or stay idle.
 final class ControlOutbox: Sendable {
