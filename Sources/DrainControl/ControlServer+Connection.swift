@@ -9,19 +9,6 @@ extension ControlServer {
     func serve(_ connection: Connection) async {
         let channel = connection.channel
         let id = ObjectIdentifier(channel)
-        // Admitted in its initializer (``admitOnLoop(_:)``): its requests are already being answered.
-        if let outbox = connections.withLock({ $0[id] }) {
-            defer {
-                _ = connections.withLock { $0.removeValue(forKey: id) }
-                fanout.remove(outbox)
-            }
-            if closing.load(ordering: .sequentiallyConsistent) {
-                try? await channel.close()
-                return
-            }
-            await stream(connection, outbox: outbox)
-            return
-        }
         let outbox = ControlOutbox(channel: channel, maxPending: configuration.maxPendingLines, encoder: encoder)
         let admitted = connections.withLock { connections -> Bool in
             guard connections.count < configuration.maxClients else { return false }
@@ -73,12 +60,6 @@ extension ControlServer {
             await closed(connection)
             return
         }
-        await stream(connection, outbox: outbox)
-    }
-
-    /// Waits until the input ends and the outbox has closed the connection.
-    private func stream(_ connection: Connection, outbox: ControlOutbox) async {
-        let channel = connection.channel
         do {
             try await connection.executeThenClose { inbound, _ in
                 do {
@@ -109,45 +90,6 @@ extension ControlServer {
     private func closed(_ connection: Connection) async {
         try? await connection.executeThenClose { _, _ in
             try? await connection.channel.closeFuture.get()
-        }
-    }
-
-    /// Admits a connection from its channel initializer, on its own event loop, when that needs nothing
-    /// else: the server is not closing, a client slot is free and the peer (SO_PEERCRED, read at once on
-    /// this loop) is allowed. Its lines are then answered from the first one, with no hop to the
-    /// concurrency pool; ``serve(_:)`` finds it admitted. Anything else (a refusal with its reply) is
-    /// left to ``serve(_:)``.
-    func admitOnLoop(_ channel: any Channel) {
-        channel.eventLoop.preconditionInEventLoop()
-        guard !closing.load(ordering: .sequentiallyConsistent), let provider = channel as? any SocketOptionProvider
-        else { return }
-        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
-        )
-        // On the channel's loop the option is read at once, so this runs before the initializer returns.
-        credentials.assumeIsolated().whenSuccess { peer in
-            guard peer.isAllowed(),
-                let router = try? channel.pipeline.syncOperations.handler(type: RequestRouter.self)
-            else { return }
-            let id = ObjectIdentifier(channel)
-            let outbox = ControlOutbox(
-                channel: channel, maxPending: self.configuration.maxPendingLines, encoder: self.encoder)
-            let admitted = self.connections.withLock { connections -> Bool in
-                guard connections.count < self.configuration.maxClients else { return false }
-                connections[id] = outbox
-                return true
-            }
-            guard admitted else { return }
-            // Should ``serve(_:)`` never run (the listener's stream drops connections accepted as it
-            // closes), the slot is still released.
-            channel.closeFuture.whenComplete { _ in
-                _ = self.connections.withLock { $0.removeValue(forKey: id) }
-                self.fanout.remove(outbox)
-            }
-            router.activate(encoder: self.encoder) { line, reply in
-                outbox.requestArrived()
-                self.handle(line, peer: peer, outbox: outbox, reply: reply)
-            }
         }
     }
 

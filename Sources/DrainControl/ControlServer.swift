@@ -84,7 +84,6 @@ public final class ControlServer: Service, CustomStringConvertible {
         }
         let maxLine = configuration.maxLineBytes
         let accepted = AcceptedChannels()
-        let admission = EarlyAdmission()
         // Bound under a private name and renamed into place once listening and owner-only: NIO binds
         // before it listens, and a client that saw the socket file in between was refused (ECONNREFUSED),
         // as was `drainctl ls`'s probe, which then called a starting process stale.
@@ -106,7 +105,6 @@ public final class ControlServer: Service, CustomStringConvertible {
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: false))
                     accepted.add(connection)
-                    admission.admit(channel)
                     return connection
                 }
             }
@@ -120,12 +118,10 @@ public final class ControlServer: Service, CustomStringConvertible {
         }
         var logger = logger
         logger[metadataKey: "drain.socket"] = "\(path)"
-        let server = ControlServer(
+        return ControlServer(
             pool: pool, configuration: configuration, logger: logger,
             metrics: ControlMetrics(pool: pool.name, factory: metrics), socketPath: path, listener: listener,
             accepted: accepted)
-        admission.server = server
-        return server
     }
 
     /// Accepts connections until the pool has stopped and the service group shuts down.
@@ -211,23 +207,4 @@ public final class ControlServer: Service, CustomStringConvertible {
             }
         }
     }
-}
-
-/// The server that admits connections in their channel initializer, known once it exists: the listener,
-/// and so the initializer, is made before the server. Weak, since the server owns the listener. A
-/// connection accepted before it is set is admitted by ``ControlServer/serve(_:)`` as usual.
-final class EarlyAdmission: Sendable {
-    private struct Reference {
-        weak var server: ControlServer?
-    }
-
-    private let reference = Mutex(Reference())
-
-    var server: ControlServer? {
-        get { reference.withLock { $0.server } }
-        set { reference.withLock { $0.server = newValue } }
-    }
-
-    /// Called from the child channel's initializer, on its event loop.
-    func admit(_ channel: any Channel) { server?.admitOnLoop(channel) }
 }
