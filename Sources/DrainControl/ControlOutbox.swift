@@ -3,17 +3,22 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// The outgoing side of one server connection: a bounded queue of encoded lines that one writer sends.
+/// The outgoing side of one server connection: encoded lines written straight to its channel, on its
+/// event loop, with the unsent ones counted.
 ///
-/// Replies, pushed snapshots and events share the queue, so the order on the wire is the order they were
-/// queued. Lines are queued already encoded, so a snapshot encoded once can be queued on a thousand
-/// connections without being encoded a thousand times. A full queue means the client is not reading:
-/// it is dropped rather than allowed to make anyone wait. The server's watchdog reads ``activity`` to
-/// close connections whose write is stuck or that stay idle.
+/// Replies, pushed snapshots and events all reach the channel on its event loop, so the order on the wire
+/// is the order they got there. Lines arrive already encoded, so a snapshot encoded once can be written
+/// to a thousand connections without being encoded a thousand times; the fan-out hands them over in one
+/// task per event loop and tick (``write(_:)``), not one wake-up per connection. There is no queue and no
+/// writer task per connection: a line is handed to NIO at once, and the lines NIO has not yet written to
+/// the socket are the backlog. A client that lets ``ControlServerConfiguration/maxPendingLines`` of them pile
+/// up is not reading: it is dropped rather than allowed to make anyone wait. The server's watchdog reads
+/// ``activity`` to close connections that take no line for the write timeout or stay idle.
 final class ControlOutbox: Sendable {
     /// What the watchdog needs to know about a connection, in nanoseconds of ``ControlOutbox/now``.
     struct Activity: Sendable {
-        /// When the write in progress began; nil when the writer waits for a line.
+        /// While lines wait to be written: when the client last took one (or the first was handed over);
+        /// nil when nothing waits.
         var writeStarted: UInt64?
         /// When the last request line arrived (or the connection was accepted).
         var lastRequest: UInt64
@@ -24,54 +29,100 @@ final class ControlOutbox: Sendable {
         /// The protocol version the client asked for in `hello` (or its subscribe); 1 until it does.
         var version = ControlProtocol.version
         var subscribed = false
-        var inboundDone = false
-        var writeStarted: UInt64?
         var lastRequest: UInt64
+        /// Lines handed to the channel whose write has not completed.
+        var pending = 0
+        /// See ``Activity/writeStarted``.
+        var progress: UInt64?
+        /// No more lines are taken; the channel closes once the pending ones are written.
+        var finishing = false
+        /// The channel closed, or is closing: nothing more is written.
+        var closed = false
     }
 
-    let lines: AsyncStream<ByteBuffer>
-    private let sink: AsyncStream<ByteBuffer>.Continuation
     private let state: Mutex<State>
     let channel: any Channel
     private let encoder: WireEncoder
+    private let maxPending: Int
 
     init(channel: any Channel, maxPending: Int, encoder: WireEncoder) {
         self.channel = channel
         self.encoder = encoder
+        self.maxPending = maxPending
         state = Mutex(State(lastRequest: Self.now))
-        (lines, sink) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(maxPending))
-        // A connection closed from either side ends the queue, so nothing keeps serving a dead client.
-        let sink = self.sink
-        channel.closeFuture.whenComplete { _ in sink.finish() }
+        // A connection closed from either side takes no more lines, so nothing keeps serving a dead client.
+        channel.closeFuture.whenComplete { _ in self.state.withLock { $0.closed = true } }
     }
 
     /// Nanoseconds on a monotonic clock, cheap enough to read per line.
     static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    /// Encodes and queues a message; false when the connection is gone or too far behind.
+    /// Encodes and sends a message; false when the connection is gone or too far behind.
     @discardableResult
     func send(_ message: ControlMessage) -> Bool {
         guard let line = encoder.line(message, version: version) else { return false }
         return send(line: line)
     }
 
-    /// Queues an encoded line (ending in a newline); false when the connection is gone or too far behind,
-    /// in which case it is closed.
+    /// Sends an encoded line (ending in a newline): written at once on the channel's event loop, else
+    /// handed to it. False when the connection is gone or too far behind, in which case it is closed.
     @discardableResult
     func send(line: ByteBuffer) -> Bool {
-        switch sink.yield(line) {
-        case .enqueued:
+        if channel.eventLoop.inEventLoop { return write(line) }
+        guard isOpen else { return false }
+        channel.eventLoop.execute { _ = self.write(line) }
+        return true
+    }
+
+    /// Writes and flushes a line; call it on the channel's event loop. False when the connection is gone
+    /// or too far behind, in which case it is closed.
+    func write(_ line: ByteBuffer) -> Bool {
+        channel.eventLoop.preconditionInEventLoop()
+        let now = Self.now
+        let verdict = state.withLock { state -> Bool? in
+            guard !state.closed, !state.finishing else { return false }
+            guard state.pending < maxPending else {
+                state.closed = true
+                return nil
+            }
+            state.pending += 1
+            if state.progress == nil { state.progress = now }
             return true
-        case .dropped:
+        }
+        switch verdict {
+        case true?:
+            break
+        case false?:
+            return false
+        case nil:
+            // Too far behind: whatever it has not taken is dropped with it.
             channel.close(promise: nil)
-            sink.finish()
-            return false
-        case .terminated:
-            return false
-        @unknown default:
             return false
         }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(line, promise: promise)
+        promise.futureResult.whenComplete { result in self.written(result) }
+        return true
     }
+
+    /// A write completed (or failed): the client took a line, or is gone.
+    private func written(_ result: Result<Void, any Error>) {
+        let failed: Bool
+        if case .failure = result { failed = true } else { failed = false }
+        let close = state.withLock { state -> Bool in
+            state.pending -= 1
+            state.progress = state.pending > 0 ? Self.now : nil
+            if failed {
+                let first = !state.closed
+                state.closed = true
+                return first
+            }
+            return state.finishing && state.pending == 0 && !state.closed
+        }
+        if close { channel.close(promise: nil) }
+    }
+
+    private var isOpen: Bool { state.withLock { !$0.closed && !$0.finishing } }
 
     /// The protocol version this connection's lines carry.
     var version: Int {
@@ -89,32 +140,41 @@ final class ControlOutbox: Sendable {
     }
 
     /// The subscription is over: end the connection once its lines are written.
-    func endSubscription() { sink.finish() }
+    func endSubscription() { finish() }
 
     /// A request line arrived: the connection is not idle.
     func requestArrived() { state.withLock { $0.lastRequest = Self.now } }
 
     /// The client stopped sending: end the connection unless a subscription still streams to it.
     func endInbound() {
-        let finish = state.withLock { state -> Bool in
-            state.inboundDone = true
-            return !state.subscribed
-        }
-        if finish { sink.finish() }
+        if state.withLock({ !$0.subscribed }) { finish() }
     }
 
-    /// Ends the queue: lines already queued are still written, then the connection closes.
-    func close() { sink.finish() }
+    /// Takes no more lines: those already sent are still written, then the connection closes.
+    func close() { finish() }
 
-    /// Called by the writer around each write, for the watchdog.
-    func writing(_ active: Bool) {
-        let now = active ? Self.now : nil
-        state.withLock { $0.writeStarted = now }
+    /// Closes the connection now, unsent lines and all: a client that stopped reading.
+    func drop() {
+        state.withLock { $0.closed = true }
+        channel.close(promise: nil)
+    }
+
+    /// On the event loop, behind every line sent before it from the same thread.
+    private func finish() {
+        guard channel.eventLoop.inEventLoop else {
+            channel.eventLoop.execute { self.finish() }
+            return
+        }
+        let close = state.withLock { state -> Bool in
+            state.finishing = true
+            return state.pending == 0 && !state.closed
+        }
+        if close { channel.close(promise: nil) }
     }
 
     var activity: Activity {
         state.withLock {
-            Activity(writeStarted: $0.writeStarted, lastRequest: $0.lastRequest, subscribed: $0.subscribed)
+            Activity(writeStarted: $0.progress, lastRequest: $0.lastRequest, subscribed: $0.subscribed)
         }
     }
 }

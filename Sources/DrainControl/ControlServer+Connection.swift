@@ -35,7 +35,7 @@ extension ControlServer {
                     id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later")
             )
             outbox.close()
-            await writeAll(outbox, connection)
+            await closed(connection)
             return
         }
         // No credentials: fail closed. Usually the peer already hung up (a liveness probe), so this is
@@ -46,7 +46,7 @@ extension ControlServer {
             logger.debug("cannot read peer credentials; refusing")
             outbox.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
             outbox.close()
-            await writeAll(outbox, connection)
+            await closed(connection)
             return
         }
         guard peer.isAllowed() else {
@@ -57,56 +57,39 @@ extension ControlServer {
             pool.audit("refused connection", cause: .client(pid: peer.pid, uid: peer.uid))
             outbox.send(.failure(id: nil, .forbidden, "only uid \(geteuid()) or root may use this socket"))
             outbox.close()
-            await writeAll(outbox, connection)
+            await closed(connection)
             return
         }
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                await withDiscardingTaskGroup { group in
-                    group.addTask { await self.write(outbox, to: outbound) }
-                    do {
-                        // The router answers each line on the event loop that read it (see admitPeer); this
-                        // stream only tells when the input ends (or fails: a line too long).
-                        for try await _ in inbound {}
-                        outbox.endInbound()
-                    } catch is LineFrameDecoder.LineTooLong {
-                        outbox.send(
-                            .failure(
-                                id: nil, .lineTooLong,
-                                "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
-                        )
-                        outbox.close()
-                    } catch {
-                        outbox.close()
-                    }
+            try await connection.executeThenClose { inbound, _ in
+                do {
+                    // The router answers each line on the event loop that read it (see admitPeer); this
+                    // stream only tells when the input ends (or fails: a line too long).
+                    for try await _ in inbound {}
+                    outbox.endInbound()
+                } catch is LineFrameDecoder.LineTooLong {
+                    outbox.send(
+                        .failure(
+                            id: nil, .lineTooLong,
+                            "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
+                    )
+                    outbox.close()
+                } catch {
+                    outbox.close()
                 }
+                // Replies and pushed lines are written by the outbox on the event loop; it closes the
+                // channel once the last is out, or drops a client that stopped reading.
+                try? await channel.closeFuture.get()
             }
         } catch {
             logger.debug("connection ended", metadata: ["drain.error": "\(error)"])
         }
     }
 
-    /// Writes every queued line until the queue ends. A write that does not complete is not timed here
-    /// (a timer per line would cost more than the write): the server's watchdog sees it in the outbox's
-    /// activity and closes the connection, which fails the write.
-    private func write(_ outbox: ControlOutbox, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
-        for await line in outbox.lines {
-            outbox.writing(true)
-            do {
-                try await outbound.write(line)
-            } catch {
-                logger.debug("dropping a client that stopped reading or went away")
-                outbox.close()
-                outbox.channel.close(promise: nil)
-                return
-            }
-            outbox.writing(false)
-        }
-    }
-
-    private func writeAll(_ outbox: ControlOutbox, _ connection: Connection) async {
-        try? await connection.executeThenClose { _, outbound in
-            await self.write(outbox, to: outbound)
+    /// Waits until the outbox has written its last line and closed the connection.
+    private func closed(_ connection: Connection) async {
+        try? await connection.executeThenClose { _, _ in
+            try? await connection.channel.closeFuture.get()
         }
     }
 

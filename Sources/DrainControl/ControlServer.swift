@@ -181,11 +181,12 @@ public final class ControlServer: Service, CustomStringConvertible {
         await accepted.closeAll()
     }
 
-    /// Closes connections whose write is stuck (a client that stopped reading) and connections that are
-    /// neither subscribed nor sending requests, so neither kind can hold a client slot for long.
+    /// Closes connections that take no line for the write timeout (a client that stopped reading) and
+    /// connections that are neither subscribed nor sending requests, so neither kind can hold a client
+    /// slot for long.
     ///
     /// One task for the whole server checks every connection a few times per timeout, instead of a
-    /// timer per written line.
+    /// timer per written line; a subscriber's lines are not timed here, only whether it still takes them.
     private func watchdog() async {
         let writeTimeout = UInt64(max(0, configuration.writeTimeout.nanoseconds))
         let idleTimeout = UInt64(max(0, configuration.idleTimeout.nanoseconds))
@@ -197,13 +198,11 @@ public final class ControlServer: Service, CustomStringConvertible {
                 let activity = outbox.activity
                 if let started = activity.writeStarted, now &- started > writeTimeout {
                     logger.info("dropping a client that stopped reading")
-                    outbox.close()
-                    outbox.channel.close(promise: nil)
+                    outbox.drop()
                 } else if activity.writeStarted == nil, !activity.subscribed, now &- activity.lastRequest > idleTimeout
                 {
                     logger.debug("closing an idle connection")
-                    outbox.close()
-                    outbox.channel.close(promise: nil)
+                    outbox.drop()
                 }
             }
         }

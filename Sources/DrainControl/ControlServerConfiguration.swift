@@ -12,9 +12,10 @@ public struct ControlServerConfiguration: Sendable {
     /// Connections the kernel holds before the server accepts them (capped by `net.core.somaxconn`).
     /// Past it a client's connect fails with EAGAIN, so it is sized for a burst of hundreds.
     public var listenBacklog: Int = 1024
-    /// Unsent lines kept per connection; a client that falls this far behind is dropped.
+    /// Lines handed to a connection that it has not yet taken (still in NIO's buffer); a client that
+    /// falls this far behind is dropped.
     public var maxPendingLines: Int = 256
-    /// How long one write may wait on a client that does not read before it is dropped.
+    /// How long a client with lines waiting for it may take none before it is dropped.
     public var writeTimeout: Duration = .seconds(2)
     /// How long a connection may stay open without sending a request, unless it is subscribed. A
     /// connection that opens and holds would otherwise keep a client slot for ever.

@@ -6,10 +6,12 @@ import Synchronization
 /// Pushes snapshots and events to every subscriber of a ``ControlServer``, taking and encoding each once.
 ///
 /// Subscribers are grouped by interval. Each group has one ticker: per tick it takes ONE snapshot from
-/// the pool and encodes it ONCE, then queues the same bytes on every subscriber of that interval. Events
-/// come from one subscription to the pool, also encoded once. So a thousand subscribers cost the pool one
-/// snapshot per tick, not a thousand, and a stalled subscriber only fills its own queue: it is dropped
-/// (see ``ControlOutbox``) and never holds up the others.
+/// the pool and encodes it ONCE, then hands the same bytes to every subscriber of that interval, in one
+/// task per event loop that writes them to that loop's channels (``deliver(_:_:)``). Events come from
+/// one subscription to the pool, also encoded once and delivered the same way. So a thousand subscribers
+/// cost the pool one snapshot per tick, not a thousand, and the server one hop per event loop, not a
+/// wake-up per subscriber. A stalled subscriber only fills its own channel: it is dropped (see
+/// ``ControlOutbox``) and never holds up the others.
 final class SubscriberFanout: Sendable {
     /// A subscriber and the protocol version it subscribed in.
     private struct Member {
@@ -51,16 +53,25 @@ final class SubscriberFanout: Sendable {
     ///
     /// The first snapshot carries the recent events in every version: it is the subscriber's history.
     func add(_ outbox: ControlOutbox, intervalMs: Int, version: Int) -> Bool {
-        state.withLock { state in
-            if let line = encoder.line(.snapshot(pool.snapshot()), version: version) { outbox.send(line: line) }
-            guard !state.stopped else { return false }
+        // On the connection's event loop (where its requests are answered) the line is written after the
+        // lock: events reach the connection through tasks on that loop, which run only after this one.
+        let onLoop = outbox.channel.eventLoop.inEventLoop
+        let (first, added) = state.withLock { state -> (ByteBuffer?, Bool) in
+            var first = encoder.line(.snapshot(pool.snapshot()), version: version)
+            if !onLoop, let line = first {
+                outbox.send(line: line)
+                first = nil
+            }
+            guard !state.stopped else { return (first, false) }
             state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = Member(
                 outbox: outbox, version: version)
             if state.groups[intervalMs]?.ticker == nil {
                 state.groups[intervalMs]?.ticker = Task { await self.tick(every: intervalMs) }
             }
-            return true
+            return (first, true)
         }
+        if let first { outbox.send(line: first) }
+        return added
     }
 
     /// Removes a subscriber whose connection ended.
@@ -76,13 +87,7 @@ final class SubscriberFanout: Sendable {
     /// its subscription. Returns early when cancelled.
     func run() async {
         for await event in events {
-            var lines: [Int: ByteBuffer] = [:]
-            for member in members() {
-                if lines[member.version] == nil {
-                    lines[member.version] = encoder.line(.event(event), version: member.version)
-                }
-                if let line = lines[member.version] { member.outbox.send(line: line) }
-            }
+            deliver(members()) { self.encoder.line(.event(event), version: $0) }
         }
         let (members, tickers) = state.withLock { state -> ([Member], [Task<Void, Never>]) in
             state.stopped = true
@@ -92,14 +97,28 @@ final class SubscriberFanout: Sendable {
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
         let last = pool.snapshot()
+        deliver(members) { self.encoder.line(.snapshot(Self.compact(last, $0)), version: $0) }
+        // Behind the last snapshot: each loop runs its tasks in order.
+        for member in members { member.outbox.endSubscription() }
+    }
+
+    /// Hands a line (encoded once per protocol version) to every member, in one task per event loop that
+    /// writes it to each of that loop's channels: a thousand subscribers on two loops cost two hops, not a
+    /// thousand wake-ups. A member too far behind is dropped and removed.
+    private func deliver(_ members: [Member], _ encode: (Int) -> ByteBuffer?) {
         var lines: [Int: ByteBuffer] = [:]
+        var batches: [ObjectIdentifier: (loop: any EventLoop, writes: [(ControlOutbox, ByteBuffer)])] = [:]
         for member in members {
-            if lines[member.version] == nil {
-                lines[member.version] = encoder.line(
-                    .snapshot(Self.compact(last, member.version)), version: member.version)
+            if lines[member.version] == nil { lines[member.version] = encode(member.version) }
+            guard let line = lines[member.version] else { continue }
+            let loop = member.outbox.channel.eventLoop
+            batches[ObjectIdentifier(loop), default: (loop, [])].writes.append((member.outbox, line))
+        }
+        for batch in batches.values {
+            let writes = batch.writes
+            batch.loop.execute {
+                for (outbox, line) in writes where !outbox.write(line) { self.remove(outbox) }
             }
-            if let line = lines[member.version] { member.outbox.send(line: line) }
-            member.outbox.endSubscription()
         }
     }
 
@@ -135,14 +154,7 @@ final class SubscriberFanout: Sendable {
             guard let members, !Task.isCancelled else { return }
             // One snapshot per tick, encoded once per version its subscribers speak.
             let snapshot = pool.snapshot()
-            var lines: [Int: ByteBuffer] = [:]
-            for member in members {
-                if lines[member.version] == nil {
-                    lines[member.version] = encoder.line(
-                        .snapshot(Self.compact(snapshot, member.version)), version: member.version)
-                }
-                if let line = lines[member.version], !member.outbox.send(line: line) { remove(member.outbox) }
-            }
+            deliver(members) { self.encoder.line(.snapshot(Self.compact(snapshot, $0)), version: $0) }
         }
     }
 }
