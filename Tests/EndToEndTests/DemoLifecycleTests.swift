@@ -39,7 +39,12 @@ struct DemoLifecycleTests {
     func forcedDrainThenRestart() async throws {
         let sandbox = try Sandbox()
         let demo = try await startDemo(
-            ["--rate", "30", "--duration-scale", "20", "--grace", "1", "--cancel-window", "0.5", "--concurrency", "4"],
+            // Scale 200: even a short email then takes ten seconds or more, so none of the four can end
+            // inside the grace, however late a loaded machine delivers the SIGTERM (at 20 one sometimes did).
+            [
+                "--rate", "30", "--duration-scale", "200", "--grace", "1", "--cancel-window", "0.5", "--concurrency",
+                "4",
+            ],
             in: sandbox
         )
         try await waitUntil("four jobs in flight") { try await status(demo, in: sandbox).inFlightJobs == 4 }
