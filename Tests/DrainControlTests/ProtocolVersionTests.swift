@@ -9,19 +9,31 @@ import Testing
 /// `recent_events` after the first. A version 1 client on the same server sees what it always saw.
 @Suite("protocol versions", .timeLimit(.minutes(1)))
 struct ProtocolVersionTests {
-    /// Reads lines until `count` snapshots have arrived; returns the snapshots and the events.
-    static func collect(_ client: LineClient, snapshots count: Int) async throws -> (
+    /// Reads lines until `count` snapshots have arrived and, with `afterEvent`, until that many more have
+    /// followed the first event line (a loaded machine may deliver the event a few ticks late); at most
+    /// 200 snapshots. Returns the snapshots and the events.
+    static func collect(_ client: LineClient, snapshots count: Int, afterEvent: Int? = nil) async throws -> (
         snapshots: [[String: Any]], events: [[String: Any]], versions: Set<Int>
     ) {
         var snapshots: [[String: Any]] = []
         var events: [[String: Any]] = []
         var versions: Set<Int> = []
-        while snapshots.count < count, let line = try await client.next() {
+        var sinceEvent: Int?
+        func done() -> Bool {
+            guard snapshots.count >= count else { return false }
+            guard let afterEvent else { return true }
+            return (sinceEvent ?? -1) >= afterEvent || snapshots.count >= 200
+        }
+        while !done(), let line = try await client.next() {
             if let v = line["v"] as? Int { versions.insert(v) }
             if let snapshot = line["snapshot"] as? [String: Any], line["type"] as? String == "snapshot" {
                 snapshots.append(snapshot)
+                sinceEvent = sinceEvent.map { $0 + 1 }
             }
-            if let event = line["event"] as? [String: Any] { events.append(event) }
+            if let event = line["event"] as? [String: Any] {
+                events.append(event)
+                sinceEvent = sinceEvent ?? 0
+            }
         }
         return (snapshots, events, versions)
     }
@@ -65,8 +77,8 @@ struct ProtocolVersionTests {
                 let firstV2 = try await Self.collect(new, snapshots: 1)
                 let firstV1 = try await Self.collect(old, snapshots: 1)
                 harness.pool.audit("while both are subscribed", cause: .application)
-                let v2 = try await Self.collect(new, snapshots: 4)
-                let v1 = try await Self.collect(old, snapshots: 4)
+                let v2 = try await Self.collect(new, snapshots: 4, afterEvent: 2)
+                let v1 = try await Self.collect(old, snapshots: 4, afterEvent: 2)
                 #expect(!Self.recentSeqs(firstV2.snapshots[0]).isEmpty)
                 #expect(Self.recentSeqs(firstV1.snapshots[0]) == Self.recentSeqs(firstV2.snapshots[0]))
                 // Version 2: the event once, on its own line; the snapshots after the first carry none.
