@@ -94,15 +94,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // dlopen and dlsym with the loader's messages, for the two libraries loaded on demand.
+        .target(name: "CDynamicLoad"),
         // ncursesw, for the screens (`top`, `demo`). Not linked, like libpq: opened with dlopen when a screen
         // starts, so `status`, `ls`, `events` and `shutdown` map neither ncursesw nor libtinfo. Building
         // needs libncurses-dev's headers; running a screen, Debian's libncursesw6.
-        .target(name: "CNcurses"),
+        .target(name: "CNcurses", dependencies: ["CDynamicLoad"]),
         // libpq, for the fleet view's reads of the shared journal: a C client, so drainctl links no NIO.
         // Not linked: opened with dlopen on the first fleet read, so `status`, `ls`, `events` and `shutdown`
         // map none of libpq's ~22 libraries. Building needs libpq-dev's headers; running a fleet command,
         // Debian's libpq5.
-        .target(name: "CLibpq"),
+        .target(name: "CLibpq", dependencies: ["CDynamicLoad"]),
         // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
         .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
         .target(

@@ -1,35 +1,19 @@
 #include "CLibpq.h"
 
+#include "CDynamicLoad.h"
+
 #include <dlfcn.h>
-#include <stdio.h>
 
 struct drain_libpq_functions drain_libpq;
 
-// One symbol into `*slot`; the loader's message into `error` when it is missing.
-static int resolve(void *library, const char *name, void **slot, char *error, size_t size) {
-    dlerror();
-    void *symbol = dlsym(library, name);
-    if (symbol == NULL) {
-        const char *why = dlerror();
-        snprintf(error, size, "%s", why != NULL ? why : name);
-        return 0;
-    }
-    *slot = symbol;
-    return 1;
-}
-
 int drain_libpq_load(const char *library, char *error, size_t size) {
     // RTLD_LOCAL: libpq's symbols (and OpenSSL's, which it pulls in) stay out of the global namespace.
-    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        const char *why = dlerror();
-        snprintf(error, size, "%s", why != NULL ? why : library);
-        return 0;
-    }
+    void *handle = drain_dl_open(library, error, size);
+    if (handle == NULL) return 0;
     // Resolved into a copy first, so a library missing one function leaves no half-filled table behind.
     struct drain_libpq_functions table;
 #define DRAIN_RESOLVE(name)                                                                                 \
-    if (!resolve(handle, #name, (void **)&table.name, error, size)) {                                        \
+    if (!drain_dl_resolve(handle, #name, (void **)&table.name, error, size)) {                          \
         dlclose(handle);                                                                                    \
         return 0;                                                                                           \
     }

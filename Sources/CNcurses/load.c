@@ -1,36 +1,20 @@
 #include "CNcurses.h"
 
+#include "CDynamicLoad.h"
+
 #include <dlfcn.h>
-#include <stdio.h>
 
 struct drain_ncurses_functions drain_ncurses;
-
-// One symbol into `*slot`; the loader's message into `error` when it is missing.
-static int resolve(void *library, const char *name, void **slot, char *error, size_t size) {
-    dlerror();
-    void *symbol = dlsym(library, name);
-    if (symbol == NULL) {
-        const char *why = dlerror();
-        snprintf(error, size, "%s", why != NULL ? why : name);
-        return 0;
-    }
-    *slot = symbol;
-    return 1;
-}
 
 int drain_ncurses_load(const char *library, char *error, size_t size) {
     // RTLD_LOCAL: ncurses' symbols stay out of the global namespace; dlsym on the handle still finds
     // those of libtinfo (cbreak, curs_set, tigetstr, stdscr), which the handle brought in.
-    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        const char *why = dlerror();
-        snprintf(error, size, "%s", why != NULL ? why : library);
-        return 0;
-    }
+    void *handle = drain_dl_open(library, error, size);
+    if (handle == NULL) return 0;
     // Resolved into a copy first, so a library missing one function leaves no half-filled table behind.
     struct drain_ncurses_functions table;
 #define DRAIN_RESOLVE(name)                                                                                 \
-    if (!resolve(handle, #name, (void **)&table.fn_##name, error, size)) {                                   \
+    if (!drain_dl_resolve(handle, #name, (void **)&table.fn_##name, error, size)) {                     \
         dlclose(handle);                                                                                    \
         return 0;                                                                                           \
     }
@@ -61,7 +45,7 @@ int drain_ncurses_load(const char *library, char *error, size_t size) {
     DRAIN_RESOLVE(wget_wch)
     DRAIN_RESOLVE(tigetstr)
 #undef DRAIN_RESOLVE
-    if (!resolve(handle, "stdscr", (void **)&table.stdscr, error, size)) {
+    if (!drain_dl_resolve(handle, "stdscr", (void **)&table.stdscr, error, size)) {
         dlclose(handle);
         return 0;
     }

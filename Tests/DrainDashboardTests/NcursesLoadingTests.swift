@@ -1,4 +1,3 @@
-import DrainSpawn
 import DrainTestSupport
 import Foundation
 import Testing
@@ -9,20 +8,6 @@ import Testing
 /// commands that draw nothing never map it, and a machine without it gets a message naming the package.
 @Suite("ncurses loaded on demand", .timeLimit(.minutes(1)))
 struct NcursesLoadingTests {
-    /// Runs `script` under /bin/sh with `arguments` as $1…; stdout and stderr together (-1: no exit).
-    ///
-    /// Spawned with `posix_spawn` and awaited without blocking: a blocking wait holds one of the
-    /// cooperative pool's two threads and stalls every other test of the run.
-    func shell(_ script: String, _ arguments: [String]) async throws -> (code: Int32, out: String) {
-        let output = "/tmp/ncurses-load-\(UUID().uuidString.prefix(8)).out"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let child = try ChildProcess(
-            executable: "/bin/sh", arguments: ["-c", script, "sh"] + arguments,
-            environment: ProcessInfo.processInfo.environment, outputPath: output)
-        let code = await child.wait(upTo: .seconds(30)) ?? -1
-        return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-    }
-
     @Test("the built drainctl does not link ncursesw or libtinfo: ldd lists libc and neither")
     func notLinked() async throws {
         let result = try await shell("ldd \"$1\"", [Binaries.drainctl.path])
