@@ -17,14 +17,16 @@ final class Pane {
     let server = "dh-\(UUID().uuidString.prefix(8))"
 
     /// Starts `command` in a detached 120×40 session; the pane stays open after it ends. `timeout` ends
-    /// it in any case, so a failed test that never reaches ``close()`` leaves nothing running for long.
+    /// it in any case, so a failed test that never reaches ``close()`` leaves nothing running for long;
+    /// `--foreground` keeps `top` in the terminal's foreground, where it gets the SIGHUP of ``close()``.
     init(_ command: String) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.drainctl.path) else {
             Issue.record("\(Self.drainctl.path) is missing: build the main package first (swift build)")
             throw CancellationError()
         }
         _ = await tmux([
-            "new-session", "-d", "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", "timeout 90 \(command); sleep 30",
+            "new-session", "-d", "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8",
+            "timeout --foreground 90 \(command); sleep 30",
         ])
     }
 
