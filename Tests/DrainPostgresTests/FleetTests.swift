@@ -58,18 +58,16 @@ struct FleetTests {
     func appendWakesPeer() async throws {
         let fleet = try await Fleet()
         let idle = try await idleListener(fleet)
-        let producer = try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10))
-        let service = Task { try await producer.run() }
-        defer { service.cancel() }
-        _ = try await producer.recover()
-        let clock = ContinuousClock()
-        let appendedAt = clock.now
-        let ids = try await producer.append((0..<3).map { _ in NewJob(kind: "quick", payload: Data()) })
-        try await eventually("the idle worker to start the three jobs") { idle.starts.ids.count == 3 }
-        let woken = clock.now - appendedAt
-        #expect(Set(idle.starts.ids) == Set(ids))
-        // The poll would take 10 s.
-        #expect(woken < .seconds(3), "the idle worker started the jobs after \(woken)")
+        try await fleet.withProducer(lease: .seconds(20), heartbeat: .seconds(10)) { producer in
+            let clock = ContinuousClock()
+            let appendedAt = clock.now
+            let ids = try await producer.append((0..<3).map { _ in NewJob(kind: "quick", payload: Data()) })
+            try await eventually("the idle worker to start the three jobs") { idle.starts.ids.count == 3 }
+            let woken = clock.now - appendedAt
+            #expect(Set(idle.starts.ids) == Set(ids))
+            // The poll would take 10 s.
+            #expect(woken < .seconds(3), "the idle worker started the jobs after \(woken)")
+        }
         await idle.stop()
     }
 
@@ -77,23 +75,21 @@ struct FleetTests {
     func appendBurstWakesPeer() async throws {
         let fleet = try await Fleet()
         let idle = try await idleListener(fleet)
-        let producer = try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10))
-        let service = Task { try await producer.run() }
-        defer { service.cancel() }
-        _ = try await producer.recover()
-        // Appends while a notification is on its way fold into the next one; the last append must still be
-        // followed by one, or its job would wait for the poll.
-        let ids = try await withThrowingTaskGroup(of: [JobID].self) { group in
-            for _ in 0..<40 {
-                group.addTask { try await producer.append([NewJob(kind: "quick", payload: Data())]) }
+        try await fleet.withProducer(lease: .seconds(20), heartbeat: .seconds(10)) { producer in
+            // Appends while a notification is on its way fold into the next one; the last append must still
+            // be followed by one, or its job would wait for the poll.
+            let ids = try await withThrowingTaskGroup(of: [JobID].self) { group in
+                for _ in 0..<40 {
+                    group.addTask { try await producer.append([NewJob(kind: "quick", payload: Data())]) }
+                }
+                return try await group.reduce(into: [JobID]()) { $0 += $1 }
             }
-            return try await group.reduce(into: [JobID]()) { $0 += $1 }
+            // Well inside the 10 s poll: a burst whose last append went unannounced would wait for it.
+            try await eventually(timeout: .seconds(5), "the idle worker to start all 40 jobs") {
+                idle.starts.ids.count == 40
+            }
+            #expect(Set(idle.starts.ids) == Set(ids))
         }
-        // Well inside the 10 s poll: a burst whose last append went unannounced would wait for it.
-        try await eventually(timeout: .seconds(5), "the idle worker to start all 40 jobs") {
-            idle.starts.ids.count == 40
-        }
-        #expect(Set(idle.starts.ids) == Set(ids))
         await idle.stop()
     }
 
@@ -107,13 +103,11 @@ struct FleetTests {
         for _ in 0..<5 { try await draining.pool.submit(kind: "quick") }
         _ = try draining.pool.drain(grace: .seconds(30))
         // Another producer adds to the shared queue; the draining worker's count follows the fleet's.
-        let producer = try fleet.journal()
-        let service = Task { try await producer.run() }
-        defer { service.cancel() }
-        _ = try await producer.recover()
-        _ = try await producer.append([NewJob(kind: "quick", payload: Data())])
-        try await eventually("the fleet's count in the draining worker's snapshot") {
-            draining.pool.snapshot().queued == 6
+        try await fleet.withProducer { producer in
+            _ = try await producer.append([NewJob(kind: "quick", payload: Data())])
+            try await eventually("the fleet's count in the draining worker's snapshot") {
+                draining.pool.snapshot().queued == 6
+            }
         }
         draining.gate.open()
         await draining.pool.waitUntilStopped()

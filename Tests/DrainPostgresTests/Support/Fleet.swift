@@ -42,6 +42,19 @@ struct Fleet {
             configuration: configuration(lease: lease, heartbeat: heartbeat, name: name), logger: Self.logger)
     }
 
+    /// Runs `body` with a recovered journal whose service runs beside it, and stops the service after
+    /// `body`, also when it throws: a producer, for the tests that only append.
+    func withProducer<T>(
+        lease: Duration = .seconds(2), heartbeat: Duration = .milliseconds(250),
+        _ body: (PostgresJournal) async throws -> T
+    ) async throws -> T {
+        let producer = try journal(lease: lease, heartbeat: heartbeat, name: "producer")
+        let service = Task { try await producer.run() }
+        defer { service.cancel() }
+        _ = try await producer.recover()
+        return try await body(producer)
+    }
+
     /// One SQL value from the fleet's schema (`$s` stands for it).
     @discardableResult
     func value(_ sql: String) async throws -> String {
