@@ -1,14 +1,31 @@
 import Synchronization
 
-/// Fans events out to subscribers without ever blocking the pool.
+/// Fans events out to subscribers in `seq` order, without ever blocking the pool.
 ///
 /// Each subscriber gets a bounded buffer that keeps the newest events: a stalled reader loses old events
 /// (it can see the gap in ``DrainEvent/seq``) and never slows the workers or the drain.
+///
+/// Several threads publish at once (each after its own transition), so events may arrive here out of
+/// order. The lock only decides: it parks events until their predecessors are in, and names one publisher
+/// at a time, which hands the next run of consecutive events to the subscribers after the lock.
 final class EventHub: Sendable {
     private struct State {
         var subscribers: [Int: AsyncStream<DrainEvent>.Continuation] = [:]
         var nextID = 0
+        /// Events waiting for an earlier `seq` to arrive, or for the publisher.
+        var pending: [Int: DrainEvent] = [:]
+        var nextSeq = 1
+        /// One thread is handing events over; others leave theirs in ``pending`` for it.
+        var publishing = false
+        /// The `seq` of the last event, once known: the streams end after it.
+        var lastSeq: Int?
         var finished = false
+    }
+
+    private struct Batch {
+        var events: [DrainEvent]
+        var subscribers: [AsyncStream<DrainEvent>.Continuation]
+        var finish: Bool
     }
 
     private let state = Mutex(State())
@@ -36,18 +53,46 @@ final class EventHub: Sendable {
         return stream
     }
 
-    func publish(_ event: DrainEvent) {
-        let subscribers = state.withLock { Array($0.subscribers.values) }
-        for subscriber in subscribers { subscriber.yield(event) }
+    /// Hands events to every subscriber once all earlier ones have been handed over.
+    /// - Parameters:
+    ///   - events: Consecutive or not; every `seq` from 1 on must be published exactly once, by someone.
+    ///   - finish: The last of `events` is the last event: end every stream after it.
+    func publish(_ events: [DrainEvent], finish: Bool = false) {
+        var batch = state.withLock { state -> Batch? in
+            for event in events { state.pending[event.seq] = event }
+            if finish, let last = events.last { state.lastSeq = last.seq }
+            return Self.take(&state)
+        }
+        while let current = batch {
+            for event in current.events {
+                for subscriber in current.subscribers { subscriber.yield(event) }
+            }
+            if current.finish {
+                for subscriber in current.subscribers { subscriber.finish() }
+            }
+            batch = state.withLock { state -> Batch? in
+                state.publishing = false
+                return Self.take(&state)
+            }
+        }
     }
 
-    /// Ends every stream after the last event; later subscribers get an empty stream.
-    func finish() {
-        let subscribers = state.withLock { state -> [AsyncStream<DrainEvent>.Continuation] in
-            state.finished = true
-            defer { state.subscribers = [:] }
-            return Array(state.subscribers.values)
+    /// The next run of consecutive events, when no one else is publishing.
+    private static func take(_ state: inout State) -> Batch? {
+        guard !state.publishing, !state.finished else { return nil }
+        var events: [DrainEvent] = []
+        while let event = state.pending.removeValue(forKey: state.nextSeq) {
+            events.append(event)
+            state.nextSeq += 1
         }
-        for subscriber in subscribers { subscriber.finish() }
+        let finish = state.lastSeq.map { state.nextSeq > $0 } ?? false
+        guard !events.isEmpty || finish else { return nil }
+        state.publishing = true
+        let subscribers = Array(state.subscribers.values)
+        if finish {
+            state.finished = true
+            state.subscribers = [:]
+        }
+        return Batch(events: events, subscribers: subscribers, finish: finish)
     }
 }

@@ -10,7 +10,6 @@ struct InFlightIndex {
         var job: Job
         var started: Duration
         var startedAt: Date
-        var cancel: @Sendable () -> Void
         /// The handler returned and its outcome is being written: no longer abandonable.
         var finishing = false
     }

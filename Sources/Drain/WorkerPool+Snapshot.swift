@@ -10,7 +10,7 @@ extension WorkerPool {
     public func snapshot() -> PoolSnapshot {
         let now = clock.now
         let wallNow = Date()
-        let raw = state.withLock { state in Raw(state, oldest: configuration.snapshotJobLimit) }
+        let raw = state.withLock { core in Raw(core.machine, oldest: configuration.snapshotJobLimit) }
         let secondsLeft = raw.deadline.map { ($0 - now).seconds }
         let input = SnapshotPredictions(
             samples: raw.stats.mapValues(\.values), cut: raw.stats.mapValues(\.censoredValues), declared: raw.declared,
@@ -96,7 +96,7 @@ extension WorkerPool {
         var report: ShutdownReport?
         var journalReachable: Bool?
 
-        init(_ state: borrowing PoolState, oldest limit: Int) {
+        init(_ state: borrowing PoolStateMachine, oldest limit: Int) {
             phase = state.phase
             loaded = state.loaded
             inFlightTotal = state.inFlightTotal

@@ -20,7 +20,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     let metrics: PoolMetrics
     let clock: DrainClock
     let signals: AsyncStream<DrainSignal>?
-    let state = Mutex(PoolState())
+    let state: Mutex<PoolCore>
     let hub: EventHub
     let appends: GroupCommit<NewJob, JobID>
     let settles: GroupCommit<JobOutcome, Void>
@@ -48,6 +48,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         precondition(configuration.maxConcurrentJobs > 0, "maxConcurrentJobs must be at least 1")
         precondition(configuration.maxQueuedJobs > 0, "maxQueuedJobs must be at least 1")
         self.configuration = configuration
+        self.state = Mutex(PoolCore(machine: PoolStateMachine(configuration: configuration)))
         self.journal = journal
         self.signals = signals
         self.clock = DrainClock(clock)
@@ -98,7 +99,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         }
         state.withLock {
             $0.handlers[kind] = handler
-            $0.declared[kind] = declared
+            $0.machine.register(kind: kind, declared: declared)
         }
     }
 
@@ -112,16 +113,10 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         try await reserveSlot(kind: kind)
         do {
             let id = try await appends.commit(NewJob(kind: kind, payload: payload))
-            state.withLock {
-                $0.reserved -= 1
-                $0.queued += 1
-                $0.noteNews()
-            }
-            wake()
+            send { machine, _ in machine.appended() }
             return id
         } catch {
-            state.withLock { $0.reserved -= 1 }
-            releaseWaiters()
+            send { machine, _ in machine.appendFailed() }
             throw error
         }
     }
@@ -134,25 +129,11 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public func track<T: Sendable>(
         _ name: String, operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let admitted = state.withLock { state -> UInt64? in
-            guard state.phase.acceptsWork else {
-                state.rejected += 1
-                return nil
-            }
-            let id = state.nextOperationID
-            state.nextOperationID += 1
-            state.operations[id] = PoolState.Operation(name: name, started: clock.now)
-            return id
-        }
-        guard let id = admitted else {
-            metrics.rejected.increment()
-            throw DrainError(.notAccepting, "the pool is \(phase): new operations are refused")
-        }
-        let started = clock.now
+        let id = try send { machine, now throws(DrainError) in try machine.operationRequested(name, at: now) }
         let task = Task { try await operation() }
-        let cancelNow = state.withLock { state -> Bool in
-            state.operations[id]?.cancel = { task.cancel() }
-            return state.phase >= .forcing
+        let cancelNow = state.withLock { core -> Bool in
+            core.operationCancels[id] = { task.cancel() }
+            return core.machine.shouldCancelNewOperation(id)
         }
         if cancelNow { task.cancel() }
         let result = await withTaskCancellationHandler {
@@ -160,33 +141,11 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         } onCancel: {
             task.cancel()
         }
-        let settled = state.withLock { state -> OperationEnd? in
-            guard state.operations.removeValue(forKey: id) != nil else { return nil }
-            if state.phase >= .draining { state.settledSinceDrainStart += 1 }
-            if task.isCancelled, state.phase >= .forcing {
-                state.cancelled += 1
-                return .cancelled
-            }
-            if case .failure = result {
-                state.failed += 1
-                return .failed
-            }
-            // Counted with the jobs, so the report, `status` and the dashboard's banner show the
-            // requests a drain answered; `completedOperations` keeps the split.
-            state.completed += 1
-            state.completedOperations += 1
-            return .completed
+        let succeeded = if case .success = result { true } else { false }
+        send { machine, now in
+            machine.operationEnded(id, succeeded: succeeded, cancelled: task.isCancelled, at: now)
         }
-        // Metrics after the lock: a metrics backend is foreign code.
-        switch settled {
-        case .cancelled: metrics.cancelled.increment()
-        case .completed:
-            metrics.operationsCompleted.increment()
-            metrics.operationDuration.recordNanoseconds((clock.now - started).nanoseconds)
-        case .failed, nil: break
-        }
-        publishGauges()
-        wake()
+        state.withLock { _ = $0.operationCancels.removeValue(forKey: id) }
         return try result.get()
     }
 
@@ -197,92 +156,64 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     public func events() -> AsyncStream<DrainEvent> { hub.subscribe() }
 
     /// The shutdown report, once the pool has stopped.
-    public var report: ShutdownReport? { state.withLock { $0.report } }
+    public var report: ShutdownReport? { state.withLock { $0.machine.report } }
 
     /// The current phase.
-    public var phase: DrainPhase { state.withLock { $0.phase } }
+    public var phase: DrainPhase { state.withLock { $0.machine.phase } }
 
     func wake() { wakeContinuation.yield() }
 
-    /// How a tracked operation ended, for the metrics counted after the lock.
-    private enum OperationEnd {
-        case completed
-        case failed
-        case cancelled
-    }
+    /// Submits waiting for room in a full queue; tests wait on it instead of sleeping.
+    var waitingSubmits: Int { state.withLock { $0.machine.waiters.count } }
 
+    /// Jobs whose handler returned and whose outcome is being written; tests wait on it instead of sleeping.
+    var finishingJobs: Int { state.withLock { $0.machine.inFlight.entries.values.count(where: \.finishing) } }
+
+    /// Takes a queue slot, waiting for one while the queue is full.
     private func reserveSlot(kind: String) async throws {
-        let id: UInt64?
+        let decision: PoolStateMachine.SubmitDecision
         do {
-            id = try takeSlotOrTicket(kind: kind)
-        } catch let error as DrainError where error.code == .notAccepting {
-            metrics.rejected.increment()
+            decision = try takeSlot(kind: kind)
+        } catch {
+            if error.code == .notAccepting { metrics.rejected.increment() }
             throw error
         }
-        guard let id else { return }
+        guard case .wait(let ticket) = decision else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let early = state.withLock { state -> (any Error)? in
-                    if !state.phase.acceptsWork {
-                        return DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
-                    }
-                    if Task.isCancelled { return CancellationError() }
-                    state.spaceWaiters[id] = continuation
-                    return nil
-                }
-                if let early { continuation.resume(throwing: early) }
+                wait(ticket, continuation)
             }
         } onCancel: {
-            let waiter = state.withLock { $0.spaceWaiters.removeValue(forKey: id) }
-            waiter?.resume(throwing: CancellationError())
-        }
-        releaseWaiters()
-    }
-
-    /// A reserved slot (nil) or a waiter ticket when the queue is full.
-    /// - Throws: ``DrainError`` `unknownKind`, or `notAccepting` once draining began (counted as rejected).
-    private func takeSlotOrTicket(kind: String) throws -> UInt64? {
-        try state.withLock { state -> UInt64? in
-            guard state.handlers[kind] != nil else {
-                throw DrainError(.unknownKind, "no handler is registered for job kind '\(kind)'")
-            }
-            guard state.phase.acceptsWork else {
-                state.rejected += 1
-                throw DrainError(.notAccepting, "the pool is \(state.phase): new jobs are refused")
-            }
-            if state.hasRoom(maxQueued: configuration.maxQueuedJobs), state.spaceWaiters.isEmpty {
-                state.reserved += 1
-                return nil
-            }
-            state.nextWaiterID += 1
-            return state.nextWaiterID
+            cancelWait(ticket)
         }
     }
 
-    /// Hands free queue slots to waiting submitters, oldest first; refuses them all once draining.
-    func releaseWaiters() {
-        let (admitted, refused) = state.withLock {
-            state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>]) in
-            if !state.phase.acceptsWork {
-                let all = Array(state.spaceWaiters.values)
-                state.spaceWaiters = [:]
-                state.rejected += all.count
-                return ([], all)
-            }
-            var admitted: [CheckedContinuation<Void, any Error>] = []
-            for id in state.spaceWaiters.keys.sorted() where state.hasRoom(maxQueued: configuration.maxQueuedJobs) {
-                if let waiter = state.spaceWaiters.removeValue(forKey: id) {
-                    state.reserved += 1
-                    admitted.append(waiter)
-                }
-            }
-            return (admitted, [])
+    private func takeSlot(kind: String) throws(DrainError) -> PoolStateMachine.SubmitDecision {
+        try state.withLock { core throws(DrainError) in try core.machine.submitRequested(kind: kind) }
+    }
+
+    /// Parks a submit until the machine admits or refuses it.
+    private func wait(_ ticket: UInt64, _ continuation: CheckedContinuation<Void, any Error>) {
+        let now = now()
+        let (cancelled, execution) = state.withLock { core -> (Bool, PoolCore.Execution) in
+            // Read under the lock: the cancellation handler takes it too, so either it already ran (and
+            // this sees the flag) or it will find the waiter.
+            let cancelled = Task.isCancelled
+            let action = core.machine.waiterRegistered(ticket, cancelled: cancelled)
+            if !cancelled { core.waiters[ticket] = continuation }
+            // A waiter admitted or refused at once is resumed by the action, after the lock.
+            return (cancelled, core.resolve(action, at: now.offset))
         }
-        for waiter in admitted { waiter.resume() }
-        if !refused.isEmpty { metrics.rejected.increment(by: refused.count) }
-        for waiter in refused {
-            waiter.resume(throwing: DrainError(.notAccepting, "the pool began draining while this submit waited"))
+        perform(execution)
+        if cancelled { continuation.resume(throwing: CancellationError()) }
+    }
+
+    private func cancelWait(_ ticket: UInt64) {
+        let waiter = state.withLock { core -> CheckedContinuation<Void, any Error>? in
+            guard core.machine.waiterCancelled(ticket) else { return nil }
+            return core.waiters.removeValue(forKey: ticket)
         }
+        waiter?.resume(throwing: CancellationError())
     }
 }
 
@@ -295,16 +226,7 @@ extension WorkerPool {
     ///   - message: What was asked, for people (`status`, `shutdown grace 30s`).
     ///   - cause: Who asked, usually ``DrainCause/client(pid:uid:reason:)``.
     public func audit(_ message: String, cause: DrainCause) {
-        let event = state.withLock { state -> DrainEvent in
-            state.event(.command, "\(message) by \(cause)", cause: cause, limit: configuration.snapshotEventLimit)
-        }
-        runDeferred()
-        logger.info(
-            "\(event.message)",
-            metadata: [
-                "drain.event": "command", "drain.peer.pid": "\(cause.pid ?? 0)", "drain.peer.uid": "\(cause.uid ?? 0)",
-            ]
-        )
+        send { machine, now in machine.audit(message, cause: cause, at: now) }
     }
 
     /// Returns once the pool has stopped (at once if it already has).

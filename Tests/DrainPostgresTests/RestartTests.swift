@@ -1,8 +1,9 @@
-import Drain
 import DrainPostgres
 import DrainTestSupport
 import Foundation
 import Testing
+
+@testable import Drain
 
 /// PostgreSQL going away and coming back under a running pool: a server of the test's own.
 @Suite("PostgreSQL restarts", .serialized, .timeLimit(.minutes(1)))
@@ -36,7 +37,7 @@ struct RestartTests {
         _ = try worker.pool.drain(grace: .seconds(30))
         worker.gate.open()
         // The jobs finish while the database is down; their outcomes wait for it.
-        try await Task.sleep(for: .milliseconds(500))
+        try await eventually("the three outcomes waiting for the database") { worker.pool.finishingJobs == 3 }
         #expect(worker.pool.phase == .draining, "the pool waits for its outcomes instead of stopping")
         try await server.startServer()
         await worker.pool.waitUntilStopped()

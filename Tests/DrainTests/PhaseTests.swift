@@ -1,6 +1,7 @@
-import Drain
 import Foundation
 import Testing
+
+@testable import Drain
 
 @Suite("Phases, signals and deadlines", .timeLimit(.minutes(1)))
 struct PhaseTests {
@@ -218,7 +219,7 @@ struct PhaseTests {
         try await h.pool.submit(kind: "wait")
         let pool = h.pool
         let waiter = Task { try await pool.submit(kind: "quick") }
-        try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the submit waits for room") { pool.waitingSubmits == 1 }
         #expect(h.snapshot().queued == 2)
         try h.pool.drain()
         let result = await waiter.result

@@ -1,0 +1,52 @@
+import Foundation
+
+/// What ``WorkerPool`` keeps under its one lock: the ``PoolStateMachine``, and the handles the machine
+/// only names by identifier (job and operation tasks, waiting submits' continuations, timer tasks).
+///
+/// ``resolve(_:)`` turns an action's identifiers into those handles under the lock, so that cancelling a
+/// task or resuming a continuation (foreign code: a cancellation handler or a resumed task may call back
+/// into the pool) happens after it, in ``WorkerPool/perform(_:)``.
+struct PoolCore {
+    var machine: PoolStateMachine
+    var handlers: [String: JobHandler] = [:]
+    var jobTasks: [JobID: Task<Void, Never>] = [:]
+    var operationCancels: [UInt64: @Sendable () -> Void] = [:]
+    var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+    var timers: [Int: Task<Void, Never>] = [:]
+
+    /// An action with its handles, ready to run after the lock.
+    struct Execution: Sendable {
+        var action: PoolStateMachine.Action
+        var gauges: PoolMetrics.Gauges
+        var cancels: [@Sendable () -> Void] = []
+        var resume: [CheckedContinuation<Void, any Error>] = []
+        var refuse: [CheckedContinuation<Void, any Error>] = []
+    }
+
+    mutating func resolve(_ action: PoolStateMachine.Action, at now: Duration) -> Execution {
+        var execution = Execution(action: action, gauges: machine.gauges(at: now))
+        for id in action.cancelJobs {
+            if let task = jobTasks[id] { execution.cancels.append { task.cancel() } }
+        }
+        for id in action.cancelOperations {
+            if let cancel = operationCancels[id] { execution.cancels.append(cancel) }
+        }
+        if action.cancelTimers {
+            for task in timers.values { execution.cancels.append { task.cancel() } }
+            timers = [:]
+        }
+        execution.resume = action.resumeWaiters.compactMap { waiters.removeValue(forKey: $0) }
+        execution.refuse = action.refuseWaiters.compactMap { waiters.removeValue(forKey: $0) }
+        return execution
+    }
+
+    /// Keeps a new timer's task, unless the machine has moved on to a newer timer or stopped.
+    /// - Returns: The tasks to cancel after the lock: the older timers, or this one.
+    mutating func adopt(timer: PoolStateMachine.Timer, task: Task<Void, Never>) -> [Task<Void, Never>] {
+        guard machine.timer?.generation == timer.generation else { return [task] }
+        let older = timers.filter { $0.key < timer.generation }
+        for generation in older.keys { timers[generation] = nil }
+        timers[timer.generation] = task
+        return Array(older.values)
+    }
+}

@@ -1,0 +1,49 @@
+extension PoolStateMachine {
+    /// What a transition decided and the runner does after the lock, in this order: cancel, arm the timer,
+    /// resume or refuse waiting submits, count metrics, publish and log events, wake the dispatcher.
+    ///
+    /// A value, so a test reads exactly what the pool would do.
+    struct Action: Sendable {
+        /// Events recorded, in `seq` order, to publish to subscribers and log.
+        var events: [DrainEvent] = []
+        /// The `stopped` event is among ``events``: end the subscriptions after it.
+        var finishSubscriptions = false
+        /// Jobs whose tasks to cancel (forcing).
+        var cancelJobs: [JobID] = []
+        /// Tracked operations whose tasks to cancel (forcing).
+        var cancelOperations: [UInt64] = []
+        /// Arm this timer, replacing the earlier one.
+        var armTimer: Timer?
+        /// The pool stopped: cancel every timer.
+        var cancelTimers = false
+        /// Waiting submits that got a slot: resume them.
+        var resumeWaiters: [UInt64] = []
+        /// Waiting submits refused because draining began: fail them with `notAccepting`.
+        var refuseWaiters: [UInt64] = []
+        /// Counters to add to, durations to record.
+        var metrics = MetricDeltas()
+        /// Something changed that the dispatcher decides on: wake it.
+        var wake = false
+
+        /// Whether the runner has anything to do.
+        var isEmpty: Bool {
+            events.isEmpty && !finishSubscriptions && cancelJobs.isEmpty && cancelOperations.isEmpty
+                && armTimer == nil && !cancelTimers && resumeWaiters.isEmpty && refuseWaiters.isEmpty
+                && metrics == MetricDeltas() && !wake
+        }
+    }
+
+    /// The metrics a transition moved; counted after the lock, because a metrics backend is foreign code.
+    struct MetricDeltas: Sendable, Equatable {
+        var rejected = 0
+        var completed = 0
+        var failed = 0
+        var cancelled = 0
+        var requeued = 0
+        var recovered = 0
+        var operationsCompleted = 0
+        var jobDurations: [Duration] = []
+        var operationDurations: [Duration] = []
+        var drainDuration: Duration?
+    }
+}

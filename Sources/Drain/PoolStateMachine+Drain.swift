@@ -1,0 +1,240 @@
+import Foundation
+
+/// The phases: running → [lame duck] → draining → [forcing] → stopped, never backwards; the deadline and
+/// its moves; what the dispatcher does next; and the stop.
+extension PoolStateMachine {
+    // MARK: Starting and moving the drain
+
+    /// Starts the drain, or moves its deadline when it already started (see ``WorkerPool/drain(grace:cause:)``).
+    /// - Throws: ``DrainError`` `invalidArgument` for a negative grace.
+    mutating func drain(grace: Duration?, cause: DrainCause, at now: Now) throws(DrainError) -> (DrainPhase, Action) {
+        let now = clamp(now)
+        let grace = grace ?? configuration.defaultGrace
+        guard grace >= .zero else { throw DrainError(.invalidArgument, "the grace must not be negative") }
+        var action = Action()
+        switch phase {
+        case .running:
+            drainCause = cause
+            self.grace = grace
+            if configuration.lameDuck > .zero {
+                phase = .lameDuck
+                record(
+                    .phaseChanged,
+                    "lame duck for \(format(configuration.lameDuck)) started by \(cause), then a \(format(grace)) drain",
+                    at: now, cause: cause, into: &action)
+                lameDuckEnds = now.offset + configuration.lameDuck
+                arm(at: now.offset + configuration.lameDuck, into: &action)
+            } else {
+                beginDraining(at: now, into: &action)
+            }
+        case .lameDuck:
+            self.grace = grace
+            record(.deadlineChanged, "grace set to \(format(grace)) by \(cause)", at: now, cause: cause, into: &action)
+        case .draining:
+            self.grace = (now.offset - (drainStarted ?? now.offset)) + grace
+            deadline = now.offset + grace
+            arm(at: now.offset + grace, into: &action)
+            record(
+                .deadlineChanged, "deadline moved to \(format(grace)) from now by \(cause)", at: now, cause: cause,
+                into: &action)
+        case .forcing, .stopped:
+            break
+        }
+        admitWaiters(into: &action)
+        action.wake = true
+        return (phase, action)
+    }
+
+    /// Moves the deadline of a drain in progress by `delta`; a deadline moved into the past forces at once
+    /// (through the timer, armed in the past).
+    /// - Throws: ``DrainError`` `notRunning` unless in lame duck or draining.
+    mutating func moveDeadline(by delta: Duration, cause: DrainCause, at now: Now) throws(DrainError) -> Action {
+        let now = clamp(now)
+        var action = Action()
+        switch phase {
+        case .lameDuck:
+            grace = max(.zero, (grace ?? configuration.defaultGrace) + delta)
+        case .draining:
+            let grace = max(.zero, (grace ?? configuration.defaultGrace) + delta)
+            let started = drainStarted ?? now.offset
+            self.grace = grace
+            deadline = started + grace
+            arm(at: started + grace, into: &action)
+        default:
+            throw DrainError(.notRunning, "the deadline can only move while draining (the pool is \(phase))")
+        }
+        let direction = delta >= .zero ? "extended by" : "shortened by"
+        record(
+            .deadlineChanged, "deadline \(direction) \(format(delta >= .zero ? delta : .zero - delta)) by \(cause)",
+            at: now, cause: cause, into: &action)
+        action.wake = true
+        return action
+    }
+
+    /// Forces the drain now: in-flight work is cancelled, then abandoned after the cancellation window.
+    mutating func force(cause: DrainCause, at now: Now) -> Action {
+        let now = clamp(now)
+        var action = Action()
+        if phase == .running || phase == .lameDuck {
+            drainCause = drainCause ?? cause
+            grace = grace ?? .zero
+            beginDraining(at: now, into: &action)
+        }
+        if phase == .draining { beginForcing(cause: cause, at: now, into: &action) }
+        admitWaiters(into: &action)
+        action.wake = true
+        return action
+    }
+
+    /// A signal: the first SIGTERM or SIGINT drains with the default grace, a second forces, SIGQUIT forces.
+    mutating func signal(_ signal: DrainSignal, at now: Now) -> Action {
+        let cause = DrainCause.signal(signal.rawValue)
+        switch (signal, phase) {
+        case (.quit, _), (_, .lameDuck), (_, .draining):
+            return force(cause: cause, at: now)
+        case (_, .running):
+            // The default grace is never negative, so this cannot throw.
+            return (try? drain(grace: nil, cause: cause, at: now))?.1 ?? Action()
+        default:
+            return Action()
+        }
+    }
+
+    /// The timer fired: the lame duck is over, the deadline passed, or the cancellation window closed.
+    mutating func timerFired(_ generation: Int, at now: Now) -> Action {
+        let now = clamp(now)
+        var action = Action()
+        guard let timer, timer.generation == generation else { return action }
+        self.timer = nil
+        switch phase {
+        case .lameDuck: beginDraining(at: now, into: &action)
+        case .draining: beginForcing(cause: .deadline, at: now, into: &action)
+        case .forcing: windowExpired = true
+        case .running, .stopped: break
+        }
+        action.wake = true
+        return action
+    }
+
+    private mutating func beginDraining(at now: Now, into action: inout Action) {
+        let grace = grace ?? configuration.defaultGrace
+        phase = .draining
+        lameDuckEnds = nil
+        drainStarted = now.offset
+        drainStartedAt = now.date
+        deadline = now.offset + grace
+        inFlightAtDrainStart = inFlightTotal
+        settledSinceDrainStart = 0
+        arm(at: now.offset + grace, into: &action)
+        // Submits waiting for room are refused now, whichever event began the drain (the lame duck's
+        // timer included): none may wait for a slot that will never come.
+        admitWaiters(into: &action)
+        let cause = drainCause ?? .application
+        record(
+            .phaseChanged,
+            "drain started by \(cause), grace \(format(grace)), \(inFlightTotal) in flight, \(queued) queued stay queued",
+            at: now, cause: cause, into: &action)
+    }
+
+    private mutating func beginForcing(cause: DrainCause, at now: Now, into action: inout Action) {
+        phase = .forcing
+        action.cancelJobs += inFlight.entries.values.filter { !$0.finishing }.map(\.job.id).sorted()
+        action.cancelOperations += operations.keys.sorted()
+        arm(at: now.offset + configuration.cancellationWindow, into: &action)
+        record(
+            .phaseChanged,
+            "forcing (\(cause)): cancelling \(inFlightTotal) in flight, \(format(configuration.cancellationWindow)) to wind down",
+            at: now, cause: cause, into: &action)
+    }
+
+    // MARK: The dispatcher and the stop
+
+    /// What the dispatcher does next; a claim or an abandon is recorded as begun.
+    mutating func nextStep(at now: Now) -> (Step, Action) {
+        let now = clamp(now)
+        var action = Action()
+        guard lifecycle == .running, loaded else { return (.wait, action) }
+        if phase.acceptsWork {
+            let free = configuration.maxConcurrentJobs - inFlight.count
+            // A shared queue is fed by others too: its count is a hint, so claim whatever fits while a claim
+            // may find work.
+            let count = shared ? (claimable ? free : 0) : min(free, queued)
+            guard count > 0, !claiming else { return (.wait, action) }
+            claiming = true
+            claimSeq = newsSeq
+            return (.claim(count), action)
+        }
+        if claiming { return (.wait, action) }
+        let abandonable = inFlight.entries.values.contains { !$0.finishing }
+        if phase == .forcing, windowExpired, abandonable || !operations.isEmpty {
+            return (.abandon(abandon(at: now, into: &action)), action)
+        }
+        if inFlight.count == 0, operations.isEmpty || (phase == .forcing && windowExpired) {
+            return (.stop, action)
+        }
+        return (.wait, action)
+    }
+
+    /// The cancellation window closed: every job still running goes back to the queue, and the drain stops
+    /// waiting for the operations.
+    private mutating func abandon(at now: Now, into action: inout Action) -> [JobOutcome] {
+        var outcomes: [JobOutcome] = []
+        for entry in inFlight.oldest(inFlight.count) where !entry.finishing {
+            inFlight.remove(entry.job.id)
+            let ran = now.offset - entry.started
+            outcomes.append(JobOutcome(id: entry.job.id, result: .requeued))
+            cancelled += 1
+            requeued += 1
+            queued += 1
+            settledSinceDrainStart += 1
+            addSample(entry.job.kind, ran, censored: true)
+            reportJobs.append(
+                .init(
+                    id: entry.job.id, kind: entry.job.kind, ranSeconds: ran.seconds, fate: "abandoned", requeued: true))
+            record(
+                .jobRequeued,
+                "job \(entry.job.id) (\(entry.job.kind)) ignored cancellation; abandoned after \(format(ran)) and requeued",
+                at: now, job: entry.job, ran: ran, into: &action)
+        }
+        action.metrics.cancelled += outcomes.count
+        action.metrics.requeued += outcomes.count
+        if !operations.isEmpty {
+            cancelled += operations.count
+            settledSinceDrainStart += operations.count
+            action.metrics.cancelled += operations.count
+            record(.jobCancelled, "\(operations.count) tracked operations abandoned", at: now, into: &action)
+            operations = [:]
+        }
+        action.wake = true
+        return outcomes
+    }
+
+    /// The journal is synced after the last job: the pool stops, with its report.
+    mutating func stopped(at now: Now, pid: Int32) -> (ShutdownReport, Action) {
+        let now = clamp(now)
+        var action = Action()
+        let forced = phase == .forcing
+        let drainSeconds = drainStarted.map { (now.offset - $0).seconds } ?? 0
+        phase = .stopped
+        timer = nil
+        let report = ShutdownReport(
+            outcome: forced ? .forced : .clean, name: configuration.name, pid: pid, cause: drainCause,
+            drainStartedAt: drainStartedAt, stoppedAt: now.date, drainSeconds: drainSeconds,
+            graceSeconds: grace?.seconds, inFlightAtDrainStart: inFlightAtDrainStart, completed: completed,
+            failed: failed, cancelled: cancelled, requeued: requeued, recovered: recovered, rejected: rejected,
+            queued: queued, jobs: reportJobs, completedOperations: completedOperations
+        )
+        self.report = report
+        lifecycle = .finished
+        record(
+            .stopped,
+            "stopped \(report.outcome.rawValue) after \(DurationFormat.fixed(drainSeconds, places: 2))s: \(report.completed) completed, \(report.requeued) requeued",
+            at: now, cause: drainCause, into: &action)
+        recentEvents[recentEvents.count - 1].report = report
+        action.events[action.events.count - 1].report = report
+        action.finishSubscriptions = true
+        action.cancelTimers = true
+        action.metrics.drainDuration = .seconds(drainSeconds)
+        return (report, action)
+    }
+}

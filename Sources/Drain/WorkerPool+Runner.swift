@@ -1,0 +1,91 @@
+import Foundation
+
+/// The one action runner: every change to the pool goes through ``send(_:)``, which feeds the machine an
+/// event under the lock and performs the returned action after it.
+extension WorkerPool {
+    typealias Now = PoolStateMachine.Now
+    typealias Action = PoolStateMachine.Action
+
+    /// The time for an event, read before the lock; the machine clamps racing readings so its clock never
+    /// runs backwards.
+    func now() -> Now { Now(offset: clock.now, date: Date()) }
+
+    /// Feeds one event to the machine and performs what it decided.
+    func send(_ event: (inout PoolStateMachine, Now) -> Action) {
+        let now = now()
+        let execution = state.withLock { core in core.resolve(event(&core.machine, now), at: now.offset) }
+        perform(execution)
+    }
+
+    /// Feeds one event that also answers (or throws), and performs what it decided.
+    func send<Result, Failure: Error>(
+        _ event: (inout PoolStateMachine, Now) throws(Failure) -> (Result, Action)
+    ) throws(Failure) -> Result {
+        let now = now()
+        let (result, execution) = try state.withLock { core throws(Failure) in
+            let (result, action) = try event(&core.machine, now)
+            return (result, core.resolve(action, at: now.offset))
+        }
+        perform(execution)
+        return result
+    }
+
+    /// Runs an action, after the lock, in a fixed order: cancellations, the timer, waiting submits, metrics,
+    /// gauges, events, then the dispatcher's wake-up.
+    func perform(_ execution: PoolCore.Execution) {
+        let action = execution.action
+        for cancel in execution.cancels { cancel() }
+        if let timer = action.armTimer { arm(timer) }
+        for waiter in execution.resume { waiter.resume() }
+        for waiter in execution.refuse {
+            waiter.resume(throwing: DrainError(.notAccepting, "the pool began draining while this submit waited"))
+        }
+        count(action.metrics)
+        metrics.set(execution.gauges)
+        if !action.events.isEmpty || action.finishSubscriptions {
+            hub.publish(action.events, finish: action.finishSubscriptions)
+            log(action.events)
+        }
+        if action.wake { wake() }
+    }
+
+    /// Starts the timer's task and hands it to the core, which keeps only the newest timer.
+    private func arm(_ timer: PoolStateMachine.Timer) {
+        let clock = self.clock
+        let task = Task { [weak self] in
+            do {
+                try await clock.sleep(until: timer.deadline)
+            } catch {
+                return
+            }
+            self?.send { machine, now in machine.timerFired(timer.generation, at: now) }
+        }
+        let stale = state.withLock { $0.adopt(timer: timer, task: task) }
+        for task in stale { task.cancel() }
+    }
+
+    private func count(_ deltas: PoolStateMachine.MetricDeltas) {
+        if deltas.rejected > 0 { metrics.rejected.increment(by: deltas.rejected) }
+        if deltas.completed > 0 { metrics.completed.increment(by: deltas.completed) }
+        if deltas.failed > 0 { metrics.failed.increment(by: deltas.failed) }
+        if deltas.cancelled > 0 { metrics.cancelled.increment(by: deltas.cancelled) }
+        if deltas.requeued > 0 { metrics.requeued.increment(by: deltas.requeued) }
+        if deltas.recovered > 0 { metrics.recovered.increment(by: deltas.recovered) }
+        if deltas.operationsCompleted > 0 { metrics.operationsCompleted.increment(by: deltas.operationsCompleted) }
+        for duration in deltas.jobDurations { metrics.jobDuration.recordNanoseconds(duration.nanoseconds) }
+        for duration in deltas.operationDurations { metrics.operationDuration.recordNanoseconds(duration.nanoseconds) }
+        if let drain = deltas.drainDuration { metrics.drainDuration.recordNanoseconds(drain.nanoseconds) }
+    }
+
+    func log(_ events: [DrainEvent]) {
+        for event in events {
+            logger.notice(
+                "\(event.message)",
+                metadata: ["drain.event": "\(event.kind.rawValue)", "drain.phase": "\(event.phase)"]
+            )
+        }
+    }
+}
+
+/// `1.5s`, `30s`, `2m05s`: durations as operators read them in events and logs.
+func format(_ duration: Duration) -> String { DurationFormat.short(duration.seconds) }
