@@ -18,6 +18,7 @@ extension PoolStateMachine {
             self.grace = grace
             if configuration.lameDuck > .zero {
                 phase = .lameDuck
+                lameDuckStartedAt = now.date
                 record(
                     .phaseChanged,
                     "lame duck for \(format(configuration.lameDuck)) started by \(cause), then a \(format(grace)) drain",
@@ -33,6 +34,7 @@ extension PoolStateMachine {
         case .draining:
             self.grace = (now.offset - (drainStarted ?? now.offset)) + grace
             deadline = now.offset + grace
+            markDeadline(cause: cause, at: now)
             arm(at: now.offset + grace, into: &action)
             record(
                 .deadlineChanged, "deadline moved to \(format(grace)) from now by \(cause)", at: now, cause: cause,
@@ -59,6 +61,7 @@ extension PoolStateMachine {
             let started = drainStarted ?? now.offset
             self.grace = grace
             deadline = started + grace
+            markDeadline(cause: cause, at: now)
             arm(at: started + grace, into: &action)
         default:
             throw DrainError(.notRunning, "the deadline can only move while draining (the pool is \(phase))")
@@ -125,6 +128,7 @@ extension PoolStateMachine {
         deadline = now.offset + grace
         inFlightAtDrainStart = inFlightTotal
         settledSinceDrainStart = 0
+        startTimeline(at: now)
         arm(at: now.offset + grace, into: &action)
         // Submits waiting for room are refused now, whichever event began the drain (the lame duck's
         // timer included): none may wait for a slot that will never come.
@@ -136,8 +140,26 @@ extension PoolStateMachine {
             at: now, cause: cause, into: &action)
     }
 
+    /// Opens the timeline with a lane per job and operation in flight, oldest first, within the limit.
+    private mutating func startTimeline(at now: Now) {
+        var timeline = DrainTimeline(lameDuckStartedAt: lameDuckStartedAt, drainStartedAt: now.date)
+        for entry in inFlight.oldest(DrainTimeline.laneLimit) {
+            jobLanes[entry.job.id] = timeline.lanes.count
+            timeline.lanes.append(.init(id: entry.job.id, kind: entry.job.kind, startedAt: entry.startedAt))
+        }
+        for (id, operation) in operations.sorted(by: { $0.value.started < $1.value.started }) {
+            guard timeline.lanes.count < DrainTimeline.laneLimit else { break }
+            operationLanes[id] = timeline.lanes.count
+            timeline.lanes.append(.init(id: nil, kind: operation.name, startedAt: date(of: operation.started, at: now)))
+        }
+        timeline.lanesOmitted = inFlightTotal - timeline.lanes.count
+        self.timeline = timeline
+        markDeadline(cause: drainCause, at: now)
+    }
+
     private mutating func beginForcing(cause: DrainCause, at now: Now, into action: inout Action) {
         phase = .forcing
+        timeline?.forcedAt = now.date
         action.cancelJobs += inFlight.entries.values.filter { !$0.finishing }.map(\.job.id).sorted()
         action.cancelOperations += operations.keys.sorted()
         arm(at: now.offset + configuration.cancellationWindow, into: &action)
@@ -188,6 +210,7 @@ extension PoolStateMachine {
             queued += 1
             settledSinceDrainStart += 1
             addSample(entry.job.kind, ran, censored: true)
+            endLane(job: entry.job.id, .abandoned, at: now)
             reportJobs.append(
                 .init(
                     id: entry.job.id, kind: entry.job.kind, ranSeconds: ran.seconds, fate: "abandoned", requeued: true))
@@ -203,6 +226,7 @@ extension PoolStateMachine {
             settledSinceDrainStart += operations.count
             action.metrics.cancelled += operations.count
             record(.jobCancelled, "\(operations.count) tracked operations abandoned", at: now, into: &action)
+            for id in operations.keys { endLane(operation: id, .abandoned, at: now) }
             operations = [:]
         }
         action.wake = true
@@ -222,7 +246,7 @@ extension PoolStateMachine {
             drainStartedAt: drainStartedAt, stoppedAt: now.date, drainSeconds: drainSeconds,
             graceSeconds: grace?.seconds, inFlightAtDrainStart: inFlightAtDrainStart, completed: completed,
             failed: failed, cancelled: cancelled, requeued: requeued, recovered: recovered, rejected: rejected,
-            queued: queued, jobs: reportJobs, completedOperations: completedOperations
+            queued: queued, jobs: reportJobs, completedOperations: completedOperations, timeline: timeline
         )
         self.report = report
         lifecycle = .finished

@@ -176,6 +176,11 @@ extension PoolStateMachine {
                 at: now, job: job, ran: ran, into: &action)
         }
         switch result {
+        case .done: endLane(job: id, .done, at: now)
+        case .failed: endLane(job: id, .failed, at: now)
+        case .requeued, .released: endLane(job: id, .cancelled, at: now)
+        }
+        switch result {
         case .done:
             completed += 1
             addSample(job.kind, ran)
@@ -234,6 +239,7 @@ extension PoolStateMachine {
         guard let operation = operations.removeValue(forKey: id) else { return action }
         if phase >= .draining { settledSinceDrainStart += 1 }
         action.wake = true
+        endLane(operation: id, cancelled && phase >= .forcing ? .cancelled : succeeded ? .done : .failed, at: now)
         if cancelled, phase >= .forcing {
             self.cancelled += 1
             action.metrics.cancelled += 1

@@ -102,6 +102,13 @@ struct PoolStateMachine {
     var windowExpired = false
     var reportJobs: [ShutdownReport.JobEntry] = []
     var report: ShutdownReport?
+    /// When the lame duck began, for the timeline.
+    var lameDuckStartedAt: Date?
+    /// The drain in time, from its start: see ``DrainTimeline``.
+    var timeline: DrainTimeline?
+    /// Lanes of the timeline by job, and by tracked operation.
+    var jobLanes: [JobID: Int] = [:]
+    var operationLanes: [UInt64: Int] = [:]
 
     var timer: Timer?
     var timerGeneration = 0
@@ -193,6 +200,40 @@ struct PoolStateMachine {
             waiters.removeFirst()
             reserved += 1
             action.resumeWaiters.append(first)
+        }
+    }
+
+    /// The wall-clock time of an offset on the pool's clock, as seen at `now`.
+    func date(of offset: Duration, at now: Now) -> Date { now.date.addingTimeInterval((offset - now.offset).seconds) }
+
+    /// Ends a job's lane in the timeline, if the drain has one for it.
+    mutating func endLane(job id: JobID, _ fate: DrainTimeline.Fate, at now: Now) {
+        guard let index = jobLanes.removeValue(forKey: id) else { return }
+        timeline?.lanes[index].endedAt = now.date
+        timeline?.lanes[index].fate = fate
+    }
+
+    /// Ends a tracked operation's lane in the timeline, if the drain has one for it.
+    mutating func endLane(operation id: UInt64, _ fate: DrainTimeline.Fate, at now: Now) {
+        guard let index = operationLanes.removeValue(forKey: id) else { return }
+        timeline?.lanes[index].endedAt = now.date
+        timeline?.lanes[index].fate = fate
+    }
+
+    /// Records a deadline set or moved, for the timeline.
+    mutating func markDeadline(cause: DrainCause?, at now: Now) {
+        guard let deadline else { return }
+        let mark = DrainTimeline.DeadlineMark(at: now.date, deadline: date(of: deadline, at: now), cause: cause)
+        timeline?.deadlines.append(mark)
+    }
+
+    /// The forecast made when the drain began, computed by the runner after the lock (predictions are too
+    /// costly to make under it): the drain's ETA and expected misses, and each listed job's chance to miss.
+    mutating func forecastNoted(_ forecast: DrainTimeline.Forecast, pMiss: [JobID: Double]) {
+        guard timeline != nil, timeline?.forecast == nil else { return }
+        timeline?.forecast = forecast
+        for (id, p) in pMiss {
+            if let index = jobLanes[id] { timeline?.lanes[index].pMissAtStart = p }
         }
     }
 

@@ -47,6 +47,19 @@ extension WorkerPool {
             log(action.events)
         }
         if action.wake { wake() }
+        if action.events.contains(where: { $0.kind == .phaseChanged && $0.phase == .draining }) { noteForecast() }
+    }
+
+    /// Keeps the forecast made as the drain began in its timeline, so the drain's history can say whether
+    /// it was foreseen. Predictions are made from a snapshot, after the lock.
+    private func noteForecast() {
+        let snapshot = snapshot()
+        let forecast = DrainTimeline.Forecast(
+            etaP50Seconds: snapshot.etaP50Seconds, etaP90Seconds: snapshot.etaP90Seconds,
+            expectedMisses: snapshot.expectedMisses)
+        var pMiss: [JobID: Double] = [:]
+        for job in snapshot.oldestJobs { pMiss[job.id] = job.pMiss }
+        state.withLock { $0.machine.forecastNoted(forecast, pMiss: pMiss) }
     }
 
     /// Starts the timer's task and hands it to the core, which keeps only the newest timer.

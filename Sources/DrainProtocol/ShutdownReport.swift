@@ -64,6 +64,9 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
     public var jobs: [JobEntry]
     /// Of ``completed``, how many were tracked operations; nil in reports written before they were counted.
     public var completedOperations: Int?
+    /// The drain in time, lane by lane; nil when the pool stopped without draining anything, and in reports
+    /// written before timelines were kept.
+    public var timeline: DrainTimeline?
 
     /// The report in the wire dialect (``Foundation/JSONEncoder/drain``), snake_case keys.
     public func jsonData() throws -> Data {
@@ -79,6 +82,7 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         case graceSeconds = "grace_seconds"
         case inFlightAtDrainStart = "in_flight_at_drain_start"
         case completedOperations = "completed_operations"
+        case timeline
     }
 
     /// A report with every field given; a pool writes its own when it stops.
@@ -86,7 +90,7 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         outcome: Outcome, name: String, pid: Int32, cause: DrainCause? = nil, drainStartedAt: Date? = nil,
         stoppedAt: Date, drainSeconds: Double, graceSeconds: Double? = nil, inFlightAtDrainStart: Int, completed: Int,
         failed: Int, cancelled: Int, requeued: Int, recovered: Int, rejected: Int, queued: Int, jobs: [JobEntry],
-        completedOperations: Int? = nil
+        completedOperations: Int? = nil, timeline: DrainTimeline? = nil
     ) {
         self.outcome = outcome
         self.name = name
@@ -106,5 +110,6 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         self.queued = queued
         self.jobs = jobs
         self.completedOperations = completedOperations
+        self.timeline = timeline
     }
 }

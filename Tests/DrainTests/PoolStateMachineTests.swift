@@ -135,6 +135,38 @@ struct PoolStateMachineTests {
         #expect(retried, "a shared journal's outcome is retried while draining")
     }
 
+    @Test("the report's timeline has a lane per job in flight, its fate, the deadline moves and the forcing")
+    func timeline() throws {
+        var fixture = Fixture()
+        fixture.enter(.running)
+        _ = fixture.machine.claimed([fixture.job()], requested: 1, at: fixture.now)
+        _ = try fixture.machine.drain(grace: .seconds(10), cause: .application, at: fixture.now)
+        let ids = fixture.machine.inFlight.entries.keys.sorted()
+        #expect(ids.count == 2)
+        fixture.now = fixture.later(.seconds(1))
+        _ = fixture.machine.jobSettled(ids[0], result: .done, journalFailed: false, at: fixture.now)
+        _ = try fixture.machine.moveDeadline(by: .seconds(-5), cause: .application, at: fixture.now)
+        fixture.now = fixture.later(.seconds(5))
+        let deadline = try #require(fixture.machine.timer)
+        _ = fixture.machine.timerFired(deadline.generation, at: fixture.now)
+        _ = fixture.machine.jobSettled(ids[1], result: .requeued, journalFailed: false, at: fixture.now)
+        let operation = try #require(fixture.machine.operations.keys.first)
+        _ = fixture.machine.operationEnded(operation, succeeded: false, cancelled: true, at: fixture.now)
+        guard case .stop = fixture.machine.nextStep(at: fixture.now).0 else {
+            Issue.record("the drain did not stop")
+            return
+        }
+        let report = fixture.machine.stopped(at: fixture.now, pid: 1).0
+        let timeline = try #require(report.timeline)
+        #expect(timeline.lanes.map(\.fate) == [.done, .cancelled, .cancelled])
+        #expect(timeline.lanes.map(\.id) == [ids[0], ids[1], nil])
+        #expect(timeline.deadlines.count == 2)
+        #expect(timeline.deadlines[1].deadline == timeline.deadlines[0].deadline.addingTimeInterval(-5))
+        #expect(timeline.forcedAt == fixture.now.date)
+        #expect(timeline.lanes.allSatisfy { $0.endedAt != nil })
+        #expect(timeline.lanesOmitted == 0)
+    }
+
     // MARK: Random sequences
 
     @Test("random event sequences keep every invariant", arguments: 0..<64)
