@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DrainClient", targets: ["DrainClient"]),
         .library(name: "Drain", targets: ["Drain"]),
         .library(name: "DrainControl", targets: ["DrainControl"]),
+        .library(name: "DrainSQLite", targets: ["DrainSQLite"]),
         .library(name: "DrainPostgres", targets: ["DrainPostgres"]),
         .library(name: "DrainFleet", targets: ["DrainFleet"]),
         // How drainctl's tools start children (their own group, clean signals, no inherited descriptors);
@@ -55,9 +56,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                "CDrainSQLite",
             ],
+            swiftSettings: strict
+        ),
+        // The embedded journal: one SQLite file in WAL mode, through GRDB. Drain itself imports no storage
+        // engine, so an application on the shared PostgreSQL journal links no SQLite.
+        .target(
+            name: "DrainSQLite",
+            dependencies: ["Drain", .product(name: "GRDB", package: "GRDB.swift"), "CDrainSQLite"],
             swiftSettings: strict
         ),
         // One SQLite option that Swift cannot set itself (a variadic C call); see its header.
@@ -132,6 +138,7 @@ let package = Package(
                 "DrainControl",
                 "DrainPostgres",
                 "DrainProtocol",
+                "DrainSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +162,7 @@ let package = Package(
                 // `fleet`: drain-demos on one private PostgreSQL, which the test support starts.
                 "DrainPostgres",
                 "DrainTestSupport",
+                "DrainSQLite",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -171,7 +179,14 @@ let package = Package(
         .testTarget(
             name: "DrainTests",
             dependencies: [
-                "Drain", "DrainProtocol", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                // The pool runs over the embedded journal in these tests.
+                "Drain", "DrainProtocol", "DrainSQLite", .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "DrainSQLiteTests",
+            dependencies: [
+                "DrainSQLite", "Drain",
                 // An old journal file is written as the previous build's migrations left it.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -185,6 +200,7 @@ let package = Package(
                 "DrainClient",
                 "DrainProtocol",
                 "Drain",
+                "DrainSQLite",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -216,6 +232,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainSQLite",
                 "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -26,6 +26,7 @@ let package = Package(
             name: "BenchmarkSupport",
             dependencies: [
                 .product(name: "Drain", package: root),
+                .product(name: "DrainSQLite", package: root),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -35,6 +36,7 @@ let package = Package(
                 "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Drain", package: root),
+                .product(name: "DrainSQLite", package: root),
             ],
             path: "Benchmarks/PoolBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

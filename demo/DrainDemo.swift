@@ -4,6 +4,7 @@ import DrainClient
 import DrainControl
 import DrainPostgres
 import DrainProtocol
+import DrainSQLite
 import Foundation
 import Logging
 import Metrics

@@ -5,9 +5,9 @@ import Foundation
 /// The pool calls these methods in batches (group commit). ``append(_:)`` must be durable before it
 /// returns: that is the promise `submit` makes. ``claim(limit:)`` and ``settle(_:)`` must survive a crash
 /// of the process, and may wait for the next durable write or ``sync()`` to survive a power cut: losing one
-/// of them only runs a job again, which at-least-once delivery allows. ``SQLiteJournal`` is the embedded
-/// backend; a shared one (PostgreSQL) can be added behind this protocol so that a draining host's
-/// unfinished jobs are picked up by the others.
+/// of them only runs a job again, which at-least-once delivery allows. `SQLiteJournal` (in `DrainSQLite`) is
+/// the embedded backend; `PostgresJournal` (in `DrainPostgres`) is the shared one, so that a draining
+/// host's unfinished jobs are picked up by the others. Drain itself links no storage engine.
 ///
 /// A *shared* journal (``isShared``) has other consumers: the pool then treats its own `queued` count as a
 /// hint refreshed by ``updates(status:)``, claims whenever a slot is free and the journal says work may be

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Drain
 import DrainPostgres
+import DrainSQLite
 import Foundation
 import Logging
 import Synchronization

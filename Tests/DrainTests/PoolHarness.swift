@@ -1,4 +1,5 @@
 import Drain
+import DrainSQLite
 import Foundation
 import Logging
 import Metrics

@@ -1,6 +1,7 @@
 // BEGIN README EXAMPLE
 import Drain
 import DrainControl
+import DrainSQLite
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,6 +1,7 @@
 import Benchmark
 import BenchmarkSupport
 import Drain
+import DrainSQLite
 import Foundation
 
 /// Issue 5, scenario 5: durable throughput, per-job bookkeeping against a bare task group, and the

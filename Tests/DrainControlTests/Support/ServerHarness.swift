@@ -1,5 +1,6 @@
 import Drain
 import DrainClient
+import DrainSQLite
 import Foundation
 import Logging
 import MetricsTestKit

@@ -3,6 +3,7 @@ import Drain
 import DrainClient
 import DrainControl
 import DrainHummingbird
+import DrainSQLite
 import Foundation
 import Hummingbird
 import Logging

@@ -1,4 +1,5 @@
 import CDrainSQLite
+import Drain
 import Foundation
 import GRDB
 import Synchronization
