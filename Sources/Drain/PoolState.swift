@@ -34,6 +34,8 @@ struct PoolState {
     var claimable = true
     /// Shared journals only: whether the journal's last call succeeded.
     var journalReachable: Bool?
+    /// Shared journals only: the fleet's jobs waiting for rescue, as the journal last counted them.
+    var waitingForRescue: Int?
     /// Shared journals only: counts news (a submit, a notification, a poll) so that a claim that began
     /// before the news and found nothing does not clear ``claimable`` over it.
     var newsSeq: UInt64 = 0

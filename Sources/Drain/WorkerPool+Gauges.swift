@@ -9,7 +9,8 @@ extension WorkerPool {
         let gauges = state.withLock { state in
             PoolMetrics.Gauges(
                 phase: state.phase, inFlight: state.inFlightTotal, queued: state.queued,
-                secondsLeft: state.secondsLeft(at: now, defaultGrace: configuration.defaultGrace)
+                secondsLeft: state.secondsLeft(at: now, defaultGrace: configuration.defaultGrace),
+                waitingForRescue: state.waitingForRescue ?? 0
             )
         }
         metrics.set(gauges)

@@ -21,6 +21,7 @@ extension WorkerPool {
             if let queued = update.queued { state.queued = queued }
             if update.wake || (update.queued ?? 0) > 0 { state.noteNews() }
             if let reachable = update.reachable { state.journalReachable = reachable }
+            if let waiting = update.waitingForRescue { state.waitingForRescue = waiting }
             guard update.rescued > 0 else { return [] }
             state.recovered += update.rescued
             let event = state.event(

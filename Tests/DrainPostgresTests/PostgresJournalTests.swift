@@ -164,7 +164,7 @@ struct PostgresJournalTests {
         _ = try await journal.recover()
         #expect(
             try await fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version")
-                == "1,2,3,4")
+                == "1,2,3,4,5")
         let jobs = try await journal.claim(limit: 5)
         #expect(jobs.map(\.payload) == [Data([1])], "the job written under v1 is still there")
         #expect(try await fleet.value("SELECT rescues FROM $s.jobs") == "0")
@@ -180,7 +180,7 @@ struct PostgresJournalTests {
         }
         #expect(
             try await fleet.value("SELECT string_agg(version::text, ',' ORDER BY version) FROM $s.schema_version")
-                == "1,2,3,4")
+                == "1,2,3,4,5")
     }
 
     @Test("rows of workers silent longer than the retention are deleted, unless they hold running jobs")
