@@ -34,7 +34,9 @@ struct RescueCountTests {
     func kedaQueryCounts() async throws {
         let fleet = try await Fleet()
         let keda = try Self.kedaQuery(schema: fleet.schema)
-        try await fleet.withProducer(lease: .seconds(30)) { producer in
+        // A heartbeat of 20 s: the producer's own sweep (at its start, then every heartbeat) must not rescue
+        // the rows below while they are counted.
+        try await fleet.withProducer(lease: .seconds(60), heartbeat: .seconds(20)) { producer in
             #expect(try await fleet.value(keda) == "0")
             _ = try await producer.append([NewJob(kind: "k", payload: Data()), NewJob(kind: "k", payload: Data())])
             #expect(try await fleet.value(keda) == "2", "queued jobs count")
