@@ -165,7 +165,9 @@ struct DrainDemo: AsyncParsableCommand {
         // The executable bootstraps the metrics backend, before the pool builds its metrics; the library
         // only ever takes a factory.
         let registry = metrics == nil ? nil : PrometheusCollectorRegistry()
-        if let registry { MetricsSystem.bootstrap(Self.prometheusFactory(registry: registry)) }
+        if let registry {
+            MetricsSystem.bootstrap(DescribedMetricsFactory(base: Self.prometheusFactory(registry: registry)))
+        }
         let pool = WorkerPool(
             configuration: configuration, journal: store, signals: await DrainSignal.unixSignals(), logger: logger
         )

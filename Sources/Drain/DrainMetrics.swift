@@ -35,6 +35,38 @@ public enum DrainMetrics {
     /// and while running, when there is no deadline.
     public static let secondsLeft = "drain_seconds_left"
 
+    /// Gauge: a shared journal's jobs waiting for rescue, left running under a gone worker (its process
+    /// ended, its lease ran out, or it stopped); 0 for a private journal. With ``queued``, the work an
+    /// autoscaler must see.
+    public static let waitingForRescue = "drain_waiting_for_rescue"
+    /// Counter, one per request operation (dimension `op`): requests the control socket served.
+    public static let controlRequests = "drain_control_requests_total"
+
+    /// What each metric counts, for the `# HELP` line a Prometheus exposition gives every series.
+    ///
+    /// Kept beside the names so that a new metric gets its text in the same change; drain-demo's metrics
+    /// factory reads it, and Prometheus users read it in Grafana and in `promtool check metrics`.
+    public static let help: [String: String] = [
+        inFlight: "Jobs plus tracked operations (HTTP requests) running now.",
+        queued: "Jobs durable in the journal and not started yet.",
+        jobsCompleted: "Jobs that finished successfully.",
+        jobsFailed: "Jobs whose handler threw.",
+        jobsRequeued: "Jobs put back in the queue by a forced drain, to run again elsewhere or later.",
+        jobsRecovered: "Jobs left running by a previous process and recovered at start.",
+        operationsCompleted: "Tracked operations (HTTP requests) that finished without being cancelled.",
+        cancelled: "Jobs and tracked operations cancelled by a forced drain.",
+        rejected: "Submits and tracked operations refused because the pool was draining.",
+        jobDuration: "How long each finished job ran, in seconds.",
+        operationDuration: "How long each finished tracked operation ran, in seconds.",
+        drainDuration: "From the start of draining (after the lame duck) to stopped, in seconds.",
+        phase: "1 for the pool's current phase (label phase), 0 for the others.",
+        secondsLeft: "Seconds until the drain's deadline; 0 while running without a deadline and once forcing.",
+        waitingForRescue:
+            "Shared queue only: jobs left running under a gone worker (process ended, lease run out, or stopped), "
+            + "waiting for a live worker to put them back in the queue.",
+        controlRequests: "Requests served on the control socket, by operation (label op).",
+    ]
+
     /// Buckets for ``jobDuration``: background jobs run from milliseconds to minutes.
     public static let jobDurationBuckets: [Duration] = [
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),

@@ -93,12 +93,17 @@ public struct JournalUpdate: Sendable, Hashable {
     public var rescued: Int
     /// Whether the journal's last call succeeded; nil when this update says nothing about it.
     public var reachable: Bool?
+    /// Jobs left running under gone workers, waiting for rescue, when the journal just counted them.
+    public var waitingForRescue: Int?
 
-    public init(queued: Int? = nil, wake: Bool = false, rescued: Int = 0, reachable: Bool? = nil) {
+    public init(
+        queued: Int? = nil, wake: Bool = false, rescued: Int = 0, reachable: Bool? = nil, waitingForRescue: Int? = nil
+    ) {
         self.queued = queued
         self.wake = wake
         self.rescued = rescued
         self.reachable = reachable
+        self.waitingForRescue = waitingForRescue
     }
 }
 

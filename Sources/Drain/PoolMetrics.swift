@@ -20,6 +20,7 @@ struct PoolMetrics: Sendable {
     /// One series per phase, so a dashboard can graph the phase as a state timeline.
     let phases: [DrainPhase: Meter]
     let secondsLeft: Meter
+    let waitingForRescue: Meter
 
     init(name: String, factory: any MetricsFactory) {
         let dimensions = [("pool", name)]
@@ -45,6 +46,7 @@ struct PoolMetrics: Sendable {
         }
         self.phases = phases
         secondsLeft = meter(DrainMetrics.secondsLeft)
+        waitingForRescue = meter(DrainMetrics.waitingForRescue)
     }
 
     /// The gauges that follow the pool's state, read under the lock and set after it.
@@ -53,6 +55,8 @@ struct PoolMetrics: Sendable {
         var inFlight: Int
         var queued: Int
         var secondsLeft: Double
+        /// A shared journal's count; 0 for a private journal, which has nobody to rescue.
+        var waitingForRescue: Int
     }
 
     func set(_ gauges: Gauges) {
@@ -60,5 +64,6 @@ struct PoolMetrics: Sendable {
         inFlight.set(gauges.inFlight)
         queued.set(gauges.queued)
         secondsLeft.set(gauges.secondsLeft)
+        waitingForRescue.set(gauges.waitingForRescue)
     }
 }

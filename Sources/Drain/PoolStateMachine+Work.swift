@@ -269,6 +269,7 @@ extension PoolStateMachine {
         if let queued = update.queued { self.queued = queued }
         if update.wake || (update.queued ?? 0) > 0 { noteNews() }
         if let reachable = update.reachable { journalReachable = reachable }
+        if let waiting = update.waitingForRescue { waitingForRescue = waiting }
         if update.rescued > 0 {
             recovered += update.rescued
             action.metrics.recovered += update.rescued

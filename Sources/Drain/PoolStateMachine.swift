@@ -67,6 +67,8 @@ struct PoolStateMachine {
     var claimable = true
     /// Shared journals only: whether the journal's last call succeeded.
     var journalReachable: Bool?
+    /// Shared journals only: the fleet's jobs waiting for rescue, as the journal last counted them.
+    var waitingForRescue: Int?
     /// Shared journals only: counts news (a submit, a notification, a poll) so that a claim that began
     /// before the news and found nothing does not clear ``claimable`` over it.
     var newsSeq: UInt64 = 0
@@ -142,7 +144,9 @@ struct PoolStateMachine {
 
     /// The gauges that follow the state, for the runner to set after the lock.
     func gauges(at now: Duration) -> PoolMetrics.Gauges {
-        PoolMetrics.Gauges(phase: phase, inFlight: inFlightTotal, queued: queued, secondsLeft: secondsLeft(at: now))
+        PoolMetrics.Gauges(
+            phase: phase, inFlight: inFlightTotal, queued: queued, secondsLeft: secondsLeft(at: now),
+            waitingForRescue: waitingForRescue ?? 0)
     }
 
     /// A fixed number of slots: pending submits and durable queued jobs together.

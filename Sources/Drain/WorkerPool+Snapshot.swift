@@ -52,6 +52,7 @@ extension WorkerPool {
             completedOperations: raw.completedOperations
         )
         snapshot.journalReachable = raw.journalReachable
+        snapshot.waitingForRescue = raw.waitingForRescue
         if secondsLeft != nil {
             snapshot.expectedMisses = forecast.expectedMisses
             snapshot.etaP50Seconds = forecast.etaP50
@@ -95,6 +96,7 @@ extension WorkerPool {
         var recentEvents: [DrainEvent]
         var report: ShutdownReport?
         var journalReachable: Bool?
+        var waitingForRescue: Int?
 
         init(_ state: borrowing PoolStateMachine, oldest limit: Int) {
             phase = state.phase
@@ -128,6 +130,7 @@ extension WorkerPool {
             recentEvents = state.recentEvents
             report = state.report
             journalReachable = state.journalReachable
+            waitingForRescue = state.waitingForRescue
         }
     }
 }

@@ -69,8 +69,9 @@ final class FleetScreenLoop {
         var lines = [
             "drainctl top: fleet \(state.source): " + (state.snapshot.map(FleetText.summary) ?? "nothing read")
         ]
+        let rescued = state.snapshot?.rescuedWorkers ?? []
         for handoff in state.handoffs {
-            lines.append("drainctl top: " + FleetText.handoff(handoff, names: state.names))
+            lines.append("drainctl top: " + FleetText.handoff(handoff, names: state.names, rescued: rescued))
         }
         return DashboardSummary(lines: lines, signal: signal)
     }

@@ -51,7 +51,8 @@ public final class FleetReader {
                 inFlight: row[5].flatMap { Int($0) } ?? 0, drained: row[6].flatMap { Int($0) },
                 secondsLeft: row[7].flatMap { Double($0) }, silence: row[8].flatMap { Double($0) } ?? 0,
                 lease: (row[9].flatMap { Double($0) } ?? 0) / 1000, deadFor: row[10].flatMap { Double($0) },
-                uptime: row[11].flatMap { Double($0) } ?? 0, running: perWorker[id] ?? 0, drain: Self.drain(row))
+                uptime: row[11].flatMap { Double($0) } ?? 0, running: perWorker[id] ?? 0, drain: Self.drain(row),
+                gone: row.count > 17 && row[17] == "t")
         }
         var queued = 0
         if let cell = results[2].first?.first, let text = cell { queued = Int(text) ?? 0 }
@@ -80,7 +81,9 @@ public final class FleetReader {
                 w.lease_ms,
                 extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
                 extract(epoch FROM clock_timestamp() - w.started_at)::float8,
-                w.grace_seconds, w.drain_total, w.eta_p50_seconds, w.eta_p90_seconds, w.expected_misses
+                w.grace_seconds, w.drain_total, w.eta_p50_seconds, w.eta_p90_seconds, w.expected_misses,
+                w.session_name IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = w.session_name)
             FROM \(schema).workers w
             WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => \(forgetAfter))
             ORDER BY w.host, w.name, w.pid;

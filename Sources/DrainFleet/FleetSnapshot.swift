@@ -11,4 +11,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         self.queued = queued
         self.running = running
     }
+
+    /// The workers found dead, whose jobs a peer rescued: their hand-offs read *rescued*, not *requeued*.
+    public var rescuedWorkers: Set<String> { Set(workers.filter { $0.health == .rescued }.map(\.id)) }
 }

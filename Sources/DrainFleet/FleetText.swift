@@ -31,8 +31,9 @@ public enum FleetText {
         case .lost(let rescueIn):
             let jobs = "\(worker.running) job\(worker.running == 1 ? "" : "s")"
             let when = rescueIn > 0 ? "rescue in \(DurationFormat.seconds(rescueIn))" : "rescue due now"
-            return
-                "silent \(DurationFormat.seconds(worker.silence)): \(jobs) wait\(worker.running == 1 ? "s" : "") for rescue, \(when)"
+            // Its sessions closed: the process ended, which the database knew before the lease ran out.
+            let why = worker.gone ? "process gone" : "silent \(DurationFormat.seconds(worker.silence))"
+            return "\(why): \(jobs) wait\(worker.running == 1 ? "s" : "") for rescue, \(when)"
         case .rescued:
             let since = worker.deadFor.map { " \(DurationFormat.seconds($0)) ago" } ?? ""
             return worker.running == 0 ? "its jobs were rescued\(since)" : "\(worker.running) still held"
@@ -48,11 +49,16 @@ public enum FleetText {
             drain.etaP50Seconds.map { max(0, $0 - moved) }, drain.etaP90Seconds.map { max(0, $0 - moved) })
     }
 
-    /// `web-3 requeued 12 → taken by web-1 (7), web-2 (5)`, with `3 still queued` when some are not.
-    /// - Parameter names: Worker id → name, for the workers of the last read.
-    public static func handoff(_ handoff: HandoffTracker.Handoff, names: [String: String]) -> String {
+    /// `web-3 requeued 12 → taken by web-1 (7), web-2 (5)`, with `3 still queued` when some are not;
+    /// `rescued` instead of `requeued` when the worker died and a peer rescued its jobs.
+    /// - Parameters:
+    ///   - names: Worker id → name, for the workers of the last read.
+    ///   - rescued: Ids of the workers found dead, whose jobs went back by a rescue rather than a drain.
+    public static func handoff(
+        _ handoff: HandoffTracker.Handoff, names: [String: String], rescued: Set<String> = []
+    ) -> String {
         let from = names[handoff.from] ?? String(handoff.from.prefix(8))
-        var text = "\(from) requeued \(handoff.requeued)"
+        var text = "\(from) \(rescued.contains(handoff.from) ? "rescued" : "requeued") \(handoff.requeued)"
         let takers = handoff.takenBy.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             .map { "\(names[$0.key] ?? String($0.key.prefix(8))) (\($0.value))" }
         if !takers.isEmpty { text += " → taken by " + takers.joined(separator: ", ") }
@@ -71,6 +77,8 @@ public enum FleetText {
         var text =
             "\(snapshot.workers.count) worker\(snapshot.workers.count == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s")"
         if !parts.isEmpty { text += ": " + parts.joined(separator: ", ") }
-        return text + "; \(snapshot.queued) queued"
+        text += "; \(snapshot.queued) queued"
+        let waiting = snapshot.workers.map(\.waitingForRescue).reduce(0, +)
+        return waiting > 0 ? text + ", \(waiting) waiting for rescue" : text
     }
 }

@@ -29,6 +29,10 @@ public struct FleetWorker: Sendable, Hashable {
     /// Its drain, as its own screen shows it, at its last heartbeat (nil while running, and from workers
     /// of a build before schema v4).
     public var drain: Drain?
+    /// Its process has ended: none of its sessions is connected to the database any more (the kernel
+    /// closed them). Known at once, long before its lease runs out; false for workers of a build before
+    /// schema v5, which name no session.
+    public var gone: Bool
 
     /// A draining worker's grace, progress and prediction.
     public struct Drain: Sendable, Hashable {
@@ -57,7 +61,7 @@ public struct FleetWorker: Sendable, Hashable {
     public init(
         id: String, name: String, host: String, pid: Int32, phase: DrainPhase?, inFlight: Int, drained: Int? = nil,
         secondsLeft: Double? = nil, silence: Double, lease: Double, deadFor: Double? = nil, uptime: Double = 0,
-        running: Int = 0, drain: Drain? = nil
+        running: Int = 0, drain: Drain? = nil, gone: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -73,6 +77,7 @@ public struct FleetWorker: Sendable, Hashable {
         self.uptime = uptime
         self.running = running
         self.drain = drain
+        self.gone = gone
     }
 
     /// Where the worker stands, from its heartbeat and its lease.
@@ -81,8 +86,8 @@ public struct FleetWorker: Sendable, Hashable {
         case alive
         /// It wrote `stopped`: its drain ended.
         case stopped
-        /// Silent for longer than half its lease: presumed lost. Its running jobs wait for a peer to
-        /// rescue them, in `rescueIn` seconds (0: due at the next sweep of any peer).
+        /// Gone (its process ended), or silent for longer than half its lease: presumed lost. Its running
+        /// jobs wait for a peer to rescue them, in `rescueIn` seconds (0: due at the next sweep of any peer).
         case lost(rescueIn: Double)
         /// A peer found it dead and put its running jobs back in the queue.
         case rescued
@@ -92,7 +97,20 @@ public struct FleetWorker: Sendable, Hashable {
     public var health: Health {
         if phase == .stopped { return .stopped }
         if deadFor != nil { return .rescued }
-        guard silence > lease / 2 else { return .alive }
+        guard silence > lease / 2 || gone else { return .alive }
         return .lost(rescueIn: max(0, lease - silence))
+    }
+
+    /// Jobs and operations in flight now: what it last wrote, but none once a peer has rescued its jobs
+    /// (a dead worker runs nothing; its last heartbeat's count is history).
+    public var inFlightNow: Int { health == .rescued ? 0 : inFlight }
+
+    /// Its jobs that wait for a live worker to rescue them: those the jobs table shows running under it
+    /// while it is lost or stopped.
+    public var waitingForRescue: Int {
+        switch health {
+        case .lost, .stopped: running
+        case .alive, .rescued: 0
+        }
     }
 }

@@ -40,17 +40,20 @@ struct LeaseStateMachine: Sendable {
         nextSweep = now
     }
 
-    /// What is due at `now`, and when to ask again.
+    /// What is due at `now`, in the order to do it, and when to ask again.
+    ///
+    /// The sweep before the beat: the beat counts the queue and the jobs waiting for rescue, and a rescue
+    /// just made moves jobs from the one to the other.
     mutating func due(now: Duration) -> (actions: [Action], next: Duration) {
         var actions: [Action] = []
-        if now >= nextBeat {
-            actions.append(.beat)
-            nextBeat = now + heartbeat
-        }
         // A sweep needs the database; while it does not answer, only the heartbeat keeps trying.
         if now >= nextSweep, reachable {
             actions.append(.sweep)
             nextSweep = now + heartbeat
+        }
+        if now >= nextBeat {
+            actions.append(.beat)
+            nextBeat = now + heartbeat
         }
         return (actions, min(nextBeat, reachable ? nextSweep : nextBeat))
     }

@@ -73,9 +73,10 @@ extension PostgresJournal {
     }
 
     /// Writes this worker's heartbeat and its summary; creates its row on the first beat.
-    /// - Returns: The shared queue's count, read in the same statement: the heartbeat is also the poll.
+    /// - Returns: The shared queue's count and the jobs waiting for rescue, read in the same statement: the
+    ///   heartbeat is also the poll.
     @discardableResult
-    func beat() async throws -> Int {
+    func beat() async throws -> (queued: Int, waitingForRescue: Int) {
         let (provider, stopped) = state.withLock { ($0.status, $0.stopped) }
         let status = provider?() ?? WorkerStatus(phase: .running, inFlight: 0)
         let phase = stopped ? DrainPhase.stopped.rawValue : status.phase.rawValue
@@ -87,11 +88,11 @@ extension PostgresJournal {
         let query: PostgresQuery = """
             INSERT INTO \(unescaped: schema.workers) AS w
                 (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained,
-                 grace_seconds, drain_total, eta_p50_seconds, eta_p90_seconds, expected_misses)
+                 grace_seconds, drain_total, eta_p50_seconds, eta_p90_seconds, expected_misses, session_name)
             VALUES (\(workerID), \(configuration.workerName), \(host), \(pid), \(leaseMilliseconds), \(phase),
                 \(status.inFlight), \(status.deadline), \(status.drainedSinceStart),
                 \(status.graceSeconds), \(status.inFlightAtDrainStart), \(status.etaP50Seconds),
-                \(status.etaP90Seconds), \(status.expectedMisses))
+                \(status.etaP90Seconds), \(status.expectedMisses), \(PostgresSchema.sessionName(worker: workerID)))
             ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp(),
                 -- Phases only move forward: a beat that left before the final one may commit after it.
                 phase = CASE WHEN w.phase = 'stopped' THEN w.phase ELSE excluded.phase END,
@@ -100,17 +101,18 @@ extension PostgresJournal {
                 eta_p50_seconds = excluded.eta_p50_seconds, eta_p90_seconds = excluded.eta_p90_seconds,
                 expected_misses = excluded.expected_misses,
                 dead_at = NULL
-            RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued')
+            RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued'),
+                (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) j WHERE \(unescaped: schema.waitingForRescue))
             """
         // Half the lease: a beat slower than that puts the lease at risk, and the operator should see
         // "unreachable" while there is still time, not an operation timeout later. Never under 2 s, so a
         // busy but healthy database with a short lease does not read as down.
         let timeout = min(configuration.operationTimeout, max(configuration.lease / 2, .seconds(2)))
         let counts = try await rows(query, "cannot write this worker's heartbeat", timeout: timeout) {
-            try $0.decode(Int.self)
+            try $0.decode((Int, Int).self)
         }
         state.withLock { $0.registered = true }
-        return counts.first ?? 0
+        return counts.first.map { (queued: $0.0, waitingForRescue: $0.1) } ?? (0, 0)
     }
 
     /// Puts dead workers' running jobs back in the queue; one worker of the fleet at a time.

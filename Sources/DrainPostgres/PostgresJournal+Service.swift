@@ -58,10 +58,12 @@ extension PostgresJournal {
                     // The pool registers this worker in recover(); until then there is nothing to beat for.
                     guard state.withLock({ $0.registered }) else { continue }
                     do {
-                        let queued = try await beat()
+                        let (queued, waiting) = try await beat()
                         let back = machine.beatSucceeded(now: clock.now - start)
                         if back { logger.notice("the PostgreSQL journal answers again") }
-                        publish(JournalUpdate(queued: queued, wake: queued > 0, reachable: true))
+                        publish(
+                            JournalUpdate(
+                                queued: queued, wake: queued > 0, reachable: true, waitingForRescue: waiting))
                     } catch {
                         if machine.beatFailed(now: clock.now - start) {
                             logger.error(

@@ -82,19 +82,20 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
             connectionTLS = configuration.tls == .prefer ? .prefer(context) : .require(context)
         }
         var clientConfiguration: PostgresClient.Configuration
+        var connection: PostgresConnection.Configuration
         switch configuration.endpoint {
         case .tcp(let host, let port):
             clientConfiguration = .init(
                 host: host, port: port, username: configuration.username, password: configuration.password,
                 database: configuration.database, tls: tls)
-            connectionConfiguration = .init(
+            connection = .init(
                 host: host, port: port, username: configuration.username, password: configuration.password,
                 database: configuration.database, tls: connectionTLS)
         case .unixSocket(let path):
             clientConfiguration = .init(
                 unixSocketPath: path, username: configuration.username, password: configuration.password,
                 database: configuration.database)
-            connectionConfiguration = .init(
+            connection = .init(
                 unixSocketPath: path, username: configuration.username, password: configuration.password,
                 database: configuration.database)
         }
@@ -103,7 +104,14 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         // The prepared statements name their tables unqualified (PostgresStatements.swift): every connection
         // of the client resolves them in this journal's schema. The listener and the migration's connections
         // do not need it; every other statement names its schema.
-        clientConfiguration.options.additionalStartupParameters = [("search_path", "\"\(configuration.schema)\"")]
+        // Every session carries the worker's name, so the fleet sees at once when this process has ended
+        // (`PostgresSchema.sessionName(worker:)`); the listener's session lasts as long as the worker.
+        let session = ("application_name", PostgresSchema.sessionName(worker: workerID))
+        clientConfiguration.options.additionalStartupParameters = [
+            ("search_path", "\"\(configuration.schema)\""), session,
+        ]
+        connection.options.additionalStartupParameters = [session]
+        connectionConfiguration = connection
         (peerWakes, peerWakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The journal's tables in one PostgreSQL schema, and the migrations that build them.
 ///
 /// Each fleet has a schema of its own, so two fleets can share a database. `schema_version` holds the
@@ -21,6 +23,32 @@ package struct PostgresSchema: Sendable {
     /// Advisory lock keys, per schema, so that two fleets never wait for each other.
     var migrationLockKey: String { "drain.migrate.\(name)" }
     var rescueLockKey: String { "drain.rescue.\(name)" }
+
+    /// The `application_name` of a worker's sessions, also written in its row (`session_name`).
+    ///
+    /// When a worker's process ends, however it ends, the kernel closes its connections and its sessions
+    /// leave `pg_stat_activity` at once: the fleet sees that the worker is gone long before its lease runs
+    /// out. Lower case, as PostgreSQL prints a uuid.
+    static func sessionName(worker: UUID) -> String { "drain-\(worker.uuidString.lowercased())" }
+
+    /// The condition, on the jobs table aliased `j`, of a job waiting for rescue: running, and held by no
+    /// live worker.
+    ///
+    /// A worker is live while its row says it has not stopped, its heartbeat is younger than its lease, and
+    /// a session of its own is connected. Only the lease decides the rescue itself (a connection lost to a
+    /// network blip must not run a job twice); the session only makes the count prompt. A worker whose row
+    /// names no session (an older build's) is judged by its lease alone. docs/KUBERNETES.md gives this
+    /// condition as the KEDA trigger's query, and a test runs that query.
+    var waitingForRescue: String {
+        """
+        j.state = 'running' AND NOT EXISTS (
+            SELECT 1 FROM \(workers) w
+            WHERE w.id = j.worker_id AND w.phase <> 'stopped'
+                AND w.heartbeat_at >= clock_timestamp() - w.lease_ms * interval '1 millisecond'
+                AND (w.session_name IS NULL
+                    OR EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = w.session_name)))
+        """
+    }
 
     /// The latest version this build knows.
     var latestVersion: Int { migrations.count }
@@ -101,6 +129,9 @@ package struct PostgresSchema: Sendable {
                     ADD COLUMN expected_misses float8
                 """
             ],
+            // v5: the application_name of the worker's sessions (see `sessionName(worker:)`), so that a
+            // worker whose process ended is seen at once, and its running jobs counted as waiting for rescue.
+            ["ALTER TABLE \(workers) ADD COLUMN session_name text"],
         ]
     }
 }

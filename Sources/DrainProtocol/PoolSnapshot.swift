@@ -161,6 +161,11 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
     /// For a shared journal (PostgreSQL), whether its last call succeeded; nil for a private journal.
     /// `queued` is then the fleet's queue, not this process's.
     public var journalReachable: Bool?
+    /// For a shared journal (PostgreSQL): the fleet's jobs waiting for rescue, left `running` under a worker
+    /// that is gone (its process ended, its lease ran out, or it stopped) until a live worker puts them back
+    /// in the queue. Work the fleet still owes, next to `queued`; nil for a private journal, and from a pool
+    /// that does not count it.
+    public var waitingForRescue: Int?
 
     private enum CodingKeys: String, CodingKey {
         case name, pid, time, phase, ready, loaded, queued, completed, failed, rejected, cancelled, requeued, recovered,
@@ -188,6 +193,7 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
         case plan
         case completedOperations = "completed_operations"
         case journalReachable = "journal_reachable"
+        case waitingForRescue = "waiting_for_rescue"
     }
 
     /// A snapshot with every field given; a pool makes its own with `WorkerPool.snapshot()`.

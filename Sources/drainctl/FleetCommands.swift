@@ -29,6 +29,7 @@ enum FleetCommands {
         var etaP50Seconds: Double?
         var etaP90Seconds: Double?
         var expectedMisses: Double?
+        var waitingForRescue: Int
 
         init(_ worker: FleetWorker) {
             id = worker.id
@@ -37,8 +38,9 @@ enum FleetCommands {
             pid = worker.pid
             state = FleetText.state(worker)
             phase = worker.phase
-            inFlight = worker.inFlight
+            inFlight = worker.inFlightNow
             running = worker.running
+            waitingForRescue = worker.waitingForRescue
             drained = worker.drained
             secondsLeft = worker.secondsLeft
             heartbeatSecondsAgo = worker.silence
@@ -64,6 +66,7 @@ enum FleetCommands {
             case etaP50Seconds = "eta_p50_seconds"
             case etaP90Seconds = "eta_p90_seconds"
             case expectedMisses = "expected_misses"
+            case waitingForRescue = "waiting_for_rescue"
         }
     }
 
@@ -81,7 +84,7 @@ enum FleetCommands {
         for worker in snapshot.workers {
             emit(
                 pad([
-                    worker.host, worker.name, "\(worker.pid)", FleetText.state(worker), "\(worker.inFlight)",
+                    worker.host, worker.name, "\(worker.pid)", FleetText.state(worker), "\(worker.inFlightNow)",
                     "\(worker.running)", DurationFormat.seconds(worker.silence) + " ago", FleetText.detail(worker),
                 ]))
         }
@@ -93,12 +96,18 @@ enum FleetCommands {
         if json {
             struct Summary: Encodable {
                 var queued: Int
+                var waitingForRescue: Int
                 var workers: [Row]
+
+                private enum CodingKeys: String, CodingKey {
+                    case queued, workers
+                    case waitingForRescue = "waiting_for_rescue"
+                }
             }
-            emit(
-                String(
-                    decoding: try JSONEncoder.drain.encode(
-                        Summary(queued: snapshot.queued, workers: snapshot.workers.map(Row.init))), as: UTF8.self))
+            let summary = Summary(
+                queued: snapshot.queued, waitingForRescue: snapshot.workers.map(\.waitingForRescue).reduce(0, +),
+                workers: snapshot.workers.map(Row.init))
+            emit(String(decoding: try JSONEncoder.drain.encode(summary), as: UTF8.self))
             return
         }
         emit("fleet \(url) (schema \(url.schema)): \(FleetText.summary(snapshot))")

@@ -21,6 +21,11 @@ enum SnapshotText {
                     ? "  journal: shared (queued counts the fleet's queue)"
                     : "  journal: UNREACHABLE (submits fail; outcomes are retried until the drain ends)")
         }
+        // Jobs left running under a gone worker: queued work too, for whoever decides how many workers run.
+        if let waiting = s.waitingForRescue, waiting > 0 {
+            lines.append(
+                "  waiting for rescue \(waiting) (left running by a gone worker; back in the queue at its lease)")
+        }
         if let started = s.inFlightAtDrainStart {
             var drain = "  drain: started by \(s.drainCause?.description ?? "?")"
             if let grace = s.graceSeconds { drain += ", grace \(duration(grace))" }

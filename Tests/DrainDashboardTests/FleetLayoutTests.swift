@@ -84,6 +84,35 @@ struct FleetLayoutTests {
         #expect(lines.contains { $0.contains("web-3 requeued 12 → taken by web-1 (7), web-2 (5)") })
     }
 
+    @Test("a rescued worker's row shows nothing in flight, and its hand-off reads rescued, not requeued")
+    func rescuedHandoff() throws {
+        var dead = Self.worker(3, silence: 6, running: 0, deadFor: 1)
+        dead.inFlight = 6
+        let handoffs = [
+            HandoffTracker.Handoff(from: "id-3", requeued: 6, takenBy: ["id-1": 6]),
+            HandoffTracker.Handoff(from: "id-2", requeued: 2, takenBy: ["id-1": 2]),
+        ]
+        let state = Self.state(
+            [[Self.worker(1), Self.worker(2, phase: .stopped, running: 0), dead]], handoffs: handoffs)
+        let lines = Self.text(state)
+        let row = try #require(lines.first { $0.contains("web-3") && $0.contains("RESCUED") })
+        #expect(row.firstMatch(of: /RESCUED +0\s/) != nil, "a dead worker runs nothing: \(row)")
+        #expect(lines.contains { $0.contains("web-3 rescued 6 → taken by web-1 (6)") }, "\(lines)")
+        #expect(lines.contains { $0.contains("web-2 requeued 2 → taken by web-1 (2)") }, "drained, not killed")
+    }
+
+    @Test("a worker whose sessions closed is lost at once, before half its lease, its jobs waiting for rescue")
+    func goneAtOnce() throws {
+        var gone = Self.worker(3, silence: 0.3, running: 2)
+        gone.gone = true
+        let lines = Self.text(Self.state([[Self.worker(1), gone]]))
+        let row = try #require(lines.first { $0.contains("web-3") })
+        #expect(row.contains("LOST"), "\(row)")
+        #expect(lines[0].contains("7 queued, 2 waiting for rescue"), "\(lines[0])")
+        #expect(lines.contains { $0.contains("TOTAL") && $0.contains("2 waiting for rescue") })
+        #expect(FleetText.detail(gone).hasPrefix("process gone: 2 jobs wait for rescue"), "\(FleetText.detail(gone))")
+    }
+
     @Test(
         "a failed read is shown in the header, and the rows stay until the next read",
         arguments: [

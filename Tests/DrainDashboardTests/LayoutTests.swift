@@ -35,6 +35,18 @@ struct LayoutTests {
         #expect(!Screen(Fixtures.state(snapshot)).contains("db down"))
     }
 
+    @Test("a shared journal's jobs waiting for rescue: said beside the sparkline, in the danger style; none, nothing")
+    func waitingForRescue() {
+        var snapshot = Fixtures.snapshot(.running)
+        snapshot.journalReachable = true
+        snapshot.waitingForRescue = 3
+        let screen = Screen(Fixtures.state(snapshot))
+        #expect(screen.contains("3 waiting for rescue"))
+        #expect(screen.style(of: "3 waiting for rescue") == .danger)
+        snapshot.waitingForRescue = 0
+        #expect(!Screen(Fixtures.state(snapshot)).contains("waiting for rescue"))
+    }
+
     @Test("lame duck: LAME DUCK, not ready, still no deadline")
     func lameDuck() {
         let screen = Screen(Fixtures.state(Fixtures.snapshot(.lameDuck)))

@@ -77,6 +77,21 @@ struct WireDecoderTests {
         #expect(try Self.reference(try Self.line(snapshot)).journalReachable == false)
     }
 
+    @Test("the fast path reads waiting_for_rescue, so top can show a shared journal's stranded jobs")
+    func waitingForRescue() throws {
+        var snapshot = Self.draining()
+        snapshot.journalReachable = true
+        snapshot.waitingForRescue = 4
+        var decoder = WireDecoder()
+        decoder.lastSeq = 2
+        guard case .snapshot(let fast) = try decoder.decode(try Self.line(snapshot)) else {
+            Issue.record("expected the fast path")
+            return
+        }
+        #expect(fast.waitingForRescue == 4)
+        #expect(try Self.reference(try Self.line(snapshot)).waitingForRescue == 4)
+    }
+
     @Test("a snapshot with an event newer than the last one seen is decoded in full, once")
     func newEventsGoTheFullWay() throws {
         var snapshot = Self.draining()

@@ -14,10 +14,10 @@ struct LeaseStateMachineTests {
     func schedule() {
         var machine = LeaseStateMachine(heartbeat: .seconds(1), lease: .seconds(5), now: .zero)
         let first = machine.due(now: .zero)
-        #expect(first.actions == [.beat, .sweep])
+        #expect(first.actions == [.sweep, .beat])
         #expect(first.next == .seconds(1))
         #expect(machine.due(now: .milliseconds(500)).actions.isEmpty)
-        #expect(machine.due(now: .seconds(1)).actions == [.beat, .sweep])
+        #expect(machine.due(now: .seconds(1)).actions == [.sweep, .beat])
     }
 
     @Test("while the database does not answer only the heartbeat keeps trying")
@@ -31,7 +31,7 @@ struct LeaseStateMachineTests {
         #expect(machine.due(now: .seconds(1)).actions == [.beat])
         let back = machine.beatSucceeded(now: .seconds(2))
         #expect(back, "coming back is reported")
-        #expect(machine.due(now: .seconds(2)).actions == [.beat, .sweep])
+        #expect(machine.due(now: .seconds(2)).actions == [.sweep, .beat])
     }
 
     @Test("this worker holds its lease only while its last heartbeat is younger than the lease")

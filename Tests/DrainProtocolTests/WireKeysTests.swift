@@ -67,6 +67,19 @@ struct WireKeysTests {
         #expect(object["phase"] as? String == "draining")
     }
 
+    @Test("a shared journal's counts travel as journal_reachable and waiting_for_rescue, absent otherwise")
+    func sharedJournalKeys() throws {
+        var snapshot = PoolSnapshot(name: "shop", pid: 42, time: Self.time)
+        #expect(try Self.object(snapshot)["waiting_for_rescue"] == nil, "a private journal's snapshot omits it")
+        snapshot.journalReachable = true
+        snapshot.waitingForRescue = 3
+        let object = try Self.object(snapshot)
+        #expect(object["journal_reachable"] as? Bool == true)
+        #expect(object["waiting_for_rescue"] as? Int == 3)
+        let decoded = try JSONDecoder.drain.decode(PoolSnapshot.self, from: JSONEncoder.drain.encode(snapshot))
+        #expect(decoded.waitingForRescue == 3)
+    }
+
     @Test("an event, its cause and its report carry exactly their documented keys")
     func eventKeys() throws {
         let event = try Self.object(Self.event)

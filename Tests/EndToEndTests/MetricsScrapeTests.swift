@@ -33,6 +33,18 @@ struct MetricsScrapeTests {
         return try Exposition(response.body)
     }
 
+    /// `promtool check metrics` on a scrape, as Prometheus's users would run it.
+    func promtool(_ scrape: String, in sandbox: Sandbox) async throws -> (code: Int32, out: String) {
+        let path = sandbox.root.appendingPathComponent("scrape.prom").path
+        try scrape.write(toFile: path, atomically: true, encoding: .utf8)
+        let found = try await shell("command -v promtool")
+        guard found.code == 0 else {
+            Issue.record("promtool is missing: apt-get install prometheus (.ci/run does)")
+            throw CancellationError()
+        }
+        return try await shell("promtool check metrics < \"$1\"", [path])
+    }
+
     // MARK: - Mid-drain
 
     @Test("a scrape mid-drain shows the phase, the seconds left counting down, the work in flight and the counters")
@@ -73,6 +85,13 @@ struct MetricsScrapeTests {
             (DrainMetrics.drainDuration, "histogram"),
         ]
         for (name, type) in expected { #expect(first.types[name] == type, "\(name) should be a \(type)") }
+        // Every series says what it counts, in the words kept beside the names.
+        for name in first.types.keys {
+            #expect(first.help[name] == DrainMetrics.help[name], "\(name)'s # HELP line: \(first.help[name] ?? "none")")
+        }
+        // Prometheus's own linter, on this very scrape taken mid-drain.
+        let lint = try await promtool(first.text, in: sandbox)
+        #expect(lint.code == 0, "promtool check metrics:\n\(lint.out)")
         for phase in DrainPhase.allCases {
             let value = first.value("drain_phase", ["pool": "shop", "phase": phase.rawValue])
             #expect(value == (phase == .draining ? 1 : 0), "drain_phase{phase=\"\(phase)\"} is \(value ?? -1)")

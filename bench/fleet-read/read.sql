@@ -4,7 +4,9 @@ SELECT w.id::text, w.name, w.host, w.pid, w.phase, w.in_flight, w.drained,
     w.lease_ms,
     extract(epoch FROM clock_timestamp() - w.dead_at)::float8,
     extract(epoch FROM clock_timestamp() - w.started_at)::float8,
-    w.grace_seconds, w.drain_total, w.eta_p50_seconds, w.eta_p90_seconds, w.expected_misses
+    w.grace_seconds, w.drain_total, w.eta_p50_seconds, w.eta_p90_seconds, w.expected_misses,
+    w.session_name IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = w.session_name)
 FROM "drain".workers w
 WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => 600.0)
 ORDER BY w.host, w.name, w.pid\;

@@ -1,4 +1,4 @@
--- The shared journal's tables as migrations v1, v2 and v4 create them (Sources/DrainPostgres),
+-- The shared journal's tables as migrations v1, v2, v4 and v5 create them (Sources/DrainPostgres),
 -- filled like a fleet of 100 workers: 90 running, 5 draining, 5 silent, 10 jobs running on each, a
 -- queue of 5,000 and a history of 200,000 finished jobs.
 CREATE SCHEMA drain;
@@ -16,7 +16,7 @@ CREATE TABLE drain.workers (
     heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp(), lease_ms integer NOT NULL,
     phase text NOT NULL, in_flight integer NOT NULL DEFAULT 0, deadline timestamptz, drained integer,
     dead_at timestamptz, grace_seconds float8, drain_total integer, eta_p50_seconds float8,
-    eta_p90_seconds float8, expected_misses float8);
+    eta_p90_seconds float8, expected_misses float8, session_name text);
 INSERT INTO drain.workers (id, name, host, pid, lease_ms, phase, in_flight, deadline, drained, heartbeat_at,
     grace_seconds, drain_total, eta_p50_seconds, eta_p90_seconds, expected_misses)
 SELECT md5(n::text)::uuid, 'web-' || n, 'host-' || (n % 25), 1000 + n, 5000,

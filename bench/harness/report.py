@@ -113,6 +113,8 @@ def tables(summary):
             ("drain-demo status, kept-open connection", "status_kept_open_us", " µs", floor_kept, None),
             ("drain-demo status, fresh connection", "status_fresh_us", " µs", floor_fresh, info),
             ("HAProxy `show info`, fresh connection", "haproxy_show_info_fresh_us", " µs", floor_fresh, info),
+            ("drain-vapor status, kept-open connection", "vapor_status_kept_open_us", " µs", floor_kept, None),
+            ("drain-vapor status, fresh connection", "vapor_status_fresh_us", " µs", floor_fresh, info),
         ]
         for label, key, unit, floor, haproxy in rows:
             value = m.get(key)

@@ -11,6 +11,7 @@ import time
 from statistics import median
 
 from . import probes
+from .targets import CONTRACT
 
 
 class Params:
@@ -61,7 +62,7 @@ def idle(target, params):
         seen = running.child.exit_seen()
         if seen is None:
             return {"problems": [f"{target.name} did not exit within 60 s of an idle stop"]}
-        problems = [] if target.name != "drain-demo" or seen[1] == 0 else [f"drain-demo exit {seen[1]}, want 0"]
+        problems = [] if target.name not in CONTRACT or seen[1] == 0 else [f"{target.name} exit {seen[1]}, want 0"]
         return {"metrics": {"stop_to_exit_ms": (seen[0] - sent) * 1000}, "facts": {"exit": str(seen[1])},
                 "problems": problems}
     finally:
@@ -93,13 +94,13 @@ def in_flight(target, params):
             "late": late["outcome"], "exit": str(seen[1]),
         }
         problems = []
-        if target.name == "drain-demo":
+        if target.name in CONTRACT:
             if any(a.get("status") != 200 for a in answers):
-                problems.append(f"drain-demo in-flight answers: {facts['answers']}, want all 200")
+                problems.append(f"{target.name} in-flight answers: {facts['answers']}, want all 200")
             if late["outcome"] != "refused":
-                problems.append(f"drain-demo late request: {late['outcome']}, want refused")
+                problems.append(f"{target.name} late request: {late['outcome']}, want refused")
             if seen[1] != 0:
-                problems.append(f"drain-demo exit {seen[1]}, want 0")
+                problems.append(f"{target.name} exit {seen[1]}, want 0")
         return {"metrics": metrics, "facts": facts, "problems": problems}
     finally:
         running.child.stop()
@@ -124,11 +125,11 @@ def deadline(target, params):
         }
         facts = {"answers": _summary(answers), "exit": str(seen[1])}
         problems = []
-        if target.name == "drain-demo":
+        if target.name in CONTRACT:
             if any(a.get("status") != 503 for a in answers):
-                problems.append(f"drain-demo forced answers: {facts['answers']}, want all 503")
+                problems.append(f"{target.name} forced answers: {facts['answers']}, want all 503")
             if seen[1] != 3:
-                problems.append(f"drain-demo forced exit {seen[1]}, want 3")
+                problems.append(f"{target.name} forced exit {seen[1]}, want 3")
         return {"metrics": metrics, "facts": facts, "problems": problems}
     finally:
         running.child.stop()
@@ -152,9 +153,10 @@ def _echo_ok(expected):
     return check
 
 
-def control(env, demo, haproxy, floor_path, params):
+def control(env, demo, haproxy, floor_path, params, vapor=None):
     """4. Control round trips, all in this run: the socket floor, drain-demo status, HAProxy show info,
-    and `drainctl status` as a whole command next to the cost of spawning /bin/true."""
+    `drainctl status` as a whole command next to the cost of spawning /bin/true, and the Vapor example's
+    status (the same control server, beside Vapor's event loops)."""
     request = b'{"op":"status"}\n'
     metrics = {}
 
@@ -185,6 +187,14 @@ def control(env, demo, haproxy, floor_path, params):
             )
         finally:
             proxy.child.stop()
+    if vapor is not None:
+        app = vapor.start(grace=None)
+        try:
+            metrics["vapor_status_kept_open_us"] = us(
+                probes.round_trips_kept_open(app.control, request, params.kept_open, _status_ok))
+            metrics["vapor_status_fresh_us"] = us(probes.round_trips_fresh(app.control, request, params.fresh, _status_ok))
+        finally:
+            app.child.stop()
     return {"metrics": metrics, "facts": {}, "problems": []}
 
 

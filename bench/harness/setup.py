@@ -12,8 +12,9 @@ PEER_PACKAGES = ["gunicorn==27.0.1", "uvicorn==0.54.0"]
 
 
 class Env:
-    def __init__(self, bench_dir, bin_dir):
+    def __init__(self, bench_dir, bin_dir, vapor_bin=None):
         self.bench = bench_dir
+        self.vapor_bin = vapor_bin
         self.repo = os.path.dirname(bench_dir)
         self.apps = os.path.join(bench_dir, "apps")
         self.venv = os.path.join(bench_dir, ".venv")
@@ -43,6 +44,17 @@ def build_binaries(repo, scratch):
         if subprocess.run(base + ["--product", product], cwd=repo).returncode != 0:
             raise SetupError(f"swift build -c release --product {product} failed")
     return subprocess.run(base + ["--show-bin-path"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def build_vapor(repo):
+    """Builds the Vapor example (Integrations/DrainVapor, a package of its own) in release mode; returns it."""
+    package = os.path.join(repo, "Integrations", "DrainVapor")
+    base = ["swift", "build", "-c", "release", "--package-path", package]
+    say("building drain-vapor-example (release; Vapor's first build takes minutes)")
+    if subprocess.run(base + ["--product", "drain-vapor-example"], cwd=repo).returncode != 0:
+        raise SetupError("swift build -c release --product drain-vapor-example failed")
+    bin_dir = subprocess.run(base + ["--show-bin-path"], cwd=repo, capture_output=True, text=True, check=True)
+    return os.path.join(bin_dir.stdout.strip(), "drain-vapor-example")
 
 
 def ensure_python_peers(env):

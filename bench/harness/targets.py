@@ -79,6 +79,37 @@ class DrainDemo(Target):
         return running
 
 
+class DrainVapor(Target):
+    """The Vapor 4 example of Integrations/DrainVapor: the same pool and control socket as drain-demo, its HTTP
+    served by Vapor, its shutdown by DrainingApplication."""
+
+    name = "drain-vapor"
+
+    def start(self, grace):
+        if not self.env.vapor_bin or not os.access(self.env.vapor_bin, os.X_OK):
+            raise SetupError(f"no drain-vapor-example at {self.env.vapor_bin} (--vapor-bin)")
+        tag = f"{os.getpid()}-{time.monotonic_ns()}"
+        port_file = os.path.join(self.env.tmp, f"vport-{tag}")
+        argv = [
+            self.env.vapor_bin, "--name", "bench-vapor", "--port", "0", "--port-file", port_file,
+            "--run-dir", self.env.run_dir, "--journal", os.path.join(self.env.tmp, f"vjournal-{tag}.sqlite"),
+            "--grace", str(grace if grace is not None else 3600),
+        ]
+        child = Child(self.name, argv, self.env.tmp, env=self.env.child_env)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(port_file):
+            if not child.running() or time.monotonic() > deadline:
+                child.stop()
+                raise SetupError(f"drain-vapor-example did not write its port:\n{child.output()[-2000:]}")
+            time.sleep(0.005)
+        with open(port_file) as handle:
+            port = int(handle.read().strip())
+        control = os.path.join(self.env.run_dir, f"bench-vapor.{child.pid}.sock")
+        running = Running(self, child, port, signal.SIGTERM, control=control)
+        self.ready(running)
+        return running
+
+
 class GunicornSync(Target):
     name = "gunicorn-sync"
 
@@ -164,4 +195,7 @@ backend app
 
 
 
-PEERS = {t.name: t for t in (DrainDemo, GunicornSync, GunicornThreads, Uvicorn, HAProxy)}
+PEERS = {t.name: t for t in (DrainDemo, DrainVapor, GunicornSync, GunicornThreads, Uvicorn, HAProxy)}
+# The servers that must keep drainctl's contract (all 200 in scenario 2, the late request refused, exit 0;
+# all 503 and exit 3 in scenario 3); the peers are measured, not judged.
+CONTRACT = ("drain-demo", "drain-vapor")

@@ -131,12 +131,16 @@ extension DashboardLayout {
         var line = label("In flight")
         guard let snapshot = state.snapshot else { return line }
         let end = min(now, state.endedAt ?? now)
-        let count = min(InFlightHistory.window, max(10, width - line.width - 9))
+        // A shared journal's jobs left under gone workers: work the fleet owes, said in the fleet view's words.
+        let waiting = snapshot.waitingForRescue ?? 0
+        let rescue = waiting > 0 ? "  \(TextFormat.count(waiting)) waiting for rescue" : ""
+        let count = min(InFlightHistory.window, max(10, width - line.width - 9 - rescue.count))
         let values = state.history.values(endingAt: end, count: count)
         let peak = state.history.peak(endingAt: end, count: count)
         let ceiling = max(snapshot.maxConcurrentJobs, peak, 1)
         line.append(Gauge.sparkline(values, ceiling: ceiling), .info)
         line.append(" peak \(peak)", .dim)
+        if !rescue.isEmpty { line.append(rescue, .danger) }
         return line
     }
 

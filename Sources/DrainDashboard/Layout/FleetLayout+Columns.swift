@@ -65,7 +65,7 @@ extension FleetLayout {
             case .lost: line.append(TextFormat.left("LOST", Self.phase), .danger)
             case .rescued: line.append(TextFormat.left("RESCUED", Self.phase), .warning)
             }
-            line.append(TextFormat.right("\(worker.inFlight)", Self.inFlight), health == .alive ? .bold : .dim)
+            line.append(TextFormat.right("\(worker.inFlightNow)", Self.inFlight), health == .alive ? .bold : .dim)
             line.append("  ")
             let cell = bar + Self.seconds + Self.drained + Self.eta + Self.misses
             switch health {
@@ -131,8 +131,7 @@ extension FleetLayout {
             line.append(TextFormat.right("\(inFlight)", Self.inFlight), .bold)
             line.append("  shared queue ", .dim)
             line.append(TextFormat.count(state.snapshot?.queued ?? 0), .bold)
-            let waiting = workers.filter { if case .lost = $0.health { true } else { false } }.map(\.running)
-                .reduce(0, +)
+            let waiting = workers.map(\.waitingForRescue).reduce(0, +)
             if waiting > 0 { line.append("  \(waiting) waiting for rescue", .danger) }
             return line
         }

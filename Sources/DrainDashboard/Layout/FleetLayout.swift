@@ -32,8 +32,10 @@ public enum FleetLayout {
         lines.append(columns.totals(state, rows: (start, workerRows)))
         if handoffRows > 0 {
             lines.append(DashboardLayout.rule("Hand-offs", width: width))
+            let rescued = state.snapshot?.rescuedWorkers ?? []
             for handoff in state.handoffs.prefix(handoffRows) {
-                lines.append(ScreenLine(" " + FleetText.handoff(handoff, names: state.names), .warning))
+                lines.append(
+                    ScreenLine(" " + FleetText.handoff(handoff, names: state.names, rescued: rescued), .warning))
             }
         }
         lines.append(DashboardLayout.rule("Fleet events", width: width))

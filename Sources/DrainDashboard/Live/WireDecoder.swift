@@ -145,6 +145,8 @@ enum LeanSnapshot {
                 s.recovered = try c.int()
             } else if JSONCursor.key(key, is: "journal_reachable") {
                 s.journalReachable = c.null() ? nil : try c.bool()
+            } else if JSONCursor.key(key, is: "waiting_for_rescue") {
+                s.waitingForRescue = c.null() ? nil : try c.int()
             } else if JSONCursor.key(key, is: "max_concurrent_jobs") {
                 required += 1
                 s.maxConcurrentJobs = try c.int()

@@ -13,15 +13,26 @@ struct Exposition {
 
     /// Metric name → type, from the `# TYPE` lines.
     var types: [String: String] = [:]
+    /// Metric name → help text, from the `# HELP` lines.
+    var help: [String: String] = [:]
+    /// The scrape as it came, for `promtool check metrics`.
+    let text: String
     var samples: [Sample] = []
 
     /// - Throws: ``Malformed`` for the first line that is neither a sample nor a `#` comment.
     init(_ text: String) throws {
+        self.text = text
         for line in text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) {
             if line.hasPrefix("# TYPE ") {
                 let parts = line.split(separator: " ")
                 guard parts.count == 4 else { throw Malformed(line: line) }
                 types[String(parts[2])] = String(parts[3])
+                continue
+            }
+            if line.hasPrefix("# HELP ") {
+                let parts = line.split(separator: " ", maxSplits: 3)
+                guard parts.count == 4 else { throw Malformed(line: line) }
+                help[String(parts[2])] = String(parts[3])
                 continue
             }
             if line.hasPrefix("#") { continue }

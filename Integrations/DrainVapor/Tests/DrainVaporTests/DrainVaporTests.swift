@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The example Vapor app over real HTTP: its requests are tracked by the pool through a drain.
+@Suite("DrainVapor end to end", .timeLimit(.minutes(2)))
+struct DrainVaporTests {
+    // MARK: - Clean drain
+
+    @Test("SIGTERM with requests in flight: all answered 200, a new connection is refused, the report counts them")
+    func cleanDrain() async throws {
+        let app = try await ExampleApp(["--grace", "10"])
+        let requests = app.requests(6, ms: 3000)
+        try await app.waitUntil("6 requests in flight in the status") { try await app.status().inFlightOperations == 6 }
+        app.signal(SIGTERM)
+        try await app.waitUntil("draining") { try await app.status().phase >= .draining }
+        let late = await Probe.onThread { [port = app.port] in Probe.connect(port: port) }
+        #expect(late.errno == ECONNREFUSED, "a connection after the drain began is refused, errno \(late.errno)")
+        for request in requests {
+            let response = try await request.value.get()
+            #expect(response.status == 200)
+            #expect(response.body == "slept 3000 ms\n")
+            #expect(response.headers["connection"] == "close", "answers during a drain close their connection")
+        }
+        #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
+        let report = try app.report()
+        #expect(report["outcome"] as? String == "clean")
+        #expect(report["in_flight_at_drain_start"] as? Int == 6)
+        #expect(report["completed"] as? Int == 6, "the requests count in the report")
+        #expect(report["completed_operations"] as? Int == 6)
+    }
+
+    @Test("a drain longer than Vapor's 10 s shutdownTimeout: the pool's grace governs, the requests get 200")
+    func longerThanVaporsTimeout() async throws {
+        let app = try await ExampleApp(["--grace", "30"])
+        let requests = app.requests(2, ms: 12000)
+        try await app.waitUntil("2 in flight") { try await app.status().inFlightOperations == 2 }
+        app.signal(SIGTERM)
+        for request in requests {
+            let response = try await request.value.get()
+            #expect(response.status == 200)
+            #expect(response.body == "slept 12000 ms\n")
+        }
+        #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
+        #expect(!app.stderr.contains("took too long"), "Vapor's own timer never cut in: \(app.stderr)")
+        #expect(try app.report()["completed"] as? Int == 2)
+    }
+
+    @Test("drainctl's status counts the requests: in flight while served, completed once answered")
+    func statusCountsRequests() async throws {
+        let app = try await ExampleApp([])
+        let requests = app.requests(3, ms: 3000)
+        try await app.waitUntil("3 in flight") { try await app.status().inFlightOperations == 3 }
+        for request in requests { _ = try await request.value.get() }
+        try await app.waitUntil("3 completed") { try await app.status().completed == 3 }
+        let status = try await app.status()
+        #expect(status.completedOperations == 3)
+        #expect(status.inFlight == 0)
+        // The readiness probe is not work: it is neither in flight nor completed.
+        let health = try await Probe.onThread { [port = app.port] in Probe.get(port: port, path: "/healthz") }.get()
+        #expect(health.status == 200)
+        #expect(try await app.status().completed == 3)
+        app.signal(SIGTERM)
+        #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
+    }
+
+    @Test("drainctl top in a real terminal counts the requests: in flight, then completed, then in the banner")
+    func topCountsRequests() async throws {
+        let app = try await ExampleApp(["--grace", "10"])
+        let pane = try await Pane("\(Pane.drainctl.path) top --socket \(app.socket)")
+        try await pane.waitUntil("top running") { $0.contains("RUNNING") }
+        let requests = app.requests(4, ms: 2500)
+        try await pane.waitUntil("4 requests in flight") { $0.firstMatch(of: /In flight +4\//) != nil }
+        for request in requests { #expect(try await request.value.get().status == 200) }
+        try await pane.waitUntil("4 completed") { $0.firstMatch(of: /Completed +4\b/) != nil }
+        app.signal(SIGTERM)
+        let banner = try await pane.waitUntil("the end banner") { $0.contains("STOPPED CLEAN") }
+        #expect(banner.contains("4 completed"), "the banner counts the answered requests:\n\(banner)")
+        #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
+        await pane.close()
+    }
+
+    // MARK: - Lame duck
+
+    @Test("lame duck: readiness turns 503 while requests are still served, then the listener closes")
+    func lameDuck() async throws {
+        let app = try await ExampleApp(["--lame-duck", "1.5", "--grace", "5"])
+        let port = app.port
+        app.signal(SIGTERM)
+        try await app.waitUntil("lame duck") { try await app.status().phase == .lameDuck }
+        let health = try await Probe.onThread { Probe.get(port: port, path: "/healthz") }.get()
+        #expect(health.status == 503)
+        #expect(health.body == "lame_duck\n")
+        let served = try await Probe.onThread { Probe.get(port: port, path: "/sleep?ms=10") }.get()
+        #expect(served.status == 200, "still serving during the lame duck")
+        #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
+        let after = await Probe.onThread { Probe.connect(port: port) }
+        #expect(after.errno == ECONNREFUSED)
+    }
+
+    // MARK: - Forced drain
+
+    @Test("requests outliving the grace are cancelled: clients get 503, the drain is forced, exit 3")
+    func forcedDrain() async throws {
+        let app = try await ExampleApp(["--grace", "1", "--cancel-window", "2"])
+        let requests = app.requests(2, ms: 20000)
+        try await app.waitUntil("2 in flight") { try await app.status().inFlightOperations == 2 }
+        app.signal(SIGTERM)
+        for request in requests {
+            let response = try await request.value.get()
+            #expect(response.status == 503)
+            #expect(response.body == "cancelled: the drain was forced\n")
+        }
+        #expect(try await app.wait() == 3, "stderr: \(app.stderr)")
+        let report = try app.report()
+        #expect(report["outcome"] as? String == "forced")
+        #expect(report["cancelled"] as? Int == 2)
+        #expect(report["completed"] as? Int == 0)
+        #expect(report["requeued"] as? Int == 0, "requests are never requeued")
+    }
+}
