@@ -39,15 +39,17 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
-        // The wire contract only: snapshots, events, reports, requests, replies and their one JSON dialect.
-        // FoundationEssentials, no NIO, no GRDB, so a client links nothing of the server.
+        // The contract between a process and its operators: snapshots, events, reports, requests, replies and
+        // their one JSON dialect, and where the control socket lives (the run directory's rules, the socket's
+        // name, the liveness probe), which the server and the client both apply. FoundationEssentials and
+        // libc, no NIO, no GRDB, so a client links nothing of the server, and the server nothing of the client.
         .target(name: "DrainProtocol", swiftSettings: strict),
-        // The operator side's connection to a process: plain blocking POSIX sockets, the run directory, the
-        // choice of process. No NIO, so `drainctl status` starts like a small C tool.
+        // The operator side's connection to a process: plain blocking POSIX sockets, the choice of process.
+        // No NIO, so `drainctl status` starts like a small C tool.
         .target(name: "DrainClient", dependencies: ["DrainProtocol"], swiftSettings: strict),
         // Starting drainctl's own children (`drainctl demo`'s drain-demo, drain-chaos's victims), with the
         // signal resets and the parent pipe they need. Apart from the socket library and the dashboard.
-        .target(name: "DrainSpawn", dependencies: ["DrainClient"], swiftSettings: strict),
+        .target(name: "DrainSpawn", dependencies: ["DrainProtocol"], swiftSettings: strict),
         .target(
             name: "Drain",
             dependencies: [
@@ -75,7 +77,6 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
-                "DrainClient",
                 "DrainProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -134,7 +135,6 @@ let package = Package(
             name: "drain-demo",
             dependencies: [
                 "Drain",
-                "DrainClient",
                 "DrainControl",
                 "DrainPostgres",
                 "DrainProtocol",
@@ -173,7 +173,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
-        .testTarget(name: "DrainClientTests", dependencies: ["DrainClient"]),
+        .testTarget(name: "DrainClientTests", dependencies: ["DrainClient", "DrainProtocol"]),
         .testTarget(
             name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]),
         .testTarget(
@@ -232,6 +232,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainProtocol",
                 "DrainSQLite",
                 "DrainSpawn",
                 "DrainTestSupport",

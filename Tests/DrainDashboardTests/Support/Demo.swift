@@ -1,5 +1,6 @@
 import DrainClient
 import DrainDashboard
+import DrainProtocol
 import DrainSpawn
 import DrainTestSupport
 import Foundation
