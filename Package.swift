@@ -101,6 +101,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A private PostgreSQL server (initdb, pg_ctl) in a temporary directory: the tests' server and
+        // `drain-chaos fleet`'s. A target of its own, not test support, because a shipped tool links it.
+        .target(name: "DrainLocalPostgres", dependencies: ["DrainSpawn"], swiftSettings: strict),
         // dlopen and dlsym with the loader's messages, for the two libraries loaded on demand.
         .target(name: "CDynamicLoad"),
         // ncursesw, for the screens (`top`, `demo`). Not linked, like libpq: opened with dlopen when a screen
@@ -159,9 +162,9 @@ let package = Package(
                 "DrainClient",
                 "DrainProtocol",
                 "DrainSpawn",
-                // `fleet`: drain-demos on one private PostgreSQL, which the test support starts.
+                // `fleet`: drain-demos on one private PostgreSQL, started as the tests start theirs.
                 "DrainPostgres",
-                "DrainTestSupport",
+                "DrainLocalPostgres",
                 "DrainSQLite",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -175,7 +178,9 @@ let package = Package(
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
         .testTarget(name: "DrainClientTests", dependencies: ["DrainClient", "DrainProtocol"]),
         .testTarget(
-            name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]),
+            name: "DrainFleetTests",
+            dependencies: ["DrainFleet", "DrainLocalPostgres", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
+        ),
         .testTarget(
             name: "DrainTests",
             dependencies: [
@@ -191,7 +196,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // Finds the built binaries for the tests that run them.
+        // What the test targets share: the built binaries, a shell, the journal's schema. Never linked by
+        // anything shipped.
         .target(name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn"], path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
@@ -214,6 +220,7 @@ let package = Package(
             dependencies: [
                 "DrainPostgres",
                 "Drain",
+                "DrainLocalPostgres",
                 "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "Logging", package: "swift-log"),
@@ -223,7 +230,8 @@ let package = Package(
         .testTarget(
             name: "DrainDashboardTests",
             dependencies: [
-                "DrainDashboard", "DrainClient", "DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport",
+                "DrainDashboard", "DrainClient", "DrainFleet", "DrainLocalPostgres", "DrainProtocol", "DrainSpawn",
+                "DrainTestSupport",
             ]
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import DrainLocalPostgres
 import DrainSpawn
 import DrainTestSupport
 import Foundation
@@ -16,7 +17,7 @@ extension TerminalTests {
             "a worker whose heartbeat stops shows lost with its rescue countdown, then rescued, and the hand-off to the others"
         )
         func lostThenRescued() async throws {
-            let server = try await PostgresTestServer.shared()
+            let server = try await LocalPostgres.shared()
             let schema = "top_\(UUID().uuidString.prefix(8).lowercased())"
             _ = try await server.psql(
                 journalSchema(schema) + """
@@ -83,7 +84,7 @@ extension TerminalTests {
             "three drain-demos on one journal: three rows; one SIGKILLed shows lost with its jobs waiting, then rescued and handed off"
         )
         func demosOnOneJournal() async throws {
-            let server = try await PostgresTestServer.shared()
+            let server = try await LocalPostgres.shared()
             let schema = "demo_\(UUID().uuidString.prefix(8).lowercased())"
             // A short lease, so the rescue comes within the test's patience.
             let url = server.socketURL(schema: schema) + "&lease=2&heartbeat=0.25"

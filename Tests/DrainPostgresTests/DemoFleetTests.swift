@@ -1,4 +1,5 @@
 import Drain
+import DrainLocalPostgres
 import DrainPostgres
 import DrainSpawn
 import DrainTestSupport
@@ -139,7 +140,7 @@ struct DemoFleetTests {
             ("postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres?lease=soon", "lease must be a number"),
         ])
     func badConnection(url: String, message: String) async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let url = url.replacingOccurrences(of: "PORT", with: "\(server.port)")
             .replacingOccurrences(of: "PASSWORD", with: server.password)
         let demo = try Demo("bad", url: "", arguments: ["--rate", "0"], environment: ["DRAIN_POSTGRES_URL": url])

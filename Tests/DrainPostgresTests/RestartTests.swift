@@ -1,4 +1,5 @@
 import Drain
+import DrainLocalPostgres
 import DrainPostgres
 import DrainTestSupport
 import Foundation
@@ -9,7 +10,7 @@ import Testing
 struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {
-        let server = try await PostgresTestServer.start()
+        let server = try await LocalPostgres.start()
         do {
             try await restartMidDrain(server)
         } catch {
@@ -19,7 +20,7 @@ struct RestartTests {
         await server.stopAndRemove()
     }
 
-    private func restartMidDrain(_ server: PostgresTestServer) async throws {
+    private func restartMidDrain(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250)), name: "w")
         try await worker.start()
@@ -49,7 +50,7 @@ struct RestartTests {
 
     @Test("outcomes that cannot be written before the drain ends stay running and are rescued, never lost")
     func unwrittenOutcomesRescued() async throws {
-        let server = try await PostgresTestServer.start()
+        let server = try await LocalPostgres.start()
         do {
             try await unwrittenOutcomesRescued(server)
         } catch {
@@ -59,7 +60,7 @@ struct RestartTests {
         await server.stopAndRemove()
     }
 
-    private func unwrittenOutcomesRescued(_ server: PostgresTestServer) async throws {
+    private func unwrittenOutcomesRescued(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(
             try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "cut-off",

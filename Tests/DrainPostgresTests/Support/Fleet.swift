@@ -1,4 +1,5 @@
 import Drain
+import DrainLocalPostgres
 import DrainPostgres
 import DrainTestSupport
 import Foundation
@@ -8,15 +9,15 @@ import Testing
 
 /// Journals and pools of one fleet: a schema of its own in a PostgreSQL test server.
 struct Fleet {
-    let server: PostgresTestServer
+    let server: LocalPostgres
     let schema: String
 
     /// A fleet in the shared test server, in a schema no other test uses.
-    init(server: PostgresTestServer? = nil) async throws {
+    init(server: LocalPostgres? = nil) async throws {
         if let server {
             self.server = server
         } else {
-            self.server = try await PostgresTestServer.shared()
+            self.server = try await LocalPostgres.shared()
         }
         schema = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
     }
