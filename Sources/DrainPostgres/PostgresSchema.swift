@@ -1,3 +1,5 @@
+import Drain
+
 /// The journal's tables in one PostgreSQL schema, and the migrations that build them.
 ///
 /// Each fleet has a schema of its own, so two fleets can share a database. `schema_version` holds the
@@ -45,7 +47,7 @@ package struct PostgresSchema: Sendable {
                     id bigserial PRIMARY KEY,
                     kind text NOT NULL,
                     payload bytea NOT NULL,
-                    state text NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                    state text NOT NULL CHECK (state IN (\(JobState.sqlList))),
                     attempts integer NOT NULL DEFAULT 0,
                     enqueued_at timestamptz NOT NULL DEFAULT now(),
                     started_at timestamptz,
@@ -54,8 +56,8 @@ package struct PostgresSchema: Sendable {
                     last_error text
                 )
                 """,
-                "CREATE INDEX jobs_queued ON \(jobs) (id) WHERE state = 'queued'",
-                "CREATE INDEX jobs_running ON \(jobs) (worker_id) WHERE state = 'running'",
+                "CREATE INDEX jobs_queued ON \(jobs) (id) WHERE state = '\(JobState.queued)'",
+                "CREATE INDEX jobs_running ON \(jobs) (worker_id) WHERE state = '\(JobState.running)'",
                 """
                 CREATE TABLE \(workers) (
                     id uuid PRIMARY KEY,

@@ -1,4 +1,5 @@
 import DrainLocalPostgres
+import DrainProtocol
 import DrainSpawn
 import DrainTestSupport
 import Foundation
@@ -59,7 +60,7 @@ extension TerminalTests {
             // What a peer's sweep does once the lease is over; then web-1 and web-2 take one job each.
             _ = try await server.psql(
                 beat + """
-                    UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL WHERE worker_id = '\(Self.ids[2])';
+                    UPDATE "\(schema)".jobs SET state = '\(JobState.queued)', worker_id = NULL WHERE worker_id = '\(Self.ids[2])';
                     UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE name = 'web-3';
                     """)
             try await tmux.waitUntil("web-3 rescued") { screen in
@@ -68,8 +69,8 @@ extension TerminalTests {
             }
             _ = try await server.psql(
                 beat + """
-                    UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[0])' WHERE kind = 'a';
-                    UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
+                    UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.ids[0])' WHERE kind = 'a';
+                    UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
                     """)
             let screen = try await tmux.waitUntil("the hand-off") { screen in
                 return screen.contains("web-3 requeued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil

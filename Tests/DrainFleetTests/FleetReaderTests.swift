@@ -84,8 +84,8 @@ struct FleetReaderTests {
         // What a peer's sweep does to a dead worker: its running jobs back to the queue, its row marked.
         try await server.psql(
             """
-            UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL, rescues = rescues + 1
-                WHERE worker_id = '\(Self.uuid(3))' AND state = 'running';
+            UPDATE "\(schema)".jobs SET state = '\(JobState.queued)', worker_id = NULL, rescues = rescues + 1
+                WHERE worker_id = '\(Self.uuid(3))' AND state = '\(JobState.running)';
             UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE id = '\(Self.uuid(3))';
             """)
         let rescued = try read()
@@ -94,8 +94,8 @@ struct FleetReaderTests {
         #expect(tracker.sorted.first?.waiting == 2)
         try await server.psql(
             """
-            UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
-            UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';
+            UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
+            UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';
             """)
         _ = try read()
         let handoff = try #require(tracker.sorted.first)

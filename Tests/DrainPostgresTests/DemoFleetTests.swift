@@ -41,7 +41,7 @@ struct DemoFleetTests {
 
         let victim = try Demo("victim", url: url, arguments: ["--rate", "0", "--concurrency", "3"])
         try await eventually(timeout: .seconds(20), "the victim to run the three jobs") {
-            try await fleet.count("state = 'running'") == 3
+            try await fleet.count("state = '\(JobState.running)'") == 3
         }
         // The peer runs the demo's jobs a thousand times faster, so the rescued ones finish at once.
         let peer = try Demo("peer", url: url, arguments: ["--rate", "0", "--duration-scale", "0.001"])
@@ -58,7 +58,7 @@ struct DemoFleetTests {
         #expect(rescuedAfter >= .milliseconds(1_700), "rescued after \(rescuedAfter), before the 2 s lease ran out")
         #expect(rescuedAfter <= .milliseconds(3_500), "rescued after \(rescuedAfter): lease + one sweep")
         try await eventually(timeout: .seconds(10), "the peer to finish them") {
-            try await fleet.count("state = 'done'") == 3
+            try await fleet.count("state = '\(JobState.done)'") == 3
         }
         let restarts = peer.recordLines.filter { $0.hasPrefix("start ") && $0.hasSuffix(" 2") }
         #expect(Set(restarts.map { $0.split(separator: " ")[1] }) == Set(ids.map { Substring("\($0)") }))
@@ -75,7 +75,7 @@ struct DemoFleetTests {
         let leaving = try Demo(
             "leaving", url: url, arguments: ["--rate", "0", "--concurrency", "3", "--grace", "20"])
         try await eventually(timeout: .seconds(20), "the three jobs running") {
-            try await fleet.count("state = 'running'") == 3
+            try await fleet.count("state = '\(JobState.running)'") == 3
         }
         // Running: the row is there, without a drain.
         try await eventually(timeout: .seconds(5), "the worker's row") {

@@ -44,7 +44,9 @@ struct RestartTests {
         let report = try #require(worker.pool.report)
         #expect(report.outcome == .clean)
         #expect(report.completed == 3)
-        #expect(try await fleet.count("state = 'done'") == 3, "every outcome written once the database was back")
+        #expect(
+            try await fleet.count("state = '\(JobState.done)'") == 3, "every outcome written once the database was back"
+        )
         worker.kill()
     }
 
@@ -75,12 +77,14 @@ struct RestartTests {
         await worker.pool.waitUntilStopped()
         worker.kill()
         try await server.startServer()
-        #expect(try await fleet.count("state = 'running'") == 2, "the rows stay running under the stopped worker")
+        #expect(
+            try await fleet.count("state = '\(JobState.running)'") == 2,
+            "the rows stay running under the stopped worker")
         let peer = FleetWorker(try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "peer")
         try await peer.start()
         try await eventually(timeout: .seconds(8), "the peer to rescue and run both") { peer.starts.ids.count == 2 }
         peer.gate.open()
-        try await eventually("both done") { try await fleet.count("state = 'done'") == 2 }
+        try await eventually("both done") { try await fleet.count("state = '\(JobState.done)'") == 2 }
         await peer.stop()
     }
 }
