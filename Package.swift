@@ -185,7 +185,8 @@ let package = Package(
             name: "DrainTests",
             dependencies: [
                 // The pool runs over the embedded journal in these tests.
-                "Drain", "DrainProtocol", "DrainSQLite", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "Drain", "DrainProtocol", "DrainSQLite", "DrainTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
@@ -196,7 +197,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // What the test targets share: the built binaries, a shell, the journal's schema. Never linked by
+        // What the test targets share: the built binaries, the one polling helper, a shell. Never linked by
         // anything shipped.
         .target(name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn"], path: "Tests/Support"),
         .testTarget(
@@ -207,6 +208,7 @@ let package = Package(
                 "DrainProtocol",
                 "Drain",
                 "DrainSQLite",
+                "DrainTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

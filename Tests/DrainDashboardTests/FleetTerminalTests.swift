@@ -103,7 +103,7 @@ extension TerminalTests {
             }
             defer { for demo in demos.values { demo.signal(SIGKILL) } }
             // top refuses a schema no worker has created yet (exit 2): start it once the three have registered.
-            try await poll("three workers registered", timeout: .seconds(30)) {
+            try await eventuallyValue(timeout: .seconds(30), "three workers registered") {
                 (try? await server.psql("SELECT count(*) FROM \"\(schema)\".workers"))?.trimmingCharacters(
                     in: .whitespacesAndNewlines)
                     == "3" ? true : nil

@@ -147,18 +147,3 @@ final class Gate: Sendable {
         while !opened.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
     }
 }
-
-/// Polls `condition` until it holds, or fails after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(10), _ message: String = "condition", _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let end = clock.now + timeout
-    while clock.now < end {
-        if try await condition() { return }
-        // Each probe may run psql: a few a second is enough, and leaves the machine to the workers.
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out waiting for \(message)")
-    throw CancellationError()
-}
