@@ -117,6 +117,9 @@ let package = Package(
         .target(name: "CLibpq", dependencies: ["CDynamicLoad"]),
         // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
         .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
+        // Not a product: its public API is the entry points drainctl calls (Dashboard, FleetDashboard, their
+        // configuration, summary and error); the layouts, models and feeds are `package`, for drainctl and the
+        // tests only.
         .target(
             name: "DrainDashboard",
             dependencies: ["DrainClient", "DrainProtocol", "DrainFleet", "CNcurses"],
