@@ -39,15 +39,17 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
-        // The wire contract only: snapshots, events, reports, requests, replies and their one JSON dialect.
-        // FoundationEssentials, no NIO, no GRDB, so a client links nothing of the server.
+        // The contract between a process and its operators: snapshots, events, reports, requests, replies and
+        // their one JSON dialect, and where the control socket lives (the run directory's rules, the socket's
+        // name, the liveness probe), which the server and the client both apply. FoundationEssentials and
+        // libc, no NIO, no GRDB, so a client links nothing of the server, and the server nothing of the client.
         .target(name: "DrainProtocol", swiftSettings: strict),
-        // The operator side's connection to a process: plain blocking POSIX sockets, the run directory, the
-        // choice of process. No NIO, so `drainctl status` starts like a small C tool.
+        // The operator side's connection to a process: plain blocking POSIX sockets, the choice of process.
+        // No NIO, so `drainctl status` starts like a small C tool.
         .target(name: "DrainClient", dependencies: ["DrainProtocol"], swiftSettings: strict),
         // Starting drainctl's own children (`drainctl demo`'s drain-demo, drain-chaos's victims), with the
         // signal resets and the parent pipe they need. Apart from the socket library and the dashboard.
-        .target(name: "DrainSpawn", dependencies: ["DrainClient"], swiftSettings: strict),
+        .target(name: "DrainSpawn", dependencies: ["DrainProtocol"], swiftSettings: strict),
         .target(
             name: "Drain",
             dependencies: [
@@ -75,7 +77,6 @@ let package = Package(
             name: "DrainControl",
             dependencies: [
                 "Drain",
-                "DrainClient",
                 "DrainProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,6 +101,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A private PostgreSQL server (initdb, pg_ctl) in a temporary directory: the tests' server and
+        // `drain-chaos fleet`'s. A target of its own, not test support, because a shipped tool links it.
+        .target(name: "DrainLocalPostgres", dependencies: ["DrainSpawn"], swiftSettings: strict),
         // dlopen and dlsym with the loader's messages, for the two libraries loaded on demand.
         .target(name: "CDynamicLoad"),
         // ncursesw, for the screens (`top`, `demo`). Not linked, like libpq: opened with dlopen when a screen
@@ -113,6 +117,9 @@ let package = Package(
         .target(name: "CLibpq", dependencies: ["CDynamicLoad"]),
         // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
         .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
+        // Not a product: its public API is the entry points drainctl calls (Dashboard, FleetDashboard, their
+        // configuration, summary and error); the layouts, models and feeds are `package`, for drainctl and the
+        // tests only.
         .target(
             name: "DrainDashboard",
             dependencies: ["DrainClient", "DrainProtocol", "DrainFleet", "CNcurses"],
@@ -134,7 +141,6 @@ let package = Package(
             name: "drain-demo",
             dependencies: [
                 "Drain",
-                "DrainClient",
                 "DrainControl",
                 "DrainPostgres",
                 "DrainProtocol",
@@ -159,9 +165,9 @@ let package = Package(
                 "DrainClient",
                 "DrainProtocol",
                 "DrainSpawn",
-                // `fleet`: drain-demos on one private PostgreSQL, which the test support starts.
+                // `fleet`: drain-demos on one private PostgreSQL, started as the tests start theirs.
                 "DrainPostgres",
-                "DrainTestSupport",
+                "DrainLocalPostgres",
                 "DrainSQLite",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,14 +179,17 @@ let package = Package(
         ),
 
         .testTarget(name: "DrainProtocolTests", dependencies: ["DrainProtocol"]),
-        .testTarget(name: "DrainClientTests", dependencies: ["DrainClient"]),
+        .testTarget(name: "DrainClientTests", dependencies: ["DrainClient", "DrainProtocol"]),
         .testTarget(
-            name: "DrainFleetTests", dependencies: ["DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]),
+            name: "DrainFleetTests",
+            dependencies: ["DrainFleet", "DrainLocalPostgres", "DrainProtocol", "DrainSpawn", "DrainTestSupport"]
+        ),
         .testTarget(
             name: "DrainTests",
             dependencies: [
                 // The pool runs over the embedded journal in these tests.
-                "Drain", "DrainProtocol", "DrainSQLite", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "Drain", "DrainProtocol", "DrainSQLite", "DrainTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
@@ -191,7 +200,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // Finds the built binaries for the tests that run them.
+        // What the test targets share: the built binaries, the one polling helper, a shell. Never linked by
+        // anything shipped.
         .target(name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn"], path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
@@ -201,6 +211,7 @@ let package = Package(
                 "DrainProtocol",
                 "Drain",
                 "DrainSQLite",
+                "DrainTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -214,6 +225,7 @@ let package = Package(
             dependencies: [
                 "DrainPostgres",
                 "Drain",
+                "DrainLocalPostgres",
                 "DrainSpawn",
                 "DrainTestSupport",
                 .product(name: "Logging", package: "swift-log"),
@@ -223,7 +235,8 @@ let package = Package(
         .testTarget(
             name: "DrainDashboardTests",
             dependencies: [
-                "DrainDashboard", "DrainClient", "DrainFleet", "DrainProtocol", "DrainSpawn", "DrainTestSupport",
+                "DrainDashboard", "DrainClient", "DrainFleet", "DrainLocalPostgres", "DrainProtocol", "DrainSpawn",
+                "DrainTestSupport",
             ]
         ),
         .testTarget(
@@ -232,6 +245,7 @@ let package = Package(
                 "Drain",
                 "DrainClient",
                 "DrainControl",
+                "DrainProtocol",
                 "DrainSQLite",
                 "DrainSpawn",
                 "DrainTestSupport",

@@ -47,8 +47,8 @@ let package = Package(
                 "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Drain", package: root),
-                .product(name: "DrainClient", package: root),
                 .product(name: "DrainControl", package: root),
+                .product(name: "DrainProtocol", package: root),
             ],
             path: "Benchmarks/ControlBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -45,7 +45,6 @@ let package = Package(
                 "DrainHummingbird",
                 .product(name: "Drain", package: root),
                 .product(name: "DrainControl", package: root),
-                .product(name: "DrainClient", package: root),
                 .product(name: "DrainSQLite", package: root),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

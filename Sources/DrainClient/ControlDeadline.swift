@@ -1,3 +1,5 @@
+import DrainProtocol
+
 /// Runs `body`, or throws ``ControlError`` `connectionLost` when it takes longer than `limit`.
 ///
 /// Every client call that talks to another process needs a bound: a wedged server must not hang a CLI

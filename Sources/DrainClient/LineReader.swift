@@ -1,3 +1,5 @@
+import DrainProtocol
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,3 +1,5 @@
+import DrainProtocol
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

@@ -1,5 +1,4 @@
 import Drain
-import DrainClient
 import DrainProtocol
 import Foundation
 import Logging

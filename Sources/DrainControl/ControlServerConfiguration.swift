@@ -1,4 +1,3 @@
-import DrainClient
 import DrainProtocol
 
 /// Limits and placement of a ``ControlServer``.

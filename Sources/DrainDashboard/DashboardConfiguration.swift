@@ -1,4 +1,5 @@
 import DrainClient
+import DrainProtocol
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

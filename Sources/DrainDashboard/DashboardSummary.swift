@@ -22,7 +22,7 @@ public struct DashboardSummary: Sendable, Hashable {
     public var exitCode: Int32 { signal.map { 128 + $0 } ?? 0 }
 
     /// The summary of what was last seen.
-    public init(state: DashboardState, now: ContinuousClock.Instant, signal: Int32? = nil) {
+    package init(state: DashboardState, now: ContinuousClock.Instant, signal: Int32? = nil) {
         self.signal = signal
         guard let target = state.target else {
             lines = ["drainctl top: no process was watched"]

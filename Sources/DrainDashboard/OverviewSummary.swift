@@ -2,7 +2,7 @@ import DrainProtocol
 
 extension DashboardSummary {
     /// One line per process of the overview: its outcome, or what it was doing when `top` quit.
-    public init(overview: OverviewState, now: ContinuousClock.Instant, signal: Int32? = nil) {
+    package init(overview: OverviewState, now: ContinuousClock.Instant, signal: Int32? = nil) {
         self.init(lines: [], signal: signal)
         for row in overview.rows {
             let name = "\(row.entry.name) (pid \(row.entry.pid))"

@@ -87,22 +87,24 @@ public final class FleetReader {
             FROM \(schema).workers w
             WHERE w.heartbeat_at > clock_timestamp() - make_interval(secs => \(forgetAfter))
             ORDER BY w.host, w.name, w.pid;
-            SELECT id, worker_id::text FROM \(schema).jobs WHERE state = 'running' AND worker_id IS NOT NULL;
-            SELECT count(*) FROM \(schema).jobs WHERE state = 'queued'
+            SELECT id, worker_id::text FROM \(schema).jobs WHERE state = '\(JobState.running)' AND worker_id IS NOT NULL;
+            SELECT count(*) FROM \(schema).jobs WHERE state = '\(JobState.queued)'
             """
     }
 
     /// The state and worker of each of `ids`: how the hand-off tracker learns what became of jobs that
     /// left a worker (finished, back in the queue, or taken by another).
-    public func states(of ids: [Int64]) throws -> [Int64: HandoffTracker.JobState] {
+    public func states(of ids: [Int64]) throws -> [Int64: JobState] {
         guard !ids.isEmpty else { return [:] }
         let rows = try connection.query(
             "SELECT id, state FROM \"\(url.schema)\".jobs WHERE id = ANY($1::bigint[])",
             ["{" + ids.map(String.init).joined(separator: ",") + "}"])
-        var states: [Int64: HandoffTracker.JobState] = [:]
+        var states: [Int64: JobState] = [:]
         for row in rows {
-            guard let id = row[0].flatMap({ Int64($0) }), let state = row[1] else { continue }
-            states[id] = state == "queued" ? .queued : state == "running" ? .running : .finished
+            guard let id = row[0].flatMap({ Int64($0) }), let state = row[1].flatMap(JobState.init(rawValue:)) else {
+                continue
+            }
+            states[id] = state
         }
         return states
     }

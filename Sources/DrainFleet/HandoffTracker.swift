@@ -1,3 +1,5 @@
+import DrainProtocol
+
 /// Where the work of a draining or dead worker went: which jobs left it unfinished, and who took them.
 ///
 /// The journal keeps no history of a job's workers, so the tracker follows the running jobs from one
@@ -6,14 +8,6 @@
 /// A requeued job that then runs under another worker is a hand-off. Pure: reads go in, hand-offs
 /// come out, so it is tested without a database.
 public struct HandoffTracker: Sendable {
-    /// What the journal says of a job that left its worker.
-    public enum JobState: Sendable, Hashable {
-        case queued
-        case running
-        /// Done or failed: it did not move.
-        case finished
-    }
-
     /// The work one worker gave up.
     public struct Handoff: Sendable, Hashable {
         /// The worker that gave it up.
@@ -62,7 +56,7 @@ public struct HandoffTracker: Sendable {
                 take(job, by: now)
             } else if states[job] == .queued {
                 record(job, from: worker, queued: true)
-            } else if states[job] != .finished {
+            } else if states[job]?.isFinished != true {
                 // Its state is not known yet (not asked, or it changed between the two statements):
                 // follow it until it is.
                 record(job, from: worker, queued: false)
@@ -78,7 +72,7 @@ public struct HandoffTracker: Sendable {
                 }
             } else if let state = states[job] {
                 switch state {
-                case .finished: forget(job, entry)
+                case .done, .failed: forget(job, entry)
                 case .queued:
                     if !entry.queued {
                         pending[job] = (entry.from, true)

@@ -101,7 +101,10 @@ extension PostgresJournal {
                 eta_p50_seconds = excluded.eta_p50_seconds, eta_p90_seconds = excluded.eta_p90_seconds,
                 expected_misses = excluded.expected_misses,
                 dead_at = NULL
-            RETURNING (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) WHERE state = 'queued'),
+            RETURNING (
+                SELECT count(*)::bigint FROM \(unescaped: schema.jobs)
+                WHERE state = '\(unescaped: JobState.queued.rawValue)'
+            ),
                 (SELECT count(*)::bigint FROM \(unescaped: schema.jobs) j WHERE \(unescaped: schema.waitingForRescue))
             """
         // Half the lease: a beat slower than that puts the lease at risk, and the operator should see
@@ -128,7 +131,7 @@ extension PostgresJournal {
         let peersQuery: PostgresQuery = """
             SELECT r.worker_id, extract(epoch FROM clock_timestamp() - w.heartbeat_at)::float8, w.lease_ms, w.phase
             FROM (SELECT DISTINCT worker_id FROM \(unescaped: schema.jobs)
-                  WHERE state = 'running' AND worker_id IS NOT NULL) r
+                  WHERE state = '\(unescaped: JobState.running.rawValue)' AND worker_id IS NOT NULL) r
             LEFT JOIN \(unescaped: schema.workers) w ON w.id = r.worker_id
             """
         let peers = try await rows(peersQuery, "cannot read the workers table") { row in
@@ -143,8 +146,10 @@ extension PostgresJournal {
             WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext(\(schema.rescueLockKey))) AS held),
             r AS (
                 UPDATE \(unescaped: schema.jobs)
-                SET state = 'queued', started_at = NULL, worker_id = NULL, rescues = rescues + 1
-                WHERE state = 'running' AND worker_id = ANY(\(dead)::uuid[]) AND (SELECT held FROM lock)
+                SET state = '\(unescaped: JobState.queued.rawValue)', started_at = NULL, worker_id = NULL,
+                    rescues = rescues + 1
+                WHERE state = '\(unescaped: JobState.running.rawValue)' AND worker_id = ANY(\(dead)::uuid[])
+                    AND (SELECT held FROM lock)
                 RETURNING id
             ),
             gone AS (
@@ -182,7 +187,7 @@ extension PostgresJournal {
                 WHERE w.heartbeat_at < clock_timestamp() - make_interval(secs => \(retention))
                     AND w.id <> \(workerID)
                     AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.jobs) j
-                                    WHERE j.state = 'running' AND j.worker_id = w.id)
+                                    WHERE j.state = '\(unescaped: JobState.running.rawValue)' AND j.worker_id = w.id)
                 RETURNING w.id
             )
             SELECT count(*)::bigint FROM gone

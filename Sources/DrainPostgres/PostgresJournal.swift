@@ -156,8 +156,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         for outcome in outcomes {
             ids.append(outcome.id)
             switch outcome.result {
-            case .done: results.append("done"); messages.append("")
-            case .failed(let message): results.append("failed"); messages.append(message)
+            case .done: results.append(JobState.done.rawValue); messages.append("")
+            case .failed(let message): results.append(JobState.failed.rawValue); messages.append(message)
             case .requeued: results.append("requeued"); messages.append("")
             case .released: results.append("released"); messages.append("")
             }
@@ -175,10 +175,10 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
         }
         for (state, n) in rows {
             switch state {
-            case "queued": counts.queued = n
-            case "running": counts.running = n
-            case "done": counts.done = n
-            case "failed": counts.failed = n
+            case JobState.queued.rawValue: counts.queued = n
+            case JobState.running.rawValue: counts.running = n
+            case JobState.done.rawValue: counts.done = n
+            case JobState.failed.rawValue: counts.failed = n
             default: break
             }
         }
@@ -196,7 +196,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
                     row_number() OVER (PARTITION BY kind ORDER BY id DESC) AS n
                 FROM \(unescaped: schema.jobs)
                 WHERE id > (SELECT coalesce(max(id), 0) FROM \(unescaped: schema.jobs)) - \(window)
-                  AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                  AND state IN ('\(unescaped: JobState.done.rawValue)', '\(unescaped: JobState.failed.rawValue)')
+                  AND started_at IS NOT NULL AND finished_at IS NOT NULL
             ) recent
             WHERE n <= \(limit) AND seconds >= 0
             ORDER BY kind, n
@@ -228,7 +229,8 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
                         extract(epoch FROM finished_at - started_at)::float8 AS seconds, false AS censored
                     FROM \(unescaped: schema.jobs)
                     WHERE id > (SELECT coalesce(max(id), 0) FROM \(unescaped: schema.jobs)) - \(window)
-                      AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                      AND state IN ('\(unescaped: JobState.done.rawValue)', '\(unescaped: JobState.failed.rawValue)')
+                  AND started_at IS NOT NULL AND finished_at IS NOT NULL
                     UNION ALL
                     SELECT kind, cut_at AS at, seconds, true AS censored FROM \(unescaped: schema.cutRuns)
                     WHERE id > (SELECT coalesce(max(id), 0) FROM \(unescaped: schema.cutRuns)) - \(window)

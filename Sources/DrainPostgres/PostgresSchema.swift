@@ -1,3 +1,4 @@
+import Drain
 import Foundation
 
 /// The journal's tables in one PostgreSQL schema, and the migrations that build them.
@@ -41,7 +42,7 @@ package struct PostgresSchema: Sendable {
     /// condition as the KEDA trigger's query, and a test runs that query.
     var waitingForRescue: String {
         """
-        j.state = 'running' AND NOT EXISTS (
+        j.state = '\(JobState.running)' AND NOT EXISTS (
             SELECT 1 FROM \(workers) w
             WHERE w.id = j.worker_id AND w.phase <> 'stopped'
                 AND w.heartbeat_at >= clock_timestamp() - w.lease_ms * interval '1 millisecond'
@@ -73,7 +74,7 @@ package struct PostgresSchema: Sendable {
                     id bigserial PRIMARY KEY,
                     kind text NOT NULL,
                     payload bytea NOT NULL,
-                    state text NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                    state text NOT NULL CHECK (state IN (\(JobState.sqlList))),
                     attempts integer NOT NULL DEFAULT 0,
                     enqueued_at timestamptz NOT NULL DEFAULT now(),
                     started_at timestamptz,
@@ -82,8 +83,8 @@ package struct PostgresSchema: Sendable {
                     last_error text
                 )
                 """,
-                "CREATE INDEX jobs_queued ON \(jobs) (id) WHERE state = 'queued'",
-                "CREATE INDEX jobs_running ON \(jobs) (worker_id) WHERE state = 'running'",
+                "CREATE INDEX jobs_queued ON \(jobs) (id) WHERE state = '\(JobState.queued)'",
+                "CREATE INDEX jobs_running ON \(jobs) (worker_id) WHERE state = '\(JobState.running)'",
                 """
                 CREATE TABLE \(workers) (
                     id uuid PRIMARY KEY,

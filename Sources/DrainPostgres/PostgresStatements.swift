@@ -1,3 +1,4 @@
+import Drain
 import Foundation
 import NIOCore
 import PostgresNIO
@@ -10,15 +11,15 @@ import PostgresNIO
 // Their text is fixed (postgres-nio names a prepared statement by its type), so they name the tables
 // unqualified: the journal's client connects with `search_path` set to the journal's schema alone, and each
 // connection resolves them there. Every other statement names its schema, as before. Constants the partial
-// indexes test (`state = 'queued'`, `state = 'running'`) stay literals so that a generic plan still uses
-// those indexes.
+// indexes test (`state = 'queued'`, `state = 'running'`) stay literals in the text (interpolated from
+// `JobState`, never bound as parameters) so that a generic plan still uses those indexes.
 
 /// Adds jobs to the queue; their ids in the order of the input. The wake-up of the peers follows in a
 /// statement of its own (``NotifyPeers``), after the commit.
 struct AppendJobs: PostgresPreparedStatement {
     static let sql = """
         INSERT INTO jobs (kind, payload, state)
-        SELECT kind, payload, 'queued'
+        SELECT kind, payload, '\(JobState.queued)'
         FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS n(kind, payload, ord)
         ORDER BY ord
         RETURNING id
@@ -43,11 +44,11 @@ struct AppendJobs: PostgresPreparedStatement {
 struct ClaimJobs: PostgresPreparedStatement {
     static let sql = """
         WITH next AS (
-            SELECT id FROM jobs WHERE state = 'queued'
+            SELECT id FROM jobs WHERE state = '\(JobState.queued)'
             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
         )
         UPDATE jobs AS j
-        SET state = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(), worker_id = $2
+        SET state = '\(JobState.running)', attempts = j.attempts + 1, started_at = clock_timestamp(), worker_id = $2
         FROM next WHERE j.id = next.id
         RETURNING j.id, j.kind, j.payload, j.attempts
         """
@@ -79,13 +80,15 @@ struct SettleJobs: PostgresPreparedStatement {
             SELECT id, started_at FROM jobs WHERE id = ANY($1::bigint[])
         ), u AS (
             UPDATE jobs AS j SET
-                state = CASE WHEN o.result IN ('done', 'failed') THEN o.result ELSE 'queued' END,
-                finished_at = CASE WHEN o.result IN ('done', 'failed') THEN clock_timestamp() END,
-                started_at = CASE WHEN o.result IN ('done', 'failed') THEN j.started_at END,
-                worker_id = CASE WHEN o.result IN ('done', 'failed') THEN j.worker_id END,
-                last_error = CASE WHEN o.result = 'failed' THEN o.message ELSE j.last_error END,
+                state = CASE WHEN o.result IN ('\(JobState.done)', '\(JobState.failed)') THEN o.result
+                    ELSE '\(JobState.queued)' END,
+                finished_at = CASE WHEN o.result IN ('\(JobState.done)', '\(JobState.failed)')
+                    THEN clock_timestamp() END,
+                started_at = CASE WHEN o.result IN ('\(JobState.done)', '\(JobState.failed)') THEN j.started_at END,
+                worker_id = CASE WHEN o.result IN ('\(JobState.done)', '\(JobState.failed)') THEN j.worker_id END,
+                last_error = CASE WHEN o.result = '\(JobState.failed)' THEN o.message ELSE j.last_error END,
                 attempts = CASE WHEN o.result = 'released' THEN j.attempts - 1 ELSE j.attempts END
-            FROM o, prev WHERE j.id = o.id AND prev.id = o.id AND j.state = 'running' AND j.worker_id = $4
+            FROM o, prev WHERE j.id = o.id AND prev.id = o.id AND j.state = '\(JobState.running)' AND j.worker_id = $4
             RETURNING o.result, j.kind,
                 greatest(0, extract(epoch FROM clock_timestamp() - prev.started_at))::float8 AS seconds
         ), c AS (

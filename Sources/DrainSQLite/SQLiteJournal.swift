@@ -48,7 +48,7 @@ public final class SQLiteJournal: JobJournal {
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
                         kind TEXT NOT NULL,
                         payload BLOB NOT NULL,
-                        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                        state TEXT NOT NULL CHECK (state IN (\(JobState.sqlList))),
                         attempts INTEGER NOT NULL DEFAULT 0,
                         enqueued_at REAL NOT NULL,
                         started_at REAL,
@@ -78,7 +78,10 @@ public final class SQLiteJournal: JobJournal {
 
     public func recover() async throws -> Int {
         try await write(durable: true) { db in
-            try db.execute(sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE state = 'running'")
+            try db.execute(
+                sql:
+                    "UPDATE jobs SET state = '\(JobState.queued)', started_at = NULL WHERE state = '\(JobState.running)'"
+            )
             return db.changesCount
         }
     }
@@ -88,7 +91,7 @@ public final class SQLiteJournal: JobJournal {
         let now = Date().timeIntervalSince1970
         return try await write(durable: true) { db in
             let statement = try db.cachedStatement(
-                sql: "INSERT INTO jobs (kind, payload, state, enqueued_at) VALUES (?, ?, 'queued', ?)"
+                sql: "INSERT INTO jobs (kind, payload, state, enqueued_at) VALUES (?, ?, '\(JobState.queued)', ?)"
             )
             var ids: [JobID] = []
             ids.reserveCapacity(jobs.count)
@@ -107,8 +110,8 @@ public final class SQLiteJournal: JobJournal {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?
-                    WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT ?)
+                    UPDATE jobs SET state = '\(JobState.running)', attempts = attempts + 1, started_at = ?
+                    WHERE id IN (SELECT id FROM jobs WHERE state = '\(JobState.queued)' ORDER BY id LIMIT ?)
                     RETURNING id, kind, payload, attempts
                     """,
                 arguments: [now, limit]
@@ -125,27 +128,29 @@ public final class SQLiteJournal: JobJournal {
         let now = Date().timeIntervalSince1970
         try await write(durable: false) { db in
             let done = try db.cachedStatement(
-                sql: "UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ? AND state = 'running'"
+                sql:
+                    "UPDATE jobs SET state = '\(JobState.done)', finished_at = ? WHERE id = ? AND state = '\(JobState.running)'"
             )
             let failed = try db.cachedStatement(
                 sql:
-                    "UPDATE jobs SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ? AND state = 'running'"
+                    "UPDATE jobs SET state = '\(JobState.failed)', finished_at = ?, last_error = ? WHERE id = ? AND state = '\(JobState.running)'"
             )
             // A run cut short leaves how long it lasted, before its start is cleared.
             let cut = try db.cachedStatement(
                 sql: """
                     INSERT INTO cut_runs (kind, seconds, cut_at)
                     SELECT kind, MAX(0, ? - started_at), ? FROM jobs
-                    WHERE id = ? AND state = 'running' AND started_at IS NOT NULL
+                    WHERE id = ? AND state = '\(JobState.running)' AND started_at IS NOT NULL
                     """
             )
             let requeued = try db.cachedStatement(
-                sql: "UPDATE jobs SET state = 'queued', started_at = NULL WHERE id = ? AND state = 'running'"
+                sql:
+                    "UPDATE jobs SET state = '\(JobState.queued)', started_at = NULL WHERE id = ? AND state = '\(JobState.running)'"
             )
             let released = try db.cachedStatement(
                 sql: """
-                    UPDATE jobs SET state = 'queued', started_at = NULL, attempts = attempts - 1
-                    WHERE id = ? AND state = 'running'
+                    UPDATE jobs SET state = '\(JobState.queued)', started_at = NULL, attempts = attempts - 1
+                    WHERE id = ? AND state = '\(JobState.running)'
                     """
             )
             for outcome in outcomes {
@@ -167,12 +172,12 @@ public final class SQLiteJournal: JobJournal {
                 var counts = JournalCounts()
                 for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
                     let n: Int = row["n"]
-                    switch row["state"] as String {
-                    case "queued": counts.queued = n
-                    case "running": counts.running = n
-                    case "done": counts.done = n
-                    case "failed": counts.failed = n
-                    default: break
+                    switch JobState(rawValue: row["state"]) {
+                    case .queued: counts.queued = n
+                    case .running: counts.running = n
+                    case .done: counts.done = n
+                    case .failed: counts.failed = n
+                    case nil: break
                     }
                 }
                 return counts
@@ -196,7 +201,7 @@ public final class SQLiteJournal: JobJournal {
                     sql: """
                         SELECT kind, finished_at - started_at AS seconds FROM jobs
                         WHERE id > (SELECT IFNULL(MAX(id), 0) FROM jobs) - ?
-                          AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                          AND state IN ('\(JobState.done)', '\(JobState.failed)') AND started_at IS NOT NULL AND finished_at IS NOT NULL
                         ORDER BY id DESC
                         """,
                     arguments: [Self.historyWindow]
@@ -228,7 +233,7 @@ public final class SQLiteJournal: JobJournal {
                     sql: """
                         SELECT kind, finished_at AS at, finished_at - started_at AS seconds FROM jobs
                         WHERE id > (SELECT IFNULL(MAX(id), 0) FROM jobs) - ?
-                          AND state IN ('done', 'failed') AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                          AND state IN ('\(JobState.done)', '\(JobState.failed)') AND started_at IS NOT NULL AND finished_at IS NOT NULL
                         """,
                     arguments: [Self.historyWindow]
                 )

@@ -1,4 +1,4 @@
-import DrainClient
+import DrainProtocol
 import Synchronization
 
 #if canImport(Glibc)

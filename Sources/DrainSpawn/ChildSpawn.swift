@@ -1,4 +1,4 @@
-import DrainClient
+import DrainProtocol
 
 #if canImport(Glibc)
     import Glibc

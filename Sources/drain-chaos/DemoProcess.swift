@@ -1,4 +1,3 @@
-import DrainClient
 import DrainSpawn
 import Foundation
 import Synchronization

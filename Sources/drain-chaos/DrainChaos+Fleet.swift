@@ -1,6 +1,6 @@
 import ArgumentParser
+import DrainLocalPostgres
 import DrainProtocol
-import DrainTestSupport
 import Foundation
 
 extension DrainChaos {
@@ -46,9 +46,9 @@ extension DrainChaos {
                 DrainChaos.printError("no drain-demo at \(demoPath) (build it, or pass --demo)")
                 throw ExitCode(DrainChaos.harnessFailure)
             }
-            let server: PostgresTestServer
+            let server: LocalPostgres
             do {
-                server = try await PostgresTestServer.start()
+                server = try await LocalPostgres.start()
             } catch {
                 DrainChaos.printError("cannot start PostgreSQL: \(error)")
                 throw ExitCode(DrainChaos.harnessFailure)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Drain
-import DrainClient
 import DrainProtocol
 import Foundation
 

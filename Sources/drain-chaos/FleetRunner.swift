@@ -1,8 +1,8 @@
 import Drain
 import DrainClient
+import DrainLocalPostgres
 import DrainPostgres
 import DrainProtocol
-import DrainTestSupport
 import Foundation
 import Logging
 
@@ -23,7 +23,7 @@ struct FleetRunner: Sendable {
     }
 
     let demo: String
-    let server: PostgresTestServer
+    let server: LocalPostgres
     let workDirectory: String
     let runDirectory: String
     let workers: Int

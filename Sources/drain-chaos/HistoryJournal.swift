@@ -1,3 +1,4 @@
+import DrainProtocol
 import Foundation
 import GRDB
 
@@ -29,7 +30,9 @@ struct HistoryJournal: Sendable {
             }
             try source.close()
             let copy = try DatabaseQueue(path: partial)
-            try copy.write { db in try db.execute(sql: "DELETE FROM jobs WHERE state IN ('queued', 'running')") }
+            try copy.write { db in
+                try db.execute(sql: "DELETE FROM jobs WHERE state IN ('\(JobState.queued)', '\(JobState.running)')")
+            }
             try copy.close()
         } catch {
             throw ChaosError(.invalidInput, "cannot carry the history of \(journal) to \(path): \(error)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import DrainClient
 import DrainDashboard
 import DrainFleet
+import DrainProtocol
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DrainClient
+import DrainProtocol
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DrainClient
+import DrainProtocol
 
 /// `--socket` and `--run-dir`, shared by every command that talks to a process.
 struct TargetOptions: ParsableArguments {

@@ -1,4 +1,5 @@
 import Drain
+import DrainTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -54,7 +55,7 @@ extension TimingSensitive {
             let harness = try await ServerHarness(eventBuffer: 50_000) { $0.idleTimeout = .seconds(1) }
             let commands = Task { await Self.commandEvents(harness.pool) }
             for _ in 0..<8 { try await harness.pool.submit(kind: "sleep", payload: Data([15])) }
-            try await ServerHarness.waitUntil("8 jobs in flight") { harness.pool.snapshot().inFlightJobs == 8 }
+            try await eventually("8 jobs in flight") { harness.pool.snapshot().inFlightJobs == 8 }
             let jobsEnd = ContinuousClock.now + .milliseconds(1_500)
             var run = Run(drain: .zero)
             let statusReplies = Counter()

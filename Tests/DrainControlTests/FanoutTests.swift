@@ -1,3 +1,4 @@
+import DrainTestSupport
 import Foundation
 import Testing
 
@@ -44,9 +45,9 @@ extension TimingSensitive {
             try await LineClient.with(path: harness.socketPath) { client in
                 try await client.send("{\"op\":\"subscribe\",\"interval_ms\":60000}\n")
                 _ = try await client.reply()
-                try await ServerHarness.waitUntil("subscribed") { harness.server.fanout.count == 1 }
+                try await eventually("subscribed") { harness.server.fanout.count == 1 }
             }
-            try await ServerHarness.waitUntil("the slot released", timeout: .seconds(3)) {
+            try await eventually(timeout: .seconds(3), "the slot released") {
                 harness.server.connectionCount == 0 && harness.server.fanout.count == 0
             }
             await harness.stop()
@@ -79,7 +80,7 @@ extension TimingSensitive {
                     }
                 }
                 // Its socket buffer (~200 KiB) and NIO's fill first, then one write waits past the timeout.
-                try await ServerHarness.waitUntil("the stalled subscriber dropped", timeout: .seconds(9)) {
+                try await eventually(timeout: .seconds(9), "the stalled subscriber dropped") {
                     harness.server.connectionCount == 1
                 }
                 return try await group.reduce(into: [Duration]()) { $0 += $1 }

@@ -1,4 +1,5 @@
 import DrainClient
+import DrainTestSupport
 import Foundation
 import PropertyBased
 import Testing
@@ -42,7 +43,7 @@ extension TimingSensitive {
                 let elapsed = ContinuousClock.now - start
                 print("live fuzz: \(sent.value) frames in \(elapsed), server still answers status")
                 #expect(sent.value >= Self.frames - Self.batch)
-                try await ServerHarness.waitUntil("every fuzz connection released") {
+                try await eventually("every fuzz connection released") {
                     harness.server.connectionCount == 0
                 }
             } catch {

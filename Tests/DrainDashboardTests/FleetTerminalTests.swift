@@ -1,3 +1,5 @@
+import DrainLocalPostgres
+import DrainProtocol
 import DrainSpawn
 import DrainTestSupport
 import Foundation
@@ -16,7 +18,7 @@ extension TerminalTests {
             "a worker whose heartbeat stops shows lost with its rescue countdown, then rescued, and the hand-off to the others"
         )
         func lostThenRescued() async throws {
-            let server = try await PostgresTestServer.shared()
+            let server = try await LocalPostgres.shared()
             let schema = "top_\(UUID().uuidString.prefix(8).lowercased())"
             _ = try await server.psql(
                 journalSchema(schema) + """
@@ -58,7 +60,7 @@ extension TerminalTests {
             // What a peer's sweep does once the lease is over; then web-1 and web-2 take one job each.
             _ = try await server.psql(
                 beat + """
-                    UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL WHERE worker_id = '\(Self.ids[2])';
+                    UPDATE "\(schema)".jobs SET state = '\(JobState.queued)', worker_id = NULL WHERE worker_id = '\(Self.ids[2])';
                     UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE name = 'web-3';
                     """)
             try await tmux.waitUntil("web-3 rescued") { screen in
@@ -67,8 +69,8 @@ extension TerminalTests {
             }
             _ = try await server.psql(
                 beat + """
-                    UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[0])' WHERE kind = 'a';
-                    UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
+                    UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.ids[0])' WHERE kind = 'a';
+                    UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
                     """)
             let screen = try await tmux.waitUntil("the hand-off") { screen in
                 return screen.contains("web-3 requeued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil
@@ -83,7 +85,7 @@ extension TerminalTests {
             "three drain-demos on one journal: three rows; one SIGKILLed shows lost with its jobs waiting, then rescued and handed off"
         )
         func demosOnOneJournal() async throws {
-            let server = try await PostgresTestServer.shared()
+            let server = try await LocalPostgres.shared()
             let schema = "demo_\(UUID().uuidString.prefix(8).lowercased())"
             // A short lease, so the rescue comes within the test's patience.
             let url = server.socketURL(schema: schema) + "&lease=2&heartbeat=0.25"
@@ -101,7 +103,7 @@ extension TerminalTests {
             }
             defer { for demo in demos.values { demo.signal(SIGKILL) } }
             // top refuses a schema no worker has created yet (exit 2): start it once the three have registered.
-            try await poll("three workers registered", timeout: .seconds(30)) {
+            try await eventuallyValue(timeout: .seconds(30), "three workers registered") {
                 (try? await server.psql("SELECT count(*) FROM \"\(schema)\".workers"))?.trimmingCharacters(
                     in: .whitespacesAndNewlines)
                     == "3" ? true : nil

@@ -1,5 +1,6 @@
 import DrainClient
 import DrainProtocol
+import DrainTestSupport
 import Foundation
 import Testing
 
@@ -8,13 +9,12 @@ import Testing
 /// One subscription against a scripted server: what it asks for, and what reaches the screen's inbox.
 @Suite("Subscription", .timeLimit(.minutes(1)))
 struct SubscriptionTests {
-    /// Everything `inbox` received until `done` says enough, or 5 s passed.
+    /// Everything `inbox` received until `done` says enough.
     static func collect(_ inbox: Inbox, until done: ([FeedUpdate]) -> Bool) async throws -> [FeedUpdate] {
         var updates: [FeedUpdate] = []
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !done(updates), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
+        try await eventually("the updates the test waits for") {
             updates += inbox.take()
+            return done(updates)
         }
         return updates
     }

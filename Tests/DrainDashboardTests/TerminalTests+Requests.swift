@@ -15,7 +15,7 @@ extension TerminalTests {
         let portFile = sandbox.root + "/http.port"
         let demo = try await Demo(
             ["--http", "127.0.0.1:0", "--http-port-file", portFile, "--grace", "10"], in: sandbox)
-        let port = try await poll("the HTTP port") {
+        let port = try await eventuallyValue("the HTTP port") {
             Int(
                 ((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").trimmingCharacters(
                     in: .whitespacesAndNewlines))

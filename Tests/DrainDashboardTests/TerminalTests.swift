@@ -253,7 +253,9 @@ struct TerminalTests {
         let screen = try await tmux.waitFor("RUNNING")
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
         await tmux.killServer()
-        try await poll("drain-demo (pid \(pid)) gone", timeout: .seconds(15)) { kill(pid, 0) != 0 ? true : nil }
+        try await eventuallyValue(timeout: .seconds(15), "drain-demo (pid \(pid)) gone") {
+            kill(pid, 0) != 0 ? true : nil
+        }
     }
 
     @Test("a SIGKILLed drainctl demo does not leave its drain-demo running: the child drains when its parent is gone")
@@ -266,7 +268,9 @@ struct TerminalTests {
         #expect(Self.command(of: launcher) == "drainctl", "drain-demo's parent is \(Self.command(of: launcher) ?? "?")")
         // SIGKILL: no handler of drainctl runs, so only the child's own watch can end it.
         kill(launcher, SIGKILL)
-        try await poll("drain-demo (pid \(pid)) gone", timeout: .seconds(20)) { Self.isRunning(pid) ? nil : true }
+        try await eventuallyValue(timeout: .seconds(20), "drain-demo (pid \(pid)) gone") {
+            Self.isRunning(pid) ? nil : true
+        }
     }
 
     /// Fields of /proc/<pid>/stat after the command name (which may hold spaces): state, ppid, ….

@@ -1,3 +1,4 @@
+import DrainLocalPostgres
 import DrainSpawn
 import DrainTestSupport
 import Foundation
@@ -24,8 +25,8 @@ struct FleetCommandTests {
         return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
-    func fleet() async throws -> (PostgresTestServer, String) {
-        let server = try await PostgresTestServer.shared()
+    func fleet() async throws -> (LocalPostgres, String) {
+        let server = try await LocalPostgres.shared()
         let schema = "cli_\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await server.psql(
             journalSchema(schema) + """
@@ -77,7 +78,7 @@ struct FleetCommandTests {
 
     @Test("a schema without a journal exits 2 and says so; a bad URL is a usage error", arguments: ["ls", "status"])
     func errors(command: String) async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let missing = try await drainctl([command, "--postgres", server.socketURL(schema: "no_such_fleet")])
         #expect(missing.code == 2)
         #expect(missing.out.contains("has a worker with this journal started yet?"), "\(missing.out)")

@@ -1,4 +1,5 @@
 import DrainFleet
+import DrainLocalPostgres
 import DrainProtocol
 import DrainTestSupport
 import Foundation
@@ -12,7 +13,7 @@ struct FleetReaderTests {
 
     /// A schema of this test's own, with three workers on two hosts: web-1 beating and running, web-2
     /// draining with 8 s left, web-3 silent for 4 s of a 5 s lease with two jobs it still holds.
-    func fleet(_ server: PostgresTestServer) async throws -> String {
+    func fleet(_ server: LocalPostgres) async throws -> String {
         let schema = "fleet_\(UUID().uuidString.prefix(8).lowercased())"
         try await server.psql(
             journalSchema(schema) + """
@@ -32,7 +33,7 @@ struct FleetReaderTests {
 
     @Test("every worker with its host, phase, countdown and running jobs; a silent one is lost with its rescue time")
     func workers() async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let schema = try await fleet(server)
         let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
         let snapshot = try reader.read()
@@ -54,7 +55,7 @@ struct FleetReaderTests {
 
     @Test("over TLS the reader takes libpq's sslmode: verify-full with the server's certificate reads the fleet")
     func tls() async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let schema = try await fleet(server)
         let url = server.url(schema: schema) + "&sslmode=verify-full&sslrootcert=\(server.certificate)"
         let snapshot = try FleetReader(url: FleetURL(url)).read()
@@ -69,7 +70,7 @@ struct FleetReaderTests {
 
     @Test("a dead worker's jobs rescued by a peer and taken by two others read as a hand-off")
     func rescueAndHandoff() async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let schema = try await fleet(server)
         let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
         var tracker = HandoffTracker()
@@ -83,8 +84,8 @@ struct FleetReaderTests {
         // What a peer's sweep does to a dead worker: its running jobs back to the queue, its row marked.
         try await server.psql(
             """
-            UPDATE "\(schema)".jobs SET state = 'queued', worker_id = NULL, rescues = rescues + 1
-                WHERE worker_id = '\(Self.uuid(3))' AND state = 'running';
+            UPDATE "\(schema)".jobs SET state = '\(JobState.queued)', worker_id = NULL, rescues = rescues + 1
+                WHERE worker_id = '\(Self.uuid(3))' AND state = '\(JobState.running)';
             UPDATE "\(schema)".workers SET dead_at = clock_timestamp() WHERE id = '\(Self.uuid(3))';
             """)
         let rescued = try read()
@@ -93,8 +94,8 @@ struct FleetReaderTests {
         #expect(tracker.sorted.first?.waiting == 2)
         try await server.psql(
             """
-            UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
-            UPDATE "\(schema)".jobs SET state = 'running', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';
+            UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.uuid(1))' WHERE kind = 'b';
+            UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.uuid(2))' WHERE kind = 'c';
             """)
         _ = try read()
         let handoff = try #require(tracker.sorted.first)
@@ -105,7 +106,7 @@ struct FleetReaderTests {
 
     @Test("a schema without a journal, a bad URL and an unreachable server each give a clear error")
     func errors() async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let reader = try FleetReader(url: FleetURL(server.socketURL(schema: "nobody_here")))
         let missing = #expect(throws: FleetError.self) { try reader.read() }
         #expect(missing?.code == .queryFailed)

@@ -1,4 +1,5 @@
 import DrainFleet
+import DrainProtocol
 import Testing
 
 /// Following jobs from one read of the journal to the next, without a database.
@@ -9,9 +10,9 @@ struct HandoffTrackerTests {
         _ tracker: inout HandoffTracker, _ running: [Int64: String], queued: Set<Int64> = [],
         finished: Set<Int64> = []
     ) {
-        var states: [Int64: HandoffTracker.JobState] = [:]
+        var states: [Int64: JobState] = [:]
         for id in tracker.unknown(running: running) {
-            states[id] = queued.contains(id) ? .queued : finished.contains(id) ? .finished : nil
+            states[id] = queued.contains(id) ? .queued : finished.contains(id) ? .done : nil
         }
         tracker.observe(running: running, states: states)
     }

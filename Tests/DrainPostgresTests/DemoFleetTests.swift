@@ -1,4 +1,5 @@
 import Drain
+import DrainLocalPostgres
 import DrainPostgres
 import DrainSpawn
 import DrainTestSupport
@@ -40,7 +41,7 @@ struct DemoFleetTests {
 
         let victim = try Demo("victim", url: url, arguments: ["--rate", "0", "--concurrency", "3"])
         try await eventually(timeout: .seconds(20), "the victim to run the three jobs") {
-            try await fleet.count("state = 'running'") == 3
+            try await fleet.count("state = '\(JobState.running)'") == 3
         }
         // The peer runs the demo's jobs a thousand times faster, so the rescued ones finish at once.
         let peer = try Demo("peer", url: url, arguments: ["--rate", "0", "--duration-scale", "0.001"])
@@ -57,7 +58,7 @@ struct DemoFleetTests {
         #expect(rescuedAfter >= .milliseconds(1_700), "rescued after \(rescuedAfter), before the 2 s lease ran out")
         #expect(rescuedAfter <= .milliseconds(3_500), "rescued after \(rescuedAfter): lease + one sweep")
         try await eventually(timeout: .seconds(10), "the peer to finish them") {
-            try await fleet.count("state = 'done'") == 3
+            try await fleet.count("state = '\(JobState.done)'") == 3
         }
         let restarts = peer.recordLines.filter { $0.hasPrefix("start ") && $0.hasSuffix(" 2") }
         #expect(Set(restarts.map { $0.split(separator: " ")[1] }) == Set(ids.map { Substring("\($0)") }))
@@ -74,7 +75,7 @@ struct DemoFleetTests {
         let leaving = try Demo(
             "leaving", url: url, arguments: ["--rate", "0", "--concurrency", "3", "--grace", "20"])
         try await eventually(timeout: .seconds(20), "the three jobs running") {
-            try await fleet.count("state = 'running'") == 3
+            try await fleet.count("state = '\(JobState.running)'") == 3
         }
         // Running: the row is there, without a drain.
         try await eventually(timeout: .seconds(5), "the worker's row") {
@@ -139,7 +140,7 @@ struct DemoFleetTests {
             ("postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres?lease=soon", "lease must be a number"),
         ])
     func badConnection(url: String, message: String) async throws {
-        let server = try await PostgresTestServer.shared()
+        let server = try await LocalPostgres.shared()
         let url = url.replacingOccurrences(of: "PORT", with: "\(server.port)")
             .replacingOccurrences(of: "PASSWORD", with: server.password)
         let demo = try Demo("bad", url: "", arguments: ["--rate", "0"], environment: ["DRAIN_POSTGRES_URL": url])

@@ -36,7 +36,7 @@ struct FleetTests {
         await leaving.pool.waitUntilStopped()
         #expect(leaving.pool.report?.requeued == 3)
         staying.gate.open()
-        try await eventually("the jobs done") { try await fleet.count("state = 'done'") == 3 }
+        try await eventually("the jobs done") { try await fleet.count("state = '\(JobState.done)'") == 3 }
         leaving.kill()
         await staying.stop()
     }
@@ -112,7 +112,7 @@ struct FleetTests {
         draining.gate.open()
         await draining.pool.waitUntilStopped()
         #expect(draining.starts.ids.count == 1, "nothing claimed once draining")
-        #expect(try await fleet.count("state = 'queued'") == 6)
+        #expect(try await fleet.count("state = '\(JobState.queued)'") == 6)
         draining.kill()
     }
 
@@ -140,11 +140,12 @@ struct FleetTests {
         #expect(try await fleet.value("SELECT sum(rescues) FROM $s.jobs") == "2")
         #expect(try await fleet.value("SELECT count(*) FROM $s.workers WHERE dead_at IS NOT NULL") == "1")
         rescuer.gate.open()
-        try await eventually("the rescued jobs done") { try await fleet.count("state = 'done'") == 2 }
+        try await eventually("the rescued jobs done") { try await fleet.count("state = '\(JobState.done)'") == 2 }
         dying.gate.open()
         await dying.stop(grace: .zero)
         #expect(
-            try await fleet.count("state = 'done'") == 2, "the dead worker's late outcomes do not overwrite the rescue")
+            try await fleet.count("state = '\(JobState.done)'") == 2,
+            "the dead worker's late outcomes do not overwrite the rescue")
         await rescuer.stop()
     }
 
@@ -162,9 +163,9 @@ struct FleetTests {
         try await Task.sleep(for: lease * 3)
         #expect(peer.starts.ids.isEmpty)
         #expect(peer.pool.snapshot().recovered == 0)
-        #expect(try await fleet.count("state = 'running'") == 1)
+        #expect(try await fleet.count("state = '\(JobState.running)'") == 1)
         slow.gate.open()
-        try await eventually("the slow job done") { try await fleet.count("state = 'done'") == 1 }
+        try await eventually("the slow job done") { try await fleet.count("state = '\(JobState.done)'") == 1 }
         await slow.stop()
         await peer.stop()
     }
@@ -187,7 +188,7 @@ struct FleetTests {
         try await eventually(timeout: .seconds(5), "the peer to rescue it, well before the 30 s lease") {
             peer.pool.snapshot().recovered == 1
         }
-        try await eventually("the peer to run it") { try await fleet.count("state = 'done'") == 2 }
+        try await eventually("the peer to run it") { try await fleet.count("state = '\(JobState.done)'") == 2 }
         await peer.stop()
     }
 }

@@ -38,7 +38,7 @@ struct PostgresJournalTests {
         #expect(all.count == 400, "every job claimed once")
         #expect(Set(all) == Set(ids), "and no job twice")
         #expect(claimed.filter { !$0.isEmpty }.count > 1, "the claims really ran side by side")
-        #expect(try await fleet.count("state = 'done'") == 400)
+        #expect(try await fleet.count("state = '\(JobState.done)'") == 400)
     }
 
     @Test("a claim records the worker, the attempt and the time; a release gives the attempt back")
@@ -54,7 +54,7 @@ struct PostgresJournalTests {
         #expect(jobs.first?.attempt == 1)
         #expect(jobs.first?.payload == Data("x".utf8))
         #expect(try await fleet.value("SELECT worker_id FROM $s.jobs") == journal.workerID.uuidString.lowercased())
-        #expect(try await fleet.count("started_at IS NOT NULL AND state = 'running'") == 1)
+        #expect(try await fleet.count("started_at IS NOT NULL AND state = '\(JobState.running)'") == 1)
         try await journal.settle([JobOutcome(id: ids[0], result: .released)])
         #expect(try await fleet.value("SELECT state || ' ' || attempts FROM $s.jobs") == "queued 0")
         let again = try await journal.claim(limit: 1)
@@ -101,7 +101,7 @@ struct PostgresJournalTests {
             JobOutcome(id: ids[3], result: .released),
         ])
         #expect(try await fleet.value("SELECT count(*) FROM $s.cut_runs WHERE kind = 'export'") == "2")
-        #expect(try await fleet.count("state = 'queued'") == 3, "the cut jobs are queued again")
+        #expect(try await fleet.count("state = '\(JobState.queued)'") == 3, "the cut jobs are queued again")
 
         let later = try fleet.journal(name: "later")
         let laterService = Task { try await later.run() }

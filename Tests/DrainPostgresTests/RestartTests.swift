@@ -1,3 +1,4 @@
+import DrainLocalPostgres
 import DrainPostgres
 import DrainTestSupport
 import Foundation
@@ -10,7 +11,7 @@ import Testing
 struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {
-        let server = try await PostgresTestServer.start()
+        let server = try await LocalPostgres.start()
         do {
             try await restartMidDrain(server)
         } catch {
@@ -20,7 +21,7 @@ struct RestartTests {
         await server.stopAndRemove()
     }
 
-    private func restartMidDrain(_ server: PostgresTestServer) async throws {
+    private func restartMidDrain(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250)), name: "w")
         try await worker.start()
@@ -44,13 +45,15 @@ struct RestartTests {
         let report = try #require(worker.pool.report)
         #expect(report.outcome == .clean)
         #expect(report.completed == 3)
-        #expect(try await fleet.count("state = 'done'") == 3, "every outcome written once the database was back")
+        #expect(
+            try await fleet.count("state = '\(JobState.done)'") == 3, "every outcome written once the database was back"
+        )
         worker.kill()
     }
 
     @Test("outcomes that cannot be written before the drain ends stay running and are rescued, never lost")
     func unwrittenOutcomesRescued() async throws {
-        let server = try await PostgresTestServer.start()
+        let server = try await LocalPostgres.start()
         do {
             try await unwrittenOutcomesRescued(server)
         } catch {
@@ -60,7 +63,7 @@ struct RestartTests {
         await server.stopAndRemove()
     }
 
-    private func unwrittenOutcomesRescued(_ server: PostgresTestServer) async throws {
+    private func unwrittenOutcomesRescued(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(
             try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "cut-off",
@@ -75,12 +78,14 @@ struct RestartTests {
         await worker.pool.waitUntilStopped()
         worker.kill()
         try await server.startServer()
-        #expect(try await fleet.count("state = 'running'") == 2, "the rows stay running under the stopped worker")
+        #expect(
+            try await fleet.count("state = '\(JobState.running)'") == 2,
+            "the rows stay running under the stopped worker")
         let peer = FleetWorker(try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "peer")
         try await peer.start()
         try await eventually(timeout: .seconds(8), "the peer to rescue and run both") { peer.starts.ids.count == 2 }
         peer.gate.open()
-        try await eventually("both done") { try await fleet.count("state = 'done'") == 2 }
+        try await eventually("both done") { try await fleet.count("state = '\(JobState.done)'") == 2 }
         await peer.stop()
     }
 }

@@ -1,5 +1,6 @@
 import Drain
 import DrainSQLite
+import DrainTestSupport
 import Foundation
 import Logging
 import Metrics
@@ -78,18 +79,14 @@ final class PoolHarness: Sendable {
     }
 }
 
-/// Polls `condition` until it holds, failing the test after `timeout` of real time.
+/// The shared polling helper (DrainTestSupport's `eventually`), declared here so that every file of this
+/// target calls it without an import of its own.
 func eventually(
-    timeout: Duration = .seconds(10), _ what: String = "condition", sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = defaultWaitTimeout, _ what: String = "condition",
+    sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(2))
-    }
-    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-    throw CancellationError()
+    try await DrainTestSupport.eventually(timeout: timeout, what, sourceLocation: sourceLocation, condition)
 }
 
 /// A latch jobs wait on, opened by the test.

@@ -44,7 +44,7 @@ struct ControlCLITests {
         let sandbox = try Sandbox()
         let demo = try await startDemo(
             ["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
-        try await waitUntil("jobs in flight") {
+        try await eventually("jobs in flight") {
             let s = try await drainctl(["status", "--json"], in: sandbox)
             return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")
         }
@@ -83,7 +83,7 @@ struct ControlCLITests {
         let sandbox = try Sandbox()
         let demo = try await startDemo(["--rate", "5", "--duration-scale", "0.05"], in: sandbox)
         let events = try Spawned(Binaries.drainctl, ["events"], environment: sandbox.environment, in: sandbox)
-        try await waitUntil("events streaming") { events.stdout.contains("started") }
+        try await eventually("events streaming") { events.stdout.contains("started") }
         demo.signal(SIGTERM)
         #expect(try await events.wait() == 0)
         #expect(events.stdout.contains("drain started by SIGTERM"))
@@ -92,7 +92,7 @@ struct ControlCLITests {
 
         let second = try await startDemo(["--rate", "5", "--duration-scale", "0.05"], in: sandbox)
         let watcher = try Spawned(Binaries.drainctl, ["events"], environment: sandbox.environment, in: sandbox)
-        try await waitUntil("events streaming") { watcher.stdout.contains("started") }
+        try await eventually("events streaming") { watcher.stdout.contains("started") }
         second.signal(SIGKILL)
         #expect(try await watcher.wait() == 2)
         #expect(watcher.stderr.contains("lost"))

@@ -23,7 +23,7 @@ struct DemoLifecycleTests {
     func cleanDrainUnderLoad() async throws {
         let sandbox = try Sandbox()
         let demo = try await startDemo(["--rate", "60", "--duration-scale", "0.02", "--concurrency", "8"], in: sandbox)
-        try await waitUntil("jobs completing") { try await status(demo, in: sandbox).completed >= 10 }
+        try await eventually("jobs completing") { try await status(demo, in: sandbox).completed >= 10 }
         demo.signal(SIGTERM)
         #expect(try await demo.wait() == 0, "stderr: \(demo.stderr)")
         let report = try sandbox.reportJSON()
@@ -48,7 +48,7 @@ struct DemoLifecycleTests {
             ],
             in: sandbox
         )
-        try await waitUntil("four jobs in flight") { try await status(demo, in: sandbox).inFlightJobs == 4 }
+        try await eventually("four jobs in flight") { try await status(demo, in: sandbox).inFlightJobs == 4 }
         demo.signal(SIGTERM)
         #expect(try await demo.wait() == 3, "stderr: \(demo.stderr)")
         let report = try sandbox.reportJSON()
@@ -62,7 +62,7 @@ struct DemoLifecycleTests {
 
         // Restart on the same journal, jobs now 1000× faster: the requeued ones run to the end.
         let again = try await startDemo(["--rate", "0", "--duration-scale", "0.001"], in: sandbox)
-        try await waitUntil("requeued jobs done") {
+        try await eventually("requeued jobs done") {
             let s = try await status(again, in: sandbox)
             // Until the `started` event the pool has not read the journal, and counts nothing queued yet.
             return s.recentEvents.contains { $0.kind == .started } && s.queued == 0 && s.inFlight == 0
@@ -80,7 +80,7 @@ struct DemoLifecycleTests {
     func crashRecovery() async throws {
         let sandbox = try Sandbox()
         let demo = try await startDemo(["--rate", "30", "--duration-scale", "20", "--concurrency", "3"], in: sandbox)
-        try await waitUntil("three jobs in flight") { try await status(demo, in: sandbox).inFlightJobs == 3 }
+        try await eventually("three jobs in flight") { try await status(demo, in: sandbox).inFlightJobs == 3 }
         let running = try await status(demo, in: sandbox).oldestJobs.map { Int($0.id) }
         demo.signal(SIGKILL)
         #expect(try await demo.wait() == 128 + SIGKILL)
@@ -88,8 +88,8 @@ struct DemoLifecycleTests {
 
         let again = try await startDemo(["--rate", "0", "--duration-scale", "0.001"], in: sandbox)
         // The socket answers before the pool has opened the journal: wait for the recovery.
-        try await waitUntil("recovery") { try await status(again, in: sandbox).recovered == 3 }
-        try await waitUntil("recovered jobs done") {
+        try await eventually("recovery") { try await status(again, in: sandbox).recovered == 3 }
+        try await eventually("recovered jobs done") {
             let s = try await status(again, in: sandbox)
             // Until the `started` event the pool has not read the journal, and counts nothing queued yet.
             return s.recentEvents.contains { $0.kind == .started } && s.queued == 0 && s.inFlight == 0

@@ -18,7 +18,7 @@ struct HTTPModeTests {
         let demo = try await startDemo(
             ["--http", "127.0.0.1:0", "--http-port-file", portFile] + arguments, in: sandbox)
         var port = 0
-        try await waitUntil("the HTTP port file") {
+        try await eventually("the HTTP port file") {
             let text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
             port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             return port > 0
@@ -43,16 +43,16 @@ struct HTTPModeTests {
             // Far longer than a loaded machine takes to deliver the SIGTERM: all 4 are in flight at the drain.
             Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=20000") } }
         }
-        try await waitUntil("4 tracked operations in the snapshot") {
+        try await eventually("4 tracked operations in the snapshot") {
             let s = try await snapshot(demo, in: sandbox)
             return s.inFlightOperations == 4 && s.inFlightJobs == 0
         }
         demo.signal(SIGTERM)
         // The listener closes when draining begins: wait for that rather than guess how long it takes.
-        try await waitUntil("draining") { try await snapshot(demo, in: sandbox).phase >= .draining }
+        try await eventually("draining") { try await snapshot(demo, in: sandbox).phase >= .draining }
         // The front closes its listener on the drain event, a moment after the phase changed.
         var late = await HTTPProbe.onThread { HTTPProbe.connect(port: port) }
-        try await waitUntil("the listener closed") {
+        try await eventually("the listener closed") {
             if late.errno == 0 { close(late.fd) }
             late = await HTTPProbe.onThread { HTTPProbe.connect(port: port) }
             return late.errno != 0
@@ -79,7 +79,7 @@ struct HTTPModeTests {
             // the drain must begin while all 32 are in flight, and a clean drain waits for them anyway.
             Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=20000") } }
         }
-        try await waitUntil("32 tracked operations in the snapshot") {
+        try await eventually("32 tracked operations in the snapshot") {
             try await snapshot(demo, in: sandbox).inFlightOperations == 32
         }
         let shutdown = try Spawned(
@@ -124,7 +124,7 @@ struct HTTPModeTests {
         let requests = (0..<2).map { _ in
             Task { await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=20000") } }
         }
-        try await waitUntil("2 tracked operations") { try await snapshot(demo, in: sandbox).inFlightOperations == 2 }
+        try await eventually("2 tracked operations") { try await snapshot(demo, in: sandbox).inFlightOperations == 2 }
         let signalled = ContinuousClock.now
         demo.signal(SIGTERM)
         for request in requests {

@@ -17,7 +17,7 @@ struct HostCommandsTests {
             Binaries.demo, ["--name", name, "--journal", journal] + arguments, environment: sandbox.environment,
             in: sandbox)
         let socket = "\(sandbox.runDir)/\(name).\(demo.pid).sock"
-        try await waitUntil("\(name) listening") { FileManager.default.fileExists(atPath: socket) }
+        try await eventually("\(name) listening") { FileManager.default.fileExists(atPath: socket) }
         return demo
     }
 
@@ -28,7 +28,7 @@ struct HostCommandsTests {
 
     func waitForJobs(_ name: String, _ demo: Spawned, in sandbox: Sandbox) async throws {
         let socket = "\(sandbox.runDir)/\(name).\(demo.pid).sock"
-        try await waitUntil("\(name) has jobs in flight") {
+        try await eventually("\(name) has jobs in flight") {
             let s = try await drainctl(["status", "--json", "--socket", socket], in: sandbox)
             return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")
         }
@@ -74,7 +74,7 @@ struct HostCommandsTests {
         try await waitForJobs("doomed", doomed, in: sandbox)
         let shutdown = try Spawned(
             Binaries.drainctl, ["shutdown", "--all", "--grace", "30"], environment: sandbox.environment, in: sandbox)
-        try await waitUntil("doomed draining") {
+        try await eventually("doomed draining") {
             shutdown.stdout.contains("doomed (pid \(doomed.pid))  ") && shutdown.stdout.contains("drain started")
         }
         doomed.signal(SIGKILL)

@@ -17,7 +17,7 @@ struct MetricsScrapeTests {
         let demo = try await startDemo(
             ["--metrics", "127.0.0.1:0", "--metrics-port-file", portFile] + arguments, in: sandbox, name: name)
         var port = 0
-        try await waitUntil("the metrics port file") {
+        try await eventually("the metrics port file") {
             let text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
             port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             return port > 0
@@ -57,7 +57,7 @@ struct MetricsScrapeTests {
             ],
             in: sandbox, name: "shop")
         let pool = ["pool": "shop"]
-        try await waitUntil("jobs in flight and one completed") {
+        try await eventually("jobs in flight and one completed") {
             let metrics = try await scrape(port)
             return (metrics.value("drain_in_flight", pool) ?? 0) >= 1
                 && (metrics.value("drain_jobs_completed_total", pool) ?? 0) >= 1
@@ -67,7 +67,7 @@ struct MetricsScrapeTests {
         #expect(running.value("drain_seconds_left", pool) == 0)
 
         demo.signal(SIGTERM)
-        try await waitUntil("draining in the scrape") {
+        try await eventually("draining in the scrape") {
             try await scrape(port).value("drain_phase", ["pool": "shop", "phase": "draining"]) == 1
         }
         let first = try await scrape(port)

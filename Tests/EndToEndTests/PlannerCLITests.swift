@@ -11,7 +11,7 @@ struct PlannerCLITests {
         // Scale 0.005: the longest export takes 3 s, so a drain with the planner's grace ends quickly.
         // Kept: a Spawned that goes away takes its process with it.
         let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.005"], in: sandbox)
-        try await waitUntil("jobs have finished") {
+        try await eventually("jobs have finished") {
             let s = try await drainctl(["status", "--json"], in: sandbox)
             return s.out.contains("\"completed\":") && !s.out.contains("\"completed\":0,")
         }

@@ -71,7 +71,7 @@ struct ProtocolSocatTests {
         let sandbox = try Sandbox()
         // Long jobs keep the drain going while the lines after `shutdown` run.
         let demo = try await startDemo(["--rate", "40", "--duration-scale", "20"], in: sandbox)
-        try await waitUntil("jobs in flight") {
+        try await eventually("jobs in flight") {
             let status = try await drainctl(["status", "--json"], in: sandbox)
             let object = try? JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
             return (object?["in_flight"] as? Int ?? 0) > 0

@@ -31,7 +31,7 @@ struct StopSequenceTests {
         /// Waits until the demo counts `count` requests in flight, asking its control socket (the one in the
         /// run directory) in this process: spawning a drainctl per poll is too slow on a loaded machine.
         func waitInFlight(_ count: Int) async throws {
-            try await waitUntil("\(count) requests in flight") {
+            try await eventually("\(count) requests in flight") {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: sandbox.runDir)) ?? []
                 guard let socket = names.first(where: { $0.hasSuffix(".sock") }) else { return false }
                 let status = try? await ControlClient.withConnection(path: "\(sandbox.runDir)/\(socket)") {
@@ -75,7 +75,7 @@ struct StopSequenceTests {
             environment: sandbox.environment, in: sandbox
         )
         var port = 0
-        try await waitUntil("drain-demo's HTTP port") {
+        try await eventually("drain-demo's HTTP port") {
             let text = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
             port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             if simulate.isRunning == false {

@@ -1,6 +1,6 @@
 import BenchmarkSupport
-import DrainClient
 import DrainControl
+import DrainProtocol
 import Foundation
 import Logging
 import Synchronization

@@ -5,7 +5,7 @@ import DrainProtocol
 /// The screen, top to bottom: header, deadline, drain progress, counters, sparkline, (processes), jobs,
 /// events, footer. Jobs and events share the rows left over; overlays (banner, help, process list) are
 /// drawn over the jobs.
-public enum DashboardLayout {
+package enum DashboardLayout {
     /// The width of the label column ("Deadline", "Drained", …).
     static let labelWidth = 11
 
@@ -14,7 +14,7 @@ public enum DashboardLayout {
     ///   - state: What to show.
     ///   - size: The terminal's size now (it may have just changed).
     ///   - now: The monotonic time of this frame; countdowns and ages move with it.
-    public static func render(state: DashboardState, size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
+    package static func render(state: DashboardState, size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
         guard size.isUsable else { return tooSmall(size) }
         let width = size.columns
         let plan = Plan(state: state, size: size)
@@ -34,12 +34,12 @@ public enum DashboardLayout {
     }
 
     /// How many job rows fit, so the scroll position can be kept in range.
-    public static func jobRows(state: DashboardState, size: ScreenSize) -> Int {
+    package static func jobRows(state: DashboardState, size: ScreenSize) -> Int {
         Plan(state: state, size: size).jobRows
     }
 
     /// The terminal title: the process, its phase and the time left.
-    public static func title(state: DashboardState, now: ContinuousClock.Instant) -> String {
+    package static func title(state: DashboardState, now: ContinuousClock.Instant) -> String {
         guard let target = state.target else { return "drainctl top" }
         var title = "drainctl: \(target.name)"
         switch state.connection {

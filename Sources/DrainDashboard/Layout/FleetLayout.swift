@@ -5,8 +5,8 @@ import DrainProtocol
 ///
 /// Top to bottom: the header (source, workers per phase), column titles, one row per worker, the
 /// totals and the shared queue, the hand-offs, the fleet's log, the footer.
-public enum FleetLayout {
-    public static func render(state: FleetState, size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
+package enum FleetLayout {
+    package static func render(state: FleetState, size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
         guard size.isUsable else { return DashboardLayout.tooSmall(size) }
         let width = size.columns
         let workers = state.snapshot?.workers ?? []
@@ -78,7 +78,7 @@ public enum FleetLayout {
     }
 
     /// `drainctl: fleet 3 workers, 1 lost`
-    public static func title(state: FleetState) -> String {
+    package static func title(state: FleetState) -> String {
         let workers = state.snapshot?.workers ?? []
         let lost = workers.filter { if case .lost = $0.health { true } else { false } }.count
         return "drainctl: fleet \(workers.count) workers" + (lost > 0 ? ", \(lost) lost" : "")

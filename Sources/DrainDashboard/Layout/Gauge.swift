@@ -1,11 +1,11 @@
 /// Text bars and sparklines, drawn with block elements so a bar moves in eighths of a cell.
-public enum Gauge {
+package enum Gauge {
     private static let eighths: [Character] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉"]
     private static let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
     /// A bar `width` cells wide, `fraction` (clamped to 0...1) of it filled.
     /// - Returns: The filled part and the empty part, so the caller can style them apart.
-    public static func bar(_ fraction: Double, width: Int) -> (filled: String, empty: String) {
+    package static func bar(_ fraction: Double, width: Int) -> (filled: String, empty: String) {
         guard width > 0 else { return ("", "") }
         let clamped = fraction.isFinite ? min(1, max(0, fraction)) : 0
         let eighthsTotal = Int((clamped * Double(width * 8)).rounded())
@@ -17,7 +17,7 @@ public enum Gauge {
     }
 
     /// One character per value, scaled so `ceiling` is a full block; nil values (no data yet) are spaces.
-    public static func sparkline(_ values: [Int?], ceiling: Int) -> String {
+    package static func sparkline(_ values: [Int?], ceiling: Int) -> String {
         let top = max(1, ceiling)
         return String(
             values.map { value -> Character in

@@ -4,12 +4,12 @@ import DrainProtocol
 ///
 /// Top to bottom: a header with the counts per phase, the column titles, one row per process (scrolled
 /// to keep the selected one in view), the totals, the merged event log, the footer.
-public enum OverviewLayout {
+package enum OverviewLayout {
     /// Columns at or above this width also show completed, failed and requeued.
     static let wideColumns = 120
 
     /// The rows of the screen, each exactly `size.columns` wide; `size.rows` of them.
-    public static func render(state: OverviewState, size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
+    package static func render(state: OverviewState, size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
         guard size.isUsable else { return DashboardLayout.tooSmall(size) }
         let width = size.columns
         let plan = Plan(state: state, size: size)
@@ -41,7 +41,7 @@ public enum OverviewLayout {
 
     /// The first process row shown: the scroll position, moved just enough to show the selected row,
     /// and kept so the last page is full.
-    public static func firstRow(_ state: OverviewState, rows: Int) -> Int {
+    package static func firstRow(_ state: OverviewState, rows: Int) -> Int {
         let count = state.rows.count
         var first = min(max(0, state.scroll), max(0, count - rows))
         if state.selected < first { first = state.selected }
@@ -50,12 +50,12 @@ public enum OverviewLayout {
     }
 
     /// How many process rows fit, so the screen loop can keep the scroll position in range.
-    public static func processRows(state: OverviewState, size: ScreenSize) -> Int {
+    package static func processRows(state: OverviewState, size: ScreenSize) -> Int {
         Plan(state: state, size: size).processRows
     }
 
     /// The terminal title: how many processes and how many of them drain.
-    public static func title(state: OverviewState) -> String {
+    package static func title(state: OverviewState) -> String {
         let totals = OverviewTotals(state.rows)
         var title = "drainctl: \(totals.processes) processes"
         let draining = (totals.byPhase[.draining] ?? 0) + (totals.byPhase[.forcing] ?? 0)

@@ -2,29 +2,29 @@
 ///
 /// Every `Character` is one column: the layout only emits single-width characters (ASCII, box drawing
 /// and block elements), and clips text from the service (job kinds, messages) by characters.
-public struct ScreenLine: Sendable, Hashable, CustomStringConvertible {
+package struct ScreenLine: Sendable, Hashable, CustomStringConvertible {
     /// A run of columns drawn in one style.
-    public struct Span: Sendable, Hashable {
-        public var start: Int
-        public var length: Int
-        public var style: Style
+    package struct Span: Sendable, Hashable {
+        package var start: Int
+        package var length: Int
+        package var style: Style
     }
 
-    public private(set) var text: String = ""
-    public private(set) var spans: [Span] = []
+    package private(set) var text: String = ""
+    package private(set) var spans: [Span] = []
     /// Columns so far, kept alongside `text` because `String.count` is linear.
-    public private(set) var width = 0
+    package private(set) var width = 0
 
-    public init() {}
+    package init() {}
 
-    public init(_ text: String, _ style: Style = .plain) {
+    package init(_ text: String, _ style: Style = .plain) {
         append(text, style)
     }
 
-    public var description: String { text }
+    package var description: String { text }
 
     /// Appends `text` in `style`, merging with the previous span when the style is the same.
-    public mutating func append(_ piece: String, _ style: Style = .plain) {
+    package mutating func append(_ piece: String, _ style: Style = .plain) {
         let count = piece.count
         guard count > 0 else { return }
         text += piece
@@ -39,12 +39,12 @@ public struct ScreenLine: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Appends `line`'s text and styles.
-    public mutating func append(_ line: ScreenLine) {
+    package mutating func append(_ line: ScreenLine) {
         for (piece, style) in line.runs() { append(piece, style) }
     }
 
     /// The line cut or padded with spaces to exactly `columns`, the padding in `fill` style.
-    public func fitted(to columns: Int, fill: Style = .plain) -> ScreenLine {
+    package func fitted(to columns: Int, fill: Style = .plain) -> ScreenLine {
         if width == columns { return self }
         if width < columns {
             var copy = self
@@ -61,7 +61,7 @@ public struct ScreenLine: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// This line with `other` drawn over it from `column`, clipped to this line's width.
-    public func overlaid(with other: ScreenLine, at column: Int) -> ScreenLine {
+    package func overlaid(with other: ScreenLine, at column: Int) -> ScreenLine {
         guard column < width else { return self }
         let head = fitted(to: column)
         var tail = ScreenLine()
@@ -80,7 +80,7 @@ public struct ScreenLine: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The text split into runs of one style each, plain runs included, in order.
-    public func runs() -> [(String, Style)] {
+    package func runs() -> [(String, Style)] {
         var result: [(String, Style)] = []
         var column = 0
         var index = text.startIndex
@@ -99,7 +99,7 @@ public struct ScreenLine: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The style at `column`, for tests that check colours without a terminal.
-    public func style(at column: Int) -> Style {
+    package func style(at column: Int) -> Style {
         spans.first { $0.start <= column && column < $0.start + $0.length }?.style ?? .plain
     }
 }

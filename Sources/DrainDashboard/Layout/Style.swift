@@ -2,7 +2,7 @@
 ///
 /// The layout speaks in meanings, not colours, so `NO_COLOR` and monochrome terminals only change the
 /// renderer's mapping, never the layout or its tests.
-public enum Style: Sendable, Hashable, CaseIterable {
+package enum Style: Sendable, Hashable, CaseIterable {
     case plain
     case bold
     case dim

@@ -1,4 +1,5 @@
 import DrainClient
+import DrainProtocol
 import Synchronization
 
 /// The overview's subscriptions: one per process row, each read by its own ``Subscription`` thread and

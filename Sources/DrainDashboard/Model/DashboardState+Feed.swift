@@ -6,7 +6,7 @@ extension DashboardState {
     /// - Parameters:
     ///   - update: What happened.
     ///   - now: When it arrived on the monotonic clock; countdowns are measured from it.
-    public mutating func apply(_ update: FeedUpdate, at now: ContinuousClock.Instant) {
+    package mutating func apply(_ update: FeedUpdate, at now: ContinuousClock.Instant) {
         switch update {
         case .connected(let session):
             guard session == self.session, connection == .connecting else { return }

@@ -10,7 +10,7 @@ import DrainProtocol
 extension DashboardState {
     /// Reacts to a key.
     /// - Returns: What the network side must do; empty for keys that only change the screen.
-    public mutating func handle(_ key: Key, at now: ContinuousClock.Instant) -> [DashboardCommand] {
+    package mutating func handle(_ key: Key, at now: ContinuousClock.Instant) -> [DashboardCommand] {
         switch mode {
         case .normal: return normalKey(key, at: now)
         case .help:

@@ -5,9 +5,9 @@ import DrainProtocol
 ///
 /// It changes only through ``apply(_:at:)`` (the network side) and ``handle(_:at:)`` (keys), both pure,
 /// so every screen can be built in a test without a socket or a terminal.
-public struct DashboardState: Sendable {
+package struct DashboardState: Sendable {
     /// Where the connection to the watched process stands.
-    public enum Connection: Sendable, Hashable {
+    package enum Connection: Sendable, Hashable {
         /// No process chosen yet: the process list is open.
         case choosing
         case connecting
@@ -18,7 +18,7 @@ public struct DashboardState: Sendable {
         case lost(String)
 
         /// Whether the connection is over, one way or the other.
-        public var hasEnded: Bool {
+        package var hasEnded: Bool {
             switch self {
             case .stopped, .lost: true
             case .choosing, .connecting, .live: false
@@ -27,17 +27,17 @@ public struct DashboardState: Sendable {
     }
 
     /// The part of the shutdown report the banner and the summary show.
-    public struct StopSummary: Sendable, Hashable {
-        public var outcome: ShutdownReport.Outcome
-        public var drainSeconds: Double
-        public var completed: Int
-        public var cancelled: Int
-        public var requeued: Int
+    package struct StopSummary: Sendable, Hashable {
+        package var outcome: ShutdownReport.Outcome
+        package var drainSeconds: Double
+        package var completed: Int
+        package var cancelled: Int
+        package var requeued: Int
         /// The expected misses predicted when the drain started (the first draining snapshot seen);
         /// nil when none was seen.
-        public var predictedMisses: Double?
+        package var predictedMisses: Double?
 
-        public init(
+        package init(
             outcome: ShutdownReport.Outcome, drainSeconds: Double, completed: Int, cancelled: Int, requeued: Int
         ) {
             self.outcome = outcome
@@ -47,7 +47,7 @@ public struct DashboardState: Sendable {
             self.requeued = requeued
         }
 
-        public init(_ report: ShutdownReport) {
+        package init(_ report: ShutdownReport) {
             self.init(
                 outcome: report.outcome, drainSeconds: report.drainSeconds, completed: report.completed,
                 cancelled: report.cancelled, requeued: report.requeued
@@ -56,7 +56,7 @@ public struct DashboardState: Sendable {
     }
 
     /// What the keyboard is doing: browsing, or in the middle of a dialogue.
-    public enum Mode: Sendable, Hashable {
+    package enum Mode: Sendable, Hashable {
         case normal
         case help
         /// Typing the grace of a shutdown; the text typed so far.
@@ -68,72 +68,72 @@ public struct DashboardState: Sendable {
     }
 
     /// A process in the run directory, with its last known status for the process list.
-    public struct ProcessRow: Sendable, Hashable {
-        public var entry: ProcessEntry
-        public var phase: DrainPhase?
-        public var inFlight: Int?
-        public var queued: Int?
-        public var responded: Bool?
+    package struct ProcessRow: Sendable, Hashable {
+        package var entry: ProcessEntry
+        package var phase: DrainPhase?
+        package var inFlight: Int?
+        package var queued: Int?
+        package var responded: Bool?
 
-        public init(entry: ProcessEntry) { self.entry = entry }
+        package init(entry: ProcessEntry) { self.entry = entry }
     }
 
     /// A one-line message in the footer, shown until `until`.
-    public struct Notice: Sendable, Hashable {
-        public var text: String
-        public var style: Style
-        public var until: ContinuousClock.Instant
+    package struct Notice: Sendable, Hashable {
+        package var text: String
+        package var style: Style
+        package var until: ContinuousClock.Instant
     }
 
     /// How long a footer notice stays.
-    public static let noticeDuration: Duration = .seconds(4)
+    package static let noticeDuration: Duration = .seconds(4)
     /// How far `+` and `-` move the deadline.
-    public static let deadlineStep = 10.0
+    package static let deadlineStep = 10.0
     /// How many events are kept for the log.
-    public static let eventLimit = 200
+    package static let eventLimit = 200
 
     /// The process being watched; nil while the process list is open at start.
-    public var target: ProcessEntry?
+    package var target: ProcessEntry?
     /// Increases on every attach; updates of older sessions are ignored.
-    public private(set) var session = 0
-    public var connection: Connection
+    package private(set) var session = 0
+    package var connection: Connection
     /// The expected misses of the first draining snapshot, for the end banner's "predicted 2, missed 2".
-    public var predictedAtDrainStart: Double?
+    package var predictedAtDrainStart: Double?
     /// The latest snapshot; kept after the connection ends, for the last frame.
-    public var snapshot: PoolSnapshot?
+    package var snapshot: PoolSnapshot?
     /// When the snapshot arrived, on the monotonic clock: countdowns move from here between snapshots.
-    public var snapshotArrival: ContinuousClock.Instant?
+    package var snapshotArrival: ContinuousClock.Instant?
     /// When the connection ended: clocks on screen stop there.
-    public var endedAt: ContinuousClock.Instant?
+    package var endedAt: ContinuousClock.Instant?
     /// The newest events, oldest first.
-    public var events: [DrainEvent] = []
+    package var events: [DrainEvent] = []
     /// In flight over the last minute, for the sparkline.
-    public var history = InFlightHistory()
+    package var history = InFlightHistory()
     /// The live processes of the run directory, for `tab` and the process list.
-    public var processes: [ProcessRow] = []
+    package var processes: [ProcessRow] = []
     /// A process that appeared in the run directory while watching, offered with `a`.
-    public var offer: ProcessEntry?
+    package var offer: ProcessEntry?
     /// The dialogue or overlay the keys go to.
-    public var mode: Mode = .normal
+    package var mode: Mode = .normal
     /// The first job row shown.
-    public var scroll = 0
+    package var scroll = 0
     /// The footer message, if one is showing.
-    public var notice: Notice?
+    package var notice: Notice?
     /// What the grace prompt starts with; nil leaves it to the planner's offer, or empty (the service's
     /// default) when the snapshot has no plan.
-    public var suggestedGrace: Double?
+    package var suggestedGrace: Double?
     /// The grace prompt holds the planner's offer, untouched: the first digit typed replaces it.
-    public var graceOffered = false
+    package var graceOffered = false
     /// Why the dashboard must end: the watched socket does not speak the protocol. The screen loop
     /// restores the terminal and reports it as an error.
-    public var failure: String?
+    package var failure: String?
     /// Every socket path seen so far, so only processes that are really new are offered.
     private var seenPaths: Set<String> = []
 
     /// - Parameters:
     ///   - processes: The live processes in the run directory at start.
     ///   - suggestedGrace: What the grace prompt starts with.
-    public init(processes: [ProcessEntry], suggestedGrace: Double? = nil) {
+    package init(processes: [ProcessEntry], suggestedGrace: Double? = nil) {
         self.processes = processes.map(ProcessRow.init(entry:))
         self.seenPaths = Set(processes.map(\.path))
         self.suggestedGrace = suggestedGrace
@@ -141,11 +141,11 @@ public struct DashboardState: Sendable {
     }
 
     /// The phase of the watched process, as last seen.
-    public var phase: DrainPhase? { snapshot?.phase }
+    package var phase: DrainPhase? { snapshot?.phase }
 
     /// Starts watching `entry`: clears what was shown of the previous process.
     /// - Returns: The command that makes the feed subscribe.
-    public mutating func attach(_ entry: ProcessEntry) -> DashboardCommand {
+    package mutating func attach(_ entry: ProcessEntry) -> DashboardCommand {
         session += 1
         target = entry
         connection = .connecting
@@ -166,19 +166,19 @@ public struct DashboardState: Sendable {
     /// Whether the screen moves on its own between updates: ages, the countdown, the ETA and the
     /// sparkline advance while connected to a process that sent a snapshot. Once the connection ended
     /// they are frozen at ``endedAt``, so a kept last frame need not be laid out again.
-    public var clocksRunning: Bool {
+    package var clocksRunning: Bool {
         snapshot != nil && !connection.hasEnded
     }
 
     /// Seconds since the snapshot arrived, stopped at the end of the connection.
-    public func elapsedSinceSnapshot(at now: ContinuousClock.Instant) -> Double {
+    package func elapsedSinceSnapshot(at now: ContinuousClock.Instant) -> Double {
         guard let snapshotArrival else { return 0 }
         let until = min(now, endedAt ?? now)
         return max(0, (until - snapshotArrival) / .seconds(1))
     }
 
     /// Seconds to the deadline at `now`, moving smoothly between snapshots; nil without a deadline.
-    public func secondsLeft(at now: ContinuousClock.Instant) -> Double? {
+    package func secondsLeft(at now: ContinuousClock.Instant) -> Double? {
         guard let left = snapshot?.secondsLeft, let phase, phase < .stopped else { return nil }
         return left - elapsedSinceSnapshot(at: now)
     }

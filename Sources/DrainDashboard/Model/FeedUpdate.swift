@@ -5,7 +5,7 @@ import DrainProtocol
 ///
 /// Updates of a subscription carry its `session` number, so lines still in flight from a process the
 /// user switched away from are recognised and dropped.
-public enum FeedUpdate: Sendable {
+package enum FeedUpdate: Sendable {
     /// The subscription is established.
     case connected(session: Int)
     case snapshot(PoolSnapshot, session: Int)
@@ -24,7 +24,7 @@ public enum FeedUpdate: Sendable {
 }
 
 /// What the screen asks the network side to do.
-public enum DashboardCommand: Sendable, Hashable {
+package enum DashboardCommand: Sendable, Hashable {
     /// Subscribe to `entry`, dropping any other subscription.
     case attach(ProcessEntry, session: Int)
     /// Start a drain, or move the deadline to `grace` from now if one is running.

@@ -12,9 +12,9 @@ import DrainProtocol
 ///
 /// It changes only through ``apply(_:at:)`` and ``handle(_:)``, so the fleet screen is laid out in tests
 /// without a database or a terminal.
-public struct FleetState: Sendable {
+package struct FleetState: Sendable {
     /// One read of the journal, as the feed delivers it.
-    public enum Update: Sendable {
+    package enum Update: Sendable {
         /// The workers, and the hand-offs the feed's ``DrainFleet/HandoffTracker`` has followed so far.
         case read(FleetSnapshot, handoffs: [HandoffTracker.Handoff], time: Date)
         /// The read failed: the database is unreachable, or the schema has no journal.
@@ -23,35 +23,35 @@ public struct FleetState: Sendable {
 
     /// A line of the fleet's log: a worker that appeared, started draining, stopped, went silent, was
     /// rescued.
-    public struct Event: Sendable, Hashable {
-        public var time: Date
-        public var text: String
-        public var style: Style
+    package struct Event: Sendable, Hashable {
+        package var time: Date
+        package var text: String
+        package var style: Style
     }
 
     /// The URL, without its password, and the schema: the header names them.
-    public var source: String
-    public private(set) var snapshot: FleetSnapshot?
+    package var source: String
+    package private(set) var snapshot: FleetSnapshot?
     /// When the snapshot arrived: countdowns move from here between reads.
-    public private(set) var arrival: ContinuousClock.Instant?
-    public private(set) var handoffs: [HandoffTracker.Handoff] = []
+    package private(set) var arrival: ContinuousClock.Instant?
+    package private(set) var handoffs: [HandoffTracker.Handoff] = []
     /// Worker id → name, for every worker seen, so hand-offs of a worker gone from the table still read.
-    public private(set) var names: [String: String] = [:]
+    package private(set) var names: [String: String] = [:]
     /// The longest time left seen per worker: the full length of its countdown bar for a worker that does
     /// not write its grace (a build before schema v4).
-    public private(set) var longestLeft: [String: Double] = [:]
-    public private(set) var events: [Event] = []
+    package private(set) var longestLeft: [String: Double] = [:]
+    package private(set) var events: [Event] = []
     /// The last read's error, until a read succeeds.
-    public private(set) var error: String?
-    public var selected = 0
-    public var scroll = 0
-    public var showsHelp = false
+    package private(set) var error: String?
+    package var selected = 0
+    package var scroll = 0
+    package var showsHelp = false
 
-    public static let eventLimit = 200
+    package static let eventLimit = 200
 
-    public init(source: String) { self.source = source }
+    package init(source: String) { self.source = source }
 
-    public mutating func apply(_ update: Update, at now: ContinuousClock.Instant) {
+    package mutating func apply(_ update: Update, at now: ContinuousClock.Instant) {
         switch update {
         case .failed(let message):
             error = message
@@ -71,7 +71,7 @@ public struct FleetState: Sendable {
 
     /// Reacts to a key.
     /// - Returns: True for `q`.
-    public mutating func handle(_ key: Key) -> Bool {
+    package mutating func handle(_ key: Key) -> Bool {
         if showsHelp {
             showsHelp = false
             return key == .character("q")
@@ -92,7 +92,7 @@ public struct FleetState: Sendable {
     }
 
     /// Seconds since the snapshot arrived.
-    public func elapsed(at now: ContinuousClock.Instant) -> Double {
+    package func elapsed(at now: ContinuousClock.Instant) -> Double {
         arrival.map { max(0, (now - $0) / .seconds(1)) } ?? 0
     }
 

@@ -2,17 +2,17 @@
 ///
 /// A second keeps the highest count seen in it, so a short burst between two snapshots is not lost
 /// to sampling.
-public struct InFlightHistory: Sendable {
+package struct InFlightHistory: Sendable {
     /// How many seconds are kept.
-    public static let window = 60
+    package static let window = 60
 
     private var origin: ContinuousClock.Instant?
     private var peaks: [Int: Int] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Records `value` as seen at `instant`.
-    public mutating func record(_ value: Int, at instant: ContinuousClock.Instant) {
+    package mutating func record(_ value: Int, at instant: ContinuousClock.Instant) {
         let origin = self.origin ?? instant
         self.origin = origin
         let second = Self.second(of: instant, from: origin)
@@ -24,7 +24,7 @@ public struct InFlightHistory: Sendable {
     }
 
     /// The last `count` seconds up to `now`, oldest first; nil for seconds without a snapshot.
-    public func values(endingAt now: ContinuousClock.Instant, count: Int) -> [Int?] {
+    package func values(endingAt now: ContinuousClock.Instant, count: Int) -> [Int?] {
         guard count > 0 else { return [] }
         guard let origin else { return Array(repeating: nil, count: count) }
         let last = Self.second(of: now, from: origin)
@@ -32,7 +32,7 @@ public struct InFlightHistory: Sendable {
     }
 
     /// The highest value in the last `count` seconds.
-    public func peak(endingAt now: ContinuousClock.Instant, count: Int) -> Int {
+    package func peak(endingAt now: ContinuousClock.Instant, count: Int) -> Int {
         values(endingAt: now, count: count).compactMap { $0 }.max() ?? 0
     }
 

@@ -1,5 +1,5 @@
 /// A key press, decoded from curses so the state machine never sees curses codes.
-public enum Key: Sendable, Hashable {
+package enum Key: Sendable, Hashable {
     case character(Character)
     case up
     case down

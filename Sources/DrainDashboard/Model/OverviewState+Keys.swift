@@ -4,7 +4,7 @@ import DrainProtocol
 extension OverviewState {
     /// Reacts to a key.
     /// - Returns: What the screen loop must do; empty for keys that only change the screen.
-    public mutating func handle(_ key: Key, at now: ContinuousClock.Instant) -> [OverviewCommand] {
+    package mutating func handle(_ key: Key, at now: ContinuousClock.Instant) -> [OverviewCommand] {
         switch mode {
         case .normal: return normalKey(key, at: now)
         case .help:

@@ -8,9 +8,9 @@ import DrainProtocol
 /// the overview is laid out in tests without a socket or a terminal. Each row has a subscription of its
 /// own, told apart by its session number; sessions start at ``firstSession`` so they never collide with
 /// the single screen's.
-public struct OverviewState: Sendable {
+package struct OverviewState: Sendable {
     /// Where one process's subscription stands.
-    public enum Status: Sendable, Hashable {
+    package enum Status: Sendable, Hashable {
         case connecting
         case live
         /// The process said it stopped: its report arrived.
@@ -19,13 +19,13 @@ public struct OverviewState: Sendable {
         case lost(String)
 
         /// Whether the process reported that it stopped.
-        public var isStopped: Bool {
+        package var isStopped: Bool {
             if case .stopped = self { return true }
             return false
         }
 
         /// Whether the row is final: its clocks stop and its subscription is over.
-        public var hasEnded: Bool {
+        package var hasEnded: Bool {
             switch self {
             case .stopped, .lost: true
             case .connecting, .live: false
@@ -34,32 +34,32 @@ public struct OverviewState: Sendable {
     }
 
     /// One process: what its subscription reported last.
-    public struct Row: Sendable, Hashable {
-        public var entry: ProcessEntry
+    package struct Row: Sendable, Hashable {
+        package var entry: ProcessEntry
         /// The session number of its subscription.
-        public var session: Int
-        public var status: Status = .connecting
-        public var snapshot: PoolSnapshot?
+        package var session: Int
+        package var status: Status = .connecting
+        package var snapshot: PoolSnapshot?
         /// When the snapshot arrived, on the monotonic clock: the countdown moves from here.
-        public var snapshotArrival: ContinuousClock.Instant?
+        package var snapshotArrival: ContinuousClock.Instant?
         /// When the connection ended: the row's clocks stop there.
-        public var endedAt: ContinuousClock.Instant?
+        package var endedAt: ContinuousClock.Instant?
         /// The newest event seen, so events repeated in later snapshots are not logged twice.
         var lastSeq = 0
 
-        public init(entry: ProcessEntry, session: Int) {
+        package init(entry: ProcessEntry, session: Int) {
             self.entry = entry
             self.session = session
         }
 
         /// Seconds since the snapshot arrived, stopped at the end of the connection.
-        public func elapsedSinceSnapshot(at now: ContinuousClock.Instant) -> Double {
+        package func elapsedSinceSnapshot(at now: ContinuousClock.Instant) -> Double {
             guard let snapshotArrival else { return 0 }
             return max(0, (min(now, endedAt ?? now) - snapshotArrival) / .seconds(1))
         }
 
         /// Seconds to the deadline at `now`; nil without a deadline or once the row has ended.
-        public func secondsLeft(at now: ContinuousClock.Instant) -> Double? {
+        package func secondsLeft(at now: ContinuousClock.Instant) -> Double? {
             guard !status.hasEnded, let snapshot, let left = snapshot.secondsLeft, snapshot.phase < .stopped else {
                 return nil
             }
@@ -68,7 +68,7 @@ public struct OverviewState: Sendable {
 
         /// The ETA of the last job in flight at `now` (p50, p90 and the older single figure), moving between
         /// snapshots like the countdown.
-        public func eta(at now: ContinuousClock.Instant) -> (p50: Double?, p90: Double?, single: Double?) {
+        package func eta(at now: ContinuousClock.Instant) -> (p50: Double?, p90: Double?, single: Double?) {
             guard !status.hasEnded, let snapshot else { return (nil, nil, nil) }
             let elapsed = elapsedSinceSnapshot(at: now)
             func moved(_ seconds: Double?) -> Double? { seconds.map { max(0, $0 - elapsed) } }
@@ -77,13 +77,13 @@ public struct OverviewState: Sendable {
     }
 
     /// An event of one process, in the merged log.
-    public struct TaggedEvent: Sendable, Hashable {
-        public var process: ProcessEntry
-        public var event: DrainEvent
+    package struct TaggedEvent: Sendable, Hashable {
+        package var process: ProcessEntry
+        package var event: DrainEvent
     }
 
     /// What the keyboard is doing.
-    public enum Mode: Sendable, Hashable {
+    package enum Mode: Sendable, Hashable {
         case normal
         case help
         /// Typing the grace of a shutdown of the selected process; the text so far.
@@ -93,47 +93,47 @@ public struct OverviewState: Sendable {
     }
 
     /// The first session number of the overview's subscriptions.
-    public static let firstSession = 1 << 30
+    package static let firstSession = 1 << 30
     /// How many merged events are kept.
-    public static let eventLimit = 200
+    package static let eventLimit = 200
 
     /// One row per process ever seen, in the order they appeared; rows of ended processes stay.
-    public private(set) var rows: [Row] = []
+    package private(set) var rows: [Row] = []
     /// The merged event log, oldest first.
-    public private(set) var events: [TaggedEvent] = []
+    package private(set) var events: [TaggedEvent] = []
     /// The highlighted row: Enter opens it, `s` drains it.
-    public var selected = 0
+    package var selected = 0
     /// The first row shown when they do not all fit.
-    public var scroll = 0
-    public var mode: Mode = .normal
+    package var scroll = 0
+    package var mode: Mode = .normal
     /// The footer message, if one is showing.
-    public var notice: DashboardState.Notice?
+    package var notice: DashboardState.Notice?
     /// What the grace prompt starts with; nil leaves it empty (the service's default).
-    public var suggestedGrace: Double?
+    package var suggestedGrace: Double?
     private var nextSession = OverviewState.firstSession
 
     /// - Parameters:
     ///   - processes: The live processes in the run directory at start.
     ///   - suggestedGrace: What the grace prompt starts with.
-    public init(processes: [ProcessEntry], suggestedGrace: Double? = nil) {
+    package init(processes: [ProcessEntry], suggestedGrace: Double? = nil) {
         self.suggestedGrace = suggestedGrace
         _ = add(processes)
     }
 
     /// The subscriptions to open for the rows there are now; the screen loop asks once, at start.
-    public var follows: [OverviewCommand] {
+    package var follows: [OverviewCommand] {
         rows.filter { !$0.status.hasEnded }.map { .follow($0.entry, session: $0.session) }
     }
 
     /// The selected row's process, if there is a row.
-    public var selectedEntry: ProcessEntry? { rows.indices.contains(selected) ? rows[selected].entry : nil }
+    package var selectedEntry: ProcessEntry? { rows.indices.contains(selected) ? rows[selected].entry : nil }
 
     /// Whether a countdown or an ETA moves on screen between updates.
-    public var clocksRunning: Bool { rows.contains { !$0.status.hasEnded && $0.snapshot != nil } }
+    package var clocksRunning: Bool { rows.contains { !$0.status.hasEnded && $0.snapshot != nil } }
 
     /// Takes in one update from the network side.
     /// - Returns: Subscriptions to open, for processes that just appeared in the run directory.
-    public mutating func apply(_ update: FeedUpdate, at now: ContinuousClock.Instant) -> [OverviewCommand] {
+    package mutating func apply(_ update: FeedUpdate, at now: ContinuousClock.Instant) -> [OverviewCommand] {
         switch update {
         case .processes(let entries):
             return add(entries)
@@ -228,7 +228,7 @@ public struct OverviewState: Sendable {
 }
 
 /// What the overview asks for.
-public enum OverviewCommand: Sendable, Hashable {
+package enum OverviewCommand: Sendable, Hashable {
     /// Subscribe to one process for its row, updates tagged with `session`.
     case follow(ProcessEntry, session: Int)
     /// Open the full screen of one process.

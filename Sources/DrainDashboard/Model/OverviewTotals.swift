@@ -1,26 +1,26 @@
 import DrainProtocol
 
 /// The sums under the overview's rows: how many processes are in each state and the work they hold.
-public struct OverviewTotals: Sendable, Hashable {
-    public var processes = 0
+package struct OverviewTotals: Sendable, Hashable {
+    package var processes = 0
     /// Processes per phase, counting only those still connected.
-    public var byPhase: [DrainPhase: Int] = [:]
-    public var stoppedClean = 0
-    public var stoppedForced = 0
-    public var lost = 0
-    public var inFlight = 0
-    public var queued = 0
+    package var byPhase: [DrainPhase: Int] = [:]
+    package var stoppedClean = 0
+    package var stoppedForced = 0
+    package var lost = 0
+    package var inFlight = 0
+    package var queued = 0
     /// Drained so far and in flight at drain start, summed over the processes that are draining or ended
     /// a drain.
-    public var drained = 0
-    public var atDrainStart = 0
-    public var predictedMisses = 0
-    public var completed = 0
-    public var failed = 0
-    public var requeued = 0
+    package var drained = 0
+    package var atDrainStart = 0
+    package var predictedMisses = 0
+    package var completed = 0
+    package var failed = 0
+    package var requeued = 0
 
     /// Sums `rows`; counts of ended processes are their last snapshot's.
-    public init(_ rows: [OverviewState.Row]) {
+    package init(_ rows: [OverviewState.Row]) {
         processes = rows.count
         for row in rows {
             switch row.status {

@@ -6,28 +6,28 @@ import DrainProtocol
 /// With several processes `top` opens on the overview; Enter drills into the selected process and Esc
 /// comes back. With one process there is no overview and this is only the single screen. Pure, like the
 /// two states it holds.
-public struct TopScreen: Sendable {
+package struct TopScreen: Sendable {
     /// Which of the two screens is on.
-    public enum View: Sendable, Hashable {
+    package enum View: Sendable, Hashable {
         case overview
         case detail
     }
 
     /// The single screen's state; it watches nothing until a process is opened.
-    public var detail: DashboardState
+    package var detail: DashboardState
     /// Nil when `top` watches one process only.
-    public var overview: OverviewState?
-    public var view: View
+    package var overview: OverviewState?
+    package var view: View
 
     /// One process's screen only.
-    public init(detail: DashboardState) {
+    package init(detail: DashboardState) {
         self.detail = detail
         self.overview = nil
         self.view = .detail
     }
 
     /// The overview first, over `detail`, which opens on Enter.
-    public init(overview: OverviewState, detail: DashboardState) {
+    package init(overview: OverviewState, detail: DashboardState) {
         self.detail = detail
         self.overview = overview
         self.view = .overview
@@ -35,7 +35,7 @@ public struct TopScreen: Sendable {
 
     /// Takes in one update; both screens see it, each keeping what is theirs by session number.
     /// - Returns: Subscriptions the overview needs for processes that just appeared.
-    public mutating func apply(_ update: FeedUpdate, at now: ContinuousClock.Instant) -> [TopCommand] {
+    package mutating func apply(_ update: FeedUpdate, at now: ContinuousClock.Instant) -> [TopCommand] {
         detail.apply(update, at: now)
         guard var overview else { return [] }
         // A single screen's failure is the overview's row gone lost, not the end of top, once there is an
@@ -52,7 +52,7 @@ public struct TopScreen: Sendable {
     }
 
     /// Reacts to a key on the screen that is on.
-    public mutating func handle(_ key: Key, at now: ContinuousClock.Instant) -> [TopCommand] {
+    package mutating func handle(_ key: Key, at now: ContinuousClock.Instant) -> [TopCommand] {
         guard var overview else { return detail.handle(key, at: now).map(TopCommand.init) }
         switch view {
         case .overview:
@@ -90,18 +90,18 @@ public struct TopScreen: Sendable {
     }
 
     /// Whether the screen on shows clocks that move between updates.
-    public var clocksRunning: Bool {
+    package var clocksRunning: Bool {
         view == .overview ? overview?.clocksRunning ?? false : detail.clocksRunning
     }
 
     /// The footer message of the screen on.
-    public var notice: DashboardState.Notice? { view == .overview ? overview?.notice : detail.notice }
+    package var notice: DashboardState.Notice? { view == .overview ? overview?.notice : detail.notice }
 
     /// Why `top` must end: the single screen's socket does not speak the protocol (without an overview).
-    public var failure: String? { overview == nil ? detail.failure : nil }
+    package var failure: String? { overview == nil ? detail.failure : nil }
 
     /// The screen on, as lines; keeps the scroll position in range first, so the next key answers.
-    public mutating func render(size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
+    package mutating func render(size: ScreenSize, now: ContinuousClock.Instant) -> [ScreenLine] {
         if view == .overview, var overview {
             overview.scroll = OverviewLayout.firstRow(
                 overview, rows: OverviewLayout.processRows(state: overview, size: size))
@@ -113,20 +113,20 @@ public struct TopScreen: Sendable {
     }
 
     /// The terminal title of the screen on.
-    public func title(now: ContinuousClock.Instant) -> String {
+    package func title(now: ContinuousClock.Instant) -> String {
         if view == .overview, let overview { return OverviewLayout.title(state: overview) }
         return DashboardLayout.title(state: detail, now: now)
     }
 
     /// What stays on the normal screen after `q`.
-    public func summary(now: ContinuousClock.Instant, signal: Int32?) -> DashboardSummary {
+    package func summary(now: ContinuousClock.Instant, signal: Int32?) -> DashboardSummary {
         guard let overview else { return DashboardSummary(state: detail, now: now, signal: signal) }
         return DashboardSummary(overview: overview, now: now, signal: signal)
     }
 }
 
 /// What the screen loop does for the ``TopScreen``.
-public enum TopCommand: Sendable, Hashable {
+package enum TopCommand: Sendable, Hashable {
     /// A command for the single screen's feed: subscribe, shutdown, extend, statuses.
     case feed(DashboardCommand)
     /// Subscribe to one process for its overview row.

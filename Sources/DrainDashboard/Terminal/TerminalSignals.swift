@@ -10,7 +10,7 @@ import Synchronization
 /// - Important: Call ``install()`` before curses starts: ncurses installs its own handlers for these
 ///   signals only where the disposition is still the default, and its handlers would exit without
 ///   letting us print the summary.
-public enum TerminalSignals {
+package enum TerminalSignals {
     /// The last terminating signal received; 0 for none.
     static let received = Atomic<Int32>(0)
 
@@ -18,7 +18,7 @@ public enum TerminalSignals {
     static let terminating: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// Installs the handlers, ignores SIGPIPE and unblocks signals a parent may have left blocked.
-    public static func install() {
+    package static func install() {
         // A lazily initialised global is set up with swift_once, which is not safe inside a handler:
         // touch it here so the handler only ever does an atomic store.
         _ = received.load(ordering: .relaxed)
@@ -41,7 +41,7 @@ public enum TerminalSignals {
     ///
     /// A process started by `Foundation.Process` (tmux, then us) can inherit a mask with these blocked;
     /// the mask is per thread, so the screen thread calls this too.
-    public static func unblockOnThisThread() {
+    package static func unblockOnThisThread() {
         var set = sigset_t()
         sigemptyset(&set)
         for signo in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP] { sigaddset(&set, signo) }

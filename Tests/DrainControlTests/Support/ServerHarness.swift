@@ -1,6 +1,7 @@
 import Drain
 import DrainClient
 import DrainSQLite
+import DrainTestSupport
 import Foundation
 import Logging
 import MetricsTestKit
@@ -60,7 +61,7 @@ final class ServerHarness: Sendable {
         self.pool = pool
         self.server = server
         self.group = Task { try await group.run() }
-        try await Self.waitUntil("the pool started") { pool.snapshot().recentEvents.contains { $0.kind == .started } }
+        try await eventually("the pool started") { pool.snapshot().recentEvents.contains { $0.kind == .started } }
     }
 
     /// Forces the pool down and waits for the server to close. Safe to call twice.
@@ -72,17 +73,4 @@ final class ServerHarness: Sendable {
 
     /// Waits for the group (pool and server) to end on its own, after a drain.
     func waitForEnd() async throws { try await group.value }
-
-    static func waitUntil(
-        _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-        throw CancellationError()
-    }
 }

@@ -1,5 +1,6 @@
 import DrainClient
 import DrainDashboard
+import DrainProtocol
 import DrainSpawn
 import DrainTestSupport
 import Foundation
@@ -23,7 +24,7 @@ final class Demo {
             environment: sandbox.environment, outputPath: sandbox.root + "/\(name).log"
         )
         socket = "\(sandbox.runDir)/\(name).\(child.pid).sock"
-        try await poll("drain-demo listening on \(socket)", timeout: .seconds(20)) {
+        try await eventuallyValue(timeout: .seconds(20), "drain-demo listening on \(socket)") {
             SocketProbe.probe(path: socket) == .live ? true : nil
         }
     }
@@ -40,19 +41,4 @@ func runDrainctl(_ arguments: [String], in sandbox: Sandbox) async throws -> (co
         executable: Binaries.drainctl.path, arguments: arguments, environment: sandbox.environment, outputPath: output)
     let code = await child.wait(upTo: .seconds(30))
     return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-}
-
-/// Polls `probe` until it returns a value, recording an issue and throwing after `timeout`.
-@discardableResult
-func poll<T>(
-    _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
-    _ probe: () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if let value = try await probe() { return value }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-    throw CancellationError()
 }

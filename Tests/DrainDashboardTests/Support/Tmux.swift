@@ -1,5 +1,6 @@
 import DrainDashboard
 import DrainSpawn
+import DrainTestSupport
 import Foundation
 import Testing
 
@@ -55,10 +56,12 @@ final class Tmux {
     /// Waits until the pane shows `fragment`; returns the whole pane.
     @discardableResult
     func waitFor(
-        _ fragment: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation
+        _ fragment: String, timeout: Duration = defaultWaitTimeout, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> String {
         do {
-            return try await poll("“\(fragment)” in the pane", timeout: timeout, sourceLocation: sourceLocation) {
+            return try await eventuallyValue(
+                timeout: timeout, "“\(fragment)” in the pane", sourceLocation: sourceLocation
+            ) {
                 let screen = await capture()
                 return screen.contains(fragment) ? screen : nil
             }
@@ -71,11 +74,13 @@ final class Tmux {
     /// Waits until `match` finds something in the pane.
     @discardableResult
     func waitUntil<T>(
-        _ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+        _ what: String, timeout: Duration = defaultWaitTimeout, sourceLocation: SourceLocation = #_sourceLocation,
         _ match: (String) -> T?
     ) async throws -> T {
         do {
-            return try await poll(what, timeout: timeout, sourceLocation: sourceLocation) { match(await capture()) }
+            return try await eventuallyValue(timeout: timeout, what, sourceLocation: sourceLocation) {
+                match(await capture())
+            }
         } catch {
             // The screen that did not match is what explains a failure.
             Issue.record("the pane when the wait ended:\n\(await capture())", sourceLocation: sourceLocation)

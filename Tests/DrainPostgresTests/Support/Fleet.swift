@@ -1,4 +1,5 @@
 import Drain
+import DrainLocalPostgres
 import DrainPostgres
 import DrainTestSupport
 import Foundation
@@ -8,15 +9,15 @@ import Testing
 
 /// Journals and pools of one fleet: a schema of its own in a PostgreSQL test server.
 struct Fleet {
-    let server: PostgresTestServer
+    let server: LocalPostgres
     let schema: String
 
     /// A fleet in the shared test server, in a schema no other test uses.
-    init(server: PostgresTestServer? = nil) async throws {
+    init(server: LocalPostgres? = nil) async throws {
         if let server {
             self.server = server
         } else {
-            self.server = try await PostgresTestServer.shared()
+            self.server = try await LocalPostgres.shared()
         }
         schema = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
     }
@@ -145,19 +146,4 @@ final class Gate: Sendable {
     func pass() async throws {
         while !opened.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
     }
-}
-
-/// Polls `condition` until it holds, or fails after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(10), _ message: String = "condition", _ condition: () async throws -> Bool
-) async throws {
-    let clock = ContinuousClock()
-    let end = clock.now + timeout
-    while clock.now < end {
-        if try await condition() { return }
-        // Each probe may run psql: a few a second is enough, and leaves the machine to the workers.
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out waiting for \(message)")
-    throw CancellationError()
 }

@@ -61,31 +61,12 @@ func startDemo(_ arguments: [String], in sandbox: Sandbox, name: String = "demo"
         environment: sandbox.environment, in: sandbox
     )
     let socket = "\(sandbox.runDir)/\(name).\(demo.pid).sock"
-    let deadline = ContinuousClock.now + .seconds(20)
-    while !FileManager.default.fileExists(atPath: socket) {
-        if !demo.isRunning {
+    try await eventually("drain-demo to create its socket") {
+        guard demo.isRunning else {
             Issue.record("drain-demo exited early: \(demo.stderr)")
             throw CancellationError()
         }
-        if ContinuousClock.now > deadline {
-            Issue.record("drain-demo did not create its socket")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(10))
+        return FileManager.default.fileExists(atPath: socket)
     }
     return demo
-}
-
-/// Polls until `condition` holds, failing after `timeout`.
-func waitUntil(
-    timeout: Duration = .seconds(20), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-    throw CancellationError()
 }

@@ -6,44 +6,45 @@ import Synchronization
     import Glibc
 #endif
 
-/// A private PostgreSQL server for the tests: `initdb` into a temporary directory, `pg_ctl` with its Unix
-/// socket there and a free loopback port, stopped at the end (on failure too).
+/// A private PostgreSQL server: `initdb` into a temporary directory, `pg_ctl` with its Unix socket there and
+/// a free loopback port, stopped at the end (on failure too).
+///
+/// The tests' server, and `drain-chaos fleet`'s: a shipped tool may link this target, while it must never
+/// link the test-support target (`DrainTestSupport`), which is built against the test frameworks. It
+/// starts PostgreSQL's own binaries; it links no PostgreSQL client.
 ///
 /// As root (CI) the server runs as the `postgres` user through `runuser`, because PostgreSQL refuses to
 /// run as root. The superuser `postgres` needs a password over TCP (scram-sha-256) and none over the
 /// socket, so tests can try a wrong password and still set up with `psql`.
-public final class PostgresTestServer: Sendable {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-    }
+package final class LocalPostgres: Sendable {
 
     /// The directory holding the data, the socket and the log.
-    public let directory: String
-    public let port: Int
-    public let password: String
+    package let directory: String
+    package let port: Int
+    package let password: String
     let binaries: String
 
     /// The server the whole test run shares; tests keep apart by using schemas of their own. Started on
     /// first use and stopped when the test process exits (a watchdog stops it if the process dies).
-    public static func shared() async throws -> PostgresTestServer {
+    package static func shared() async throws -> LocalPostgres {
         try await sharedServer.value
     }
 
     private static let sharedServer = Task {
-        let server = try await PostgresTestServer.start()
+        let server = try await LocalPostgres.start()
         sharedForExit.withLock { $0 = server }
-        atexit { PostgresTestServer.stopShared() }
+        atexit { LocalPostgres.stopShared() }
         return server
     }
 
-    private static let sharedForExit = Mutex<PostgresTestServer?>(nil)
+    private static let sharedForExit = Mutex<LocalPostgres?>(nil)
 
     private static func stopShared() {
         sharedForExit.withLock { $0 }?.stop()
     }
 
     /// Starts a server of its own; stop it with ``stop()`` (a `defer` right after starting).
-    public static func start() async throws -> PostgresTestServer {
+    package static func start() async throws -> LocalPostgres {
         try await offPool { try startNow() }
     }
 
@@ -57,10 +58,12 @@ public final class PostgresTestServer: Sendable {
         }
     }
 
-    private static func startNow() throws -> PostgresTestServer {
+    private static func startNow() throws -> LocalPostgres {
         let binaries = try findBinaries()
         var template = Array("/tmp/drain-pg-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw Failure(description: "cannot make a temporary directory") }
+        guard let made = mkdtemp(&template) else {
+            throw LocalPostgresError(.system, "cannot make a temporary directory")
+        }
         let directory = String(cString: made)
         let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
         try Data("\(password)\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/pwfile"))
@@ -86,7 +89,7 @@ public final class PostgresTestServer: Sendable {
         )
         var lastError: (any Error)?
         for _ in 0..<3 {
-            let server = PostgresTestServer(
+            let server = LocalPostgres(
                 directory: directory, port: try freePort(), password: password, binaries: binaries)
             do {
                 try server.startServerNow()
@@ -96,7 +99,7 @@ public final class PostgresTestServer: Sendable {
                 lastError = error
             }
         }
-        throw lastError ?? Failure(description: "PostgreSQL did not start")
+        throw lastError ?? LocalPostgresError(.toolFailed, "PostgreSQL did not start")
     }
 
     init(directory: String, port: Int, password: String, binaries: String) {
@@ -107,16 +110,16 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// A URL for the TCP listener; `schema` goes into the query as the journal expects it.
-    public func url(database: String = "postgres", schema: String? = nil, password: String? = nil) -> String {
+    package func url(database: String = "postgres", schema: String? = nil, password: String? = nil) -> String {
         let query = schema.map { "?schema=\($0)" } ?? ""
         return "postgres://postgres:\(password ?? self.password)@127.0.0.1:\(port)/\(database)\(query)"
     }
 
     /// The server's self-signed certificate (for 127.0.0.1 and localhost): a root for `sslrootcert=`.
-    public var certificate: String { "\(directory)/server.crt" }
+    package var certificate: String { "\(directory)/server.crt" }
 
     /// A URL for the Unix socket (trusted, no password), in libpq's `host=` form.
-    public func socketURL(schema: String) -> String {
+    package func socketURL(schema: String) -> String {
         "postgres://postgres@localhost:\(port)/postgres?host=\(directory)&schema=\(schema)"
     }
 
@@ -125,7 +128,7 @@ public final class PostgresTestServer: Sendable {
     /// Off the cooperative pool, like every tool run here: tests poll with it, and a blocking `waitpid`
     /// on one of the pool's two threads starves the tests that share the process.
     @discardableResult
-    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+    package func psql(_ sql: String, database: String = "postgres") async throws -> String {
         try await Self.offPool { try self.psqlNow(sql, database: database) }
     }
 
@@ -137,7 +140,7 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Stops the server at once (`immediate`: like a crash, which is what a restart test wants).
-    public func stopServer() async throws {
+    package func stopServer() async throws {
         try await Self.offPool { try self.stopServerNow() }
     }
 
@@ -146,7 +149,7 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Starts the server again on the same port and directory.
-    public func startServer() async throws {
+    package func startServer() async throws {
         try await Self.offPool { try self.startServerNow() }
     }
 
@@ -161,13 +164,13 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Stops the server and removes its directory.
-    public func stop() {
+    package func stop() {
         _ = try? stopServerNow()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// ``stop()`` off the cooperative pool, for tests: `pg_ctl stop` waits for the server to exit.
-    public func stopAndRemove() async {
+    package func stopAndRemove() async {
         _ = try? await Self.offPool { self.stop() }
     }
 
@@ -209,9 +212,8 @@ public final class PostgresTestServer: Sendable {
         let exited = (status & 0x7f) == 0
         let code = (status >> 8) & 0xff
         guard exited, code == 0 else {
-            throw Failure(
-                description:
-                    "\(tool) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+            throw LocalPostgresError(
+                .toolFailed, "\(tool) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -230,7 +232,7 @@ public final class PostgresTestServer: Sendable {
             outputPath: outputPath, newProcessGroup: ownGroup, defaultSignals: [])
         switch spawned {
         case .success(let pid): return pid
-        case .failure(let error): throw Failure(description: "cannot start \(tool): \(error.description)")
+        case .failure(let error): throw LocalPostgresError(.toolFailed, "cannot start \(tool): \(error.description)")
         }
     }
 
@@ -246,16 +248,16 @@ public final class PostgresTestServer: Sendable {
         }) {
             return directory
         }
-        throw Failure(
-            description:
-                "the PostgreSQL server binaries (initdb, pg_ctl, psql) are not installed: install the Debian package "
+        throw LocalPostgresError(
+            .notInstalled,
+            "the PostgreSQL server binaries (initdb, pg_ctl, psql) are not installed: install the Debian package "
                 + "'postgresql' (sudo apt-get install -y postgresql); the PostgreSQL tests need a real server"
         )
     }
 
     private static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        guard fd >= 0 else { throw LocalPostgresError(.system, "socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -267,7 +269,7 @@ public final class PostgresTestServer: Sendable {
                 bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
-        guard bound else { throw Failure(description: "cannot find a free port") }
+        guard bound else { throw LocalPostgresError(.system, "cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

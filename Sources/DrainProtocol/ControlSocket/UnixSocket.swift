@@ -2,8 +2,9 @@
     import Glibc
 #endif
 
-/// Plain blocking Unix-socket calls, for the places that must not start an event loop: the client, the
-/// liveness probe, `top`'s subscription reader, and the tests that speak raw bytes or play a fake server.
+/// Plain blocking Unix-socket calls, for the places that must not start an event loop: the liveness probe
+/// (``SocketProbe``, which the server uses too), the client, `top`'s subscription reader, and the tests that
+/// speak raw bytes or play a fake server.
 package enum UnixSocket {
     /// Calls `body` with `path` as a `sockaddr_un`; `ENAMETOOLONG` when it does not fit.
     package static func withAddress<T>(

@@ -8,6 +8,14 @@
     import Glibc
 #endif
 
+// Why in DrainProtocol, and not in DrainClient or a target of its own: where the socket lives, who may own
+// its directory and how it is named are part of the contract between a process and its operators
+// (docs/PROTOCOL.md documents the location beside the messages), and both sides must apply the same
+// rules. The server (DrainControl) creates and checks the directory, the client (DrainClient, drainctl)
+// finds and checks it; both already depend on DrainProtocol, so neither depends on the other. The rules
+// need only FoundationEssentials and libc, so this target still links no NIO, no SQLite and no ICU. A
+// target of their own would add a module to both sides for ~200 lines.
+
 /// The directory holding one control socket per process: `<name>.<pid>.sock`.
 ///
 /// `$DRAINCTL_RUN_DIR` if set, else `$XDG_RUNTIME_DIR/drainctl`, else `/tmp/drainctl-<uid>`. The
