@@ -30,11 +30,7 @@ extension ControlServer {
             logger.warning(
                 "refusing a connection: too many clients",
                 metadata: ["drain.max_clients": "\(configuration.maxClients)"])
-            outbox.send(
-                .failure(
-                    id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later")
-            )
-            outbox.close()
+            outbox.shut(.tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later")
             await closed(connection)
             return
         }
@@ -44,8 +40,7 @@ extension ControlServer {
         // event loop: the peer is checked there and, when allowed, its lines are answered from then on.
         guard let peer = await admitPeer(of: channel, outbox: outbox) else {
             logger.debug("cannot read peer credentials; refusing")
-            outbox.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
-            outbox.close()
+            outbox.shut(.forbidden, "cannot verify the peer's credentials")
             await closed(connection)
             return
         }
@@ -55,8 +50,7 @@ extension ControlServer {
                 metadata: ["drain.peer.pid": "\(peer.pid)", "drain.peer.uid": "\(peer.uid)"]
             )
             pool.audit("refused connection", cause: .client(pid: peer.pid, uid: peer.uid))
-            outbox.send(.failure(id: nil, .forbidden, "only uid \(geteuid()) or root may use this socket"))
-            outbox.close()
+            outbox.shut(.forbidden, "only uid \(geteuid()) or root may use this socket")
             await closed(connection)
             return
         }
@@ -65,15 +59,9 @@ extension ControlServer {
                 do {
                     // The router answers each line on the event loop that read it (see admitPeer); this
                     // stream only tells when the input ends (or fails: a line too long).
+                    // A line too long is answered and ended by the router itself (see RequestRouter.shut).
                     for try await _ in inbound {}
                     outbox.endInbound()
-                } catch is LineFrameDecoder.LineTooLong {
-                    outbox.send(
-                        .failure(
-                            id: nil, .lineTooLong,
-                            "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
-                    )
-                    outbox.close()
                 } catch {
                     outbox.close()
                 }

@@ -36,12 +36,14 @@ public final class ControlServer: Service, CustomStringConvertible {
     let fanout: SubscriberFanout
     let metrics: ControlMetrics
     /// One per server: the fan-out and every connection share its encoded events.
-    let encoder = WireEncoder()
+    let encoder: WireEncoder
 
     private init(
         pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, metrics: ControlMetrics,
-        socketPath: String, listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
+        socketPath: String, listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels,
+        encoder: WireEncoder
     ) {
+        self.encoder = encoder
         self.accepted = accepted
         self.metrics = metrics
         self.pool = pool
@@ -83,6 +85,8 @@ public final class ControlServer: Service, CustomStringConvertible {
             break
         }
         let maxLine = configuration.maxLineBytes
+        let linger = TimeAmount.nanoseconds(configuration.closeLinger.nanoseconds)
+        let encoder = WireEncoder()
         let accepted = AcceptedChannels()
         // Bound under a private name and renamed into place once listening and owner-only: NIO binds
         // before it listens, and a client that saw the socket file in between was refused (ECONNREFUSED),
@@ -100,7 +104,8 @@ public final class ControlServer: Service, CustomStringConvertible {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
-                    try channel.pipeline.syncOperations.addHandler(RequestRouter(maxWaitingBytes: 4 * maxLine))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RequestRouter(maxLineBytes: maxLine, encoder: encoder, linger: linger))
                     let connection = try Connection(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: false))
@@ -121,7 +126,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         return ControlServer(
             pool: pool, configuration: configuration, logger: logger,
             metrics: ControlMetrics(pool: pool.name, factory: metrics), socketPath: path, listener: listener,
-            accepted: accepted)
+            accepted: accepted, encoder: encoder)
     }
 
     /// Accepts connections until the pool has stopped and the service group shuts down.
@@ -169,13 +174,24 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// How many connections are admitted now.
     var connectionCount: Int { connections.withLock { $0.count } }
 
-    /// Gives connections a moment to receive the final event, then closes every accepted connection,
+    /// Gives subscribers a moment to receive the final event, then closes every accepted connection,
     /// served or not, and waits until they have closed.
     private func closeConnections() async {
         closing.store(true, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + configuration.closeGrace
-        while ContinuousClock.now < deadline, !Task.isCancelled, !connections.withLock({ $0.isEmpty }) {
+        // Only for connections still taking their last lines: a stalled subscriber or a client holding a
+        // connection must not hold up the end (with a storm of them connected, this waited the whole grace).
+        let recent: UInt64 = 100_000_000
+        while ContinuousClock.now < deadline, !Task.isCancelled,
+            connections.withLock({ Array($0.values) }).contains({
+                ControlOutbox.awaitsFinalLines($0.activity, now: ControlOutbox.now, recent: recent)
+            })
+        {
             try? await Task.sleep(for: .milliseconds(10))
+        }
+        // Those still open are told why they close, in the line before the close.
+        for outbox in connections.withLock({ Array($0.values) }) {
+            outbox.shut(.serverStopping, "the server is stopping")
         }
         // Admitted or not, served or still in NIO's hands: every connection is in this list.
         await accepted.closeAll()
@@ -193,16 +209,28 @@ public final class ControlServer: Service, CustomStringConvertible {
         let period = min(configuration.writeTimeout, configuration.idleTimeout) / 4
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
-            let now = ControlOutbox.now
             for outbox in connections.withLock({ Array($0.values) }) {
-                let activity = outbox.activity
-                if let started = activity.writeStarted, now &- started > writeTimeout {
-                    logger.info("dropping a client that stopped reading")
-                    outbox.drop()
-                } else if activity.writeStarted == nil, !activity.subscribed, now &- activity.lastRequest > idleTimeout
-                {
-                    logger.debug("closing an idle connection")
-                    outbox.drop()
+                // A first look from here; the connection's own event loop, where its requests are read,
+                // looks again before closing it, so a request read in the meantime keeps it open.
+                guard
+                    ControlOutbox.watchdogVerdict(
+                        outbox.activity, now: ControlOutbox.now, writeTimeout: writeTimeout, idleTimeout: idleTimeout)
+                        != nil
+                else { continue }
+                outbox.channel.eventLoop.execute {
+                    let verdict = ControlOutbox.watchdogVerdict(
+                        outbox.activity, now: ControlOutbox.now, writeTimeout: writeTimeout, idleTimeout: idleTimeout)
+                    switch verdict {
+                    case .slowClient?:
+                        self.logger.info("dropping a client that stopped reading")
+                        outbox.shut(
+                            .slowClient, "no line taken for \(self.configuration.writeTimeout); closing")
+                    case .idleTimeout?:
+                        self.logger.debug("closing an idle connection")
+                        outbox.shut(.idleTimeout, "no request for \(self.configuration.idleTimeout); closing")
+                    default:
+                        break
+                    }
                 }
             }
         }

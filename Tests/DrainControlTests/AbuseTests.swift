@@ -21,6 +21,7 @@ extension TimingSensitive {
             case snapshot
             case tooManyClients
             case closedIdle
+            case serverStopping
             case other(String)
         }
 
@@ -32,8 +33,13 @@ extension TimingSensitive {
                 "abuse: drain ended \(abused.drain) after the jobs' end with 1,000 clients, \(baseline.drain) without")
             print("abuse: outcomes \(abused.outcomes)")
             print("abuse: operator status round trips \(abused.statusCount), slowest \(abused.slowestStatus)")
-            #expect(abused.drain < baseline.drain + .milliseconds(500), "drain \(abused.drain) vs \(baseline.drain)")
-            #expect(abused.slowestStatus < .seconds(2))
+            // Bounds a loaded machine cannot reach by chance, but a real hold-up does. The stalled subscribers
+            // hold their connections until the pool has stopped, so a drain that waited for them would never
+            // end (the time limit fails it); one that waited for the server to drop them would take the write
+            // timeout (2 s). The delays themselves (target 50 ms) are measured by `bench/run --only storm`.
+            let writeTimeout = ControlServerConfiguration().writeTimeout
+            #expect(abused.drain < baseline.drain + writeTimeout, "drain \(abused.drain) vs \(baseline.drain)")
+            #expect(abused.slowestStatus < writeTimeout)
             #expect(abused.statusCount >= 3)
             #expect(abused.outcomes[.tooManyClients, default: 0] > 0)
             #expect(abused.outcomes[.snapshot, default: 0] > 0)
@@ -73,7 +79,9 @@ extension TimingSensitive {
                                     let outcome = try await Self.abuser(
                                         index, harness: harness, statusReplies: statusReplies)
                                     // Cut off by the end of the drain: not the server's doing.
-                                    if outcome == .other("closed without a reply"), harness.pool.phase == .stopped {
+                                    if outcome == .other("closed without a reply") || outcome == .serverStopping,
+                                        harness.pool.phase == .stopped
+                                    {
                                         return nil
                                     }
                                     return outcome
@@ -146,12 +154,17 @@ extension TimingSensitive {
             case 1:
                 try await LineClient.with(path: path, reading: false) { client in
                     try await client.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
-                    try await Task.sleep(for: .seconds(3))
+                    // Held until the pool has stopped: the drain cannot have waited for this connection.
+                    try await ServerHarness.waitUntil("the pool stopped", timeout: .seconds(120)) {
+                        harness.pool.phase == .stopped
+                    }
                 }
                 return nil
             default:
                 return try await LineClient.with(path: path) { client in
-                    guard let line = try await client.next() else { return .closedIdle }
+                    // The idle close says why in its last line; a bare close is a failure.
+                    guard let line = try await client.next() else { return .other("closed without a reason") }
+                    if line.errorCode == "idle_timeout" { return .closedIdle }
                     return classify(line)
                 }
             }
@@ -159,6 +172,7 @@ extension TimingSensitive {
 
         static func classify(_ line: [String: Any]?) -> Outcome {
             guard let line else { return .other("closed without a reply") }
+            if line.errorCode == "server_stopping" { return .serverStopping }
             if line["ok"] as? Bool == true, line["snapshot"] != nil { return .snapshot }
             if line.errorCode == "too_many_clients",
                 line.errorMessage == "too many clients (at most 64); try again later",
