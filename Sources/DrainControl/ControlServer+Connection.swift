@@ -5,35 +5,17 @@ import NIOCore
 import NIOPosix
 
 extension ControlServer {
-    /// Serves one connection. It never throws: a bad client is logged and closed, and nobody else notices.
-    func serve(_ connection: Connection) async {
+    /// Serves one admitted connection (see ``Accepted``). It never throws: a bad client is logged and
+    /// closed, and nobody else notices.
+    func serve(_ connection: Connection, outbox: ControlOutbox) async {
         let channel = connection.channel
-        let id = ObjectIdentifier(channel)
-        let outbox = ControlOutbox(channel: channel, maxPending: configuration.maxPendingLines, encoder: encoder)
-        let admitted = connections.withLock { connections -> Bool in
-            guard connections.count < configuration.maxClients else { return false }
-            connections[id] = outbox
-            return true
-        }
         // The server is closing its connections: not worth serving. (``AcceptedChannels`` keeps the
         // wrapper alive until the close completes, so dropping it here without `executeThenClose` is safe.)
         if closing.load(ordering: .sequentiallyConsistent) {
-            _ = connections.withLock { $0.removeValue(forKey: id) }
             try? await channel.close()
             return
         }
-        defer {
-            _ = connections.withLock { $0.removeValue(forKey: id) }
-            fanout.remove(outbox)
-        }
-        guard admitted else {
-            logger.warning(
-                "refusing a connection: too many clients",
-                metadata: ["drain.max_clients": "\(configuration.maxClients)"])
-            outbox.shut(.tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later")
-            await closed(connection)
-            return
-        }
+        defer { fanout.remove(outbox) }
         // No credentials: fail closed. Usually the peer already hung up (a liveness probe), so this is
         // not audited as an event, only logged.
         // Reading the credentials and handing the connection to the router happen in one visit to its

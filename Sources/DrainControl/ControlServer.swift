@@ -20,14 +20,24 @@ import Synchronization
 public final class ControlServer: Service, CustomStringConvertible {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
+    /// What the listener hands over for each accepted connection: decided in the channel's initializer,
+    /// on its event loop. A connection over the client limit is refused there and then, without a task:
+    /// a storm of a thousand costs the event loops a line each and the cooperative threads, which the
+    /// pool's own work needs during a drain, nothing.
+    enum Accepted: Sendable {
+        case admitted(Connection, ControlOutbox)
+        case refused
+    }
+
     let pool: WorkerPool
     let configuration: ControlServerConfiguration
     let logger: Logger
     /// The socket this server listens on.
     public let socketPath: String
-    private let listener: NIOAsyncChannel<Connection, Never>
-    /// The admitted connections, for the client limit, the watchdog and closing at the end.
-    let connections = Mutex<[ObjectIdentifier: ControlOutbox]>([:])
+    private let listener: NIOAsyncChannel<Accepted, Never>
+    /// The admitted connections, for the client limit, the watchdog and closing at the end; each is
+    /// admitted in its channel's initializer and removed when its channel closes.
+    let connections: Connections
     /// Set when the server closes its connections: one reaching ``serve(_:)`` after that is not served.
     let closing = Atomic<Bool>(false)
     /// Every accepted connection until it closes, registered as NIO accepts it: the listener's stream
@@ -40,10 +50,11 @@ public final class ControlServer: Service, CustomStringConvertible {
 
     private init(
         pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, metrics: ControlMetrics,
-        socketPath: String, listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels,
-        encoder: WireEncoder
+        socketPath: String, listener: NIOAsyncChannel<Accepted, Never>, accepted: AcceptedChannels,
+        encoder: WireEncoder, connections: Connections
     ) {
         self.encoder = encoder
+        self.connections = connections
         self.accepted = accepted
         self.metrics = metrics
         self.pool = pool
@@ -88,6 +99,9 @@ public final class ControlServer: Service, CustomStringConvertible {
         let linger = TimeAmount.nanoseconds(configuration.closeLinger.nanoseconds)
         let encoder = WireEncoder()
         let accepted = AcceptedChannels()
+        let connections = Connections()
+        let refusals = RefusalLog(logger: logger, maxClients: configuration.maxClients)
+        let (maxClients, maxPending) = (configuration.maxClients, configuration.maxPendingLines)
         // Bound under a private name and renamed into place once listening and owner-only: NIO binds
         // before it listens, and a client that saw the socket file in between was refused (ECONNREFUSED),
         // as was `drainctl ls`'s probe, which then called a starting process stale.
@@ -106,11 +120,25 @@ public final class ControlServer: Service, CustomStringConvertible {
                     )
                     try channel.pipeline.syncOperations.addHandler(
                         RequestRouter(maxLineBytes: maxLine, encoder: encoder, linger: linger))
+                    let outbox = ControlOutbox(channel: channel, maxPending: maxPending, encoder: encoder)
+                    let id = ObjectIdentifier(channel)
+                    let admitted = connections.withLock { connections -> Bool in
+                        guard connections.count < maxClients else { return false }
+                        connections[id] = outbox
+                        return true
+                    }
+                    guard admitted else {
+                        accepted.add(channel)
+                        refusals.note()
+                        outbox.shut(.tooManyClients, "too many clients (at most \(maxClients)); try again later")
+                        return .refused
+                    }
+                    channel.closeFuture.whenComplete { _ in _ = connections.withLock { $0.removeValue(forKey: id) } }
                     let connection = try Connection(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: false))
                     accepted.add(connection)
-                    return connection
+                    return .admitted(connection, outbox)
                 }
             }
         // The directory is already private; this keeps the socket owner-only even if it moves.
@@ -126,7 +154,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         return ControlServer(
             pool: pool, configuration: configuration, logger: logger,
             metrics: ControlMetrics(pool: pool.name, factory: metrics), socketPath: path, listener: listener,
-            accepted: accepted, encoder: encoder)
+            accepted: accepted, encoder: encoder, connections: connections)
     }
 
     /// Accepts connections until the pool has stopped and the service group shuts down.
@@ -144,8 +172,9 @@ public final class ControlServer: Service, CustomStringConvertible {
             await withDiscardingTaskGroup { group in
                 do {
                     try await listener.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
+                        for try await accepted in inbound {
+                            guard case .admitted(let connection, let outbox) = accepted else { continue }
+                            group.addTask { await self.serve(connection, outbox: outbox) }
                         }
                     }
                 } catch {
@@ -234,5 +263,36 @@ public final class ControlServer: Service, CustomStringConvertible {
                 }
             }
         }
+    }
+}
+
+/// The admitted connections by channel.
+typealias Connections = Mutex<[ObjectIdentifier: ControlOutbox]>
+
+/// Logs refused connections at most once a second, with how many since: a storm of a thousand must not
+/// become a thousand log lines written from the event loops.
+final class RefusalLog: Sendable {
+    private let logger: Logger
+    private let maxClients: Int
+    /// When the last line was logged, and the refusals since.
+    private let state = Mutex<(logged: UInt64?, count: Int)>((nil, 0))
+
+    init(logger: Logger, maxClients: Int) {
+        self.logger = logger
+        self.maxClients = maxClients
+    }
+
+    func note() {
+        let now = ControlOutbox.now
+        let count = state.withLock { state -> Int? in
+            state.count += 1
+            if let logged = state.logged, now > logged, now - logged < 1_000_000_000 { return nil }
+            defer { state = (now, 0) }
+            return state.count
+        }
+        guard let count else { return }
+        logger.warning(
+            "refusing connections: too many clients",
+            metadata: ["drain.max_clients": "\(maxClients)", "drain.refused": "\(count)"])
     }
 }

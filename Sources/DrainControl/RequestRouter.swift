@@ -114,6 +114,26 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         shutting = true
         handle = nil
         waiting = []
+        // Refused in the channel's initializer, before NIO registered it: nothing can be written yet.
+        guard context.channel.isActive else {
+            pendingShut = (message, version)
+            return
+        }
+        end(with: message, version: version, context: context)
+    }
+
+    /// A refusal decided before the channel was active, written once it is.
+    private var pendingShut: (ControlMessage, Int)?
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let (message, version) = pendingShut {
+            pendingShut = nil
+            end(with: message, version: version, context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    private func end(with message: ControlMessage, version: Int, context: ChannelHandlerContext) {
         write(message, version: version)
         let written = lastWrite ?? context.eventLoop.makeSucceededVoidFuture()
         // Through `self.context`: nil once the channel closed and removed this handler.

@@ -108,7 +108,9 @@ struct SubscriptionTests {
         ) {}
         // Two subscribes (the second on the new connection) and the notice that says so.
         let updates = try await Self.collect(inbox) { updates in
-            updates.contains { if case .commandResult(let text, _) = $0 { text.contains("reconnected") } else { false } }
+            updates.contains {
+                if case .commandResult(let text, _) = $0 { text.contains("reconnected") } else { false }
+            }
         }
         subscription.cancel()
         #expect(server.requests.count == 2, "\(server.requests)")
@@ -127,7 +129,8 @@ struct SubscriptionTests {
         let snapshot = String(
             decoding: try JSONEncoder.drain.encode(ControlMessage.snapshot(Fixtures.snapshot(.running))), as: UTF8.self)
         var server: FakeServer? = try FakeServer(
-            path: path, replies: [#"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":2}"# + "\n" + snapshot + "\n"])
+            path: path,
+            replies: [#"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":2}"# + "\n" + snapshot + "\n"])
         let inbox = Inbox()
         let subscription = Subscription(
             ProcessEntry(name: "gone", pid: 4242, path: path), session: 1, interval: .milliseconds(100), inbox: inbox

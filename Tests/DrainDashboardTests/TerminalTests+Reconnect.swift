@@ -28,7 +28,8 @@ extension TerminalTests {
         defer { kill(top, SIGCONT) }
         let log = sandbox.root + "/demo.log"
         try await poll("the service dropping top", timeout: .seconds(40)) {
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("dropping a client that stopped reading")
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(
+                "dropping a client that stopped reading")
                 ? true : nil
         }
         kill(top, SIGCONT)
