@@ -76,7 +76,6 @@ extension ControlServer {
             guard peer.isAllowed() else { return peer }
             let router = try channel.pipeline.syncOperations.handler(type: RequestRouter.self)
             router.activate(encoder: encoder) { line, reply in
-                outbox.requestArrived()
                 self.handle(line, peer: peer, outbox: outbox, reply: reply)
             }
             return peer

@@ -113,14 +113,23 @@ public final class ControlServer: Service, CustomStringConvertible {
             // A client that sends its request and half-closes (`echo … | socat`, `shutdown(SHUT_WR)`) still
             // gets its answers: its end of input must not close our end of output.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: binding) { channel in
+            // Accepting must not wait for `run()`'s task to take connections off the listener's stream: with
+            // the default watermarks (10) a storm was accepted ten at a time, at the pace of a cooperative
+            // thread, and clients still in the kernel's queue when the listener closed were reset. A
+            // refused connection is a single value in that stream; thousands of them cost little.
+            .bind(
+                unixDomainSocketPath: binding,
+                serverBackPressureStrategy: .init(lowWatermark: 1_024, highWatermark: 8_192)
+            ) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
-                    try channel.pipeline.syncOperations.addHandler(
-                        RequestRouter(maxLineBytes: maxLine, encoder: encoder, linger: linger))
                     let outbox = ControlOutbox(channel: channel, maxPending: maxPending, encoder: encoder)
+                    try channel.pipeline.syncOperations.addHandler(
+                        RequestRouter(maxLineBytes: maxLine, encoder: encoder, linger: linger) {
+                            outbox.requestArrived()
+                        })
                     let id = ObjectIdentifier(channel)
                     let admitted = connections.withLock { connections -> Bool in
                         guard connections.count < maxClients else { return false }
@@ -131,14 +140,14 @@ public final class ControlServer: Service, CustomStringConvertible {
                         accepted.add(channel)
                         refusals.note()
                         outbox.shut(.tooManyClients, "too many clients (at most \(maxClients)); try again later")
-                        return .refused
+                        return Accepted.refused
                     }
                     channel.closeFuture.whenComplete { _ in _ = connections.withLock { $0.removeValue(forKey: id) } }
                     let connection = try Connection(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: false))
                     accepted.add(connection)
-                    return .admitted(connection, outbox)
+                    return Accepted.admitted(connection, outbox)
                 }
             }
         // The directory is already private; this keeps the socket owner-only even if it moves.
@@ -212,7 +221,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         // connection must not hold up the end (with a storm of them connected, this waited the whole grace).
         let recent: UInt64 = 100_000_000
         while ContinuousClock.now < deadline, !Task.isCancelled,
-            connections.withLock({ Array($0.values) }).contains({
+            connections.withLock({ Array($0.values) }).contains(where: {
                 ControlOutbox.awaitsFinalLines($0.activity, now: ControlOutbox.now, recent: recent)
             })
         {
@@ -266,8 +275,14 @@ public final class ControlServer: Service, CustomStringConvertible {
     }
 }
 
-/// The admitted connections by channel.
-typealias Connections = Mutex<[ObjectIdentifier: ControlOutbox]>
+/// The admitted connections by channel, shared by the channels' initializers and the server.
+final class Connections: Sendable {
+    private let state = Mutex<[ObjectIdentifier: ControlOutbox]>([:])
+
+    func withLock<T: Sendable>(_ body: (inout [ObjectIdentifier: ControlOutbox]) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+}
 
 /// Logs refused connections at most once a second, with how many since: a storm of a thousand must not
 /// become a thousand log lines written from the event loops.

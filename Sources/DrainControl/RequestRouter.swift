@@ -40,7 +40,11 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     /// How long an ended connection waits for its client to close before closing anyway.
     let linger: TimeAmount
 
-    init(maxLineBytes: Int, encoder: WireEncoder, linger: TimeAmount) {
+    /// Told of every line as it arrives, admitted or not: a request waiting for admission is not idleness.
+    private let arrived: () -> Void
+
+    init(maxLineBytes: Int, encoder: WireEncoder, linger: TimeAmount, arrived: @escaping () -> Void = {}) {
+        self.arrived = arrived
         self.maxLineBytes = maxLineBytes
         self.maxWaitingBytes = 4 * maxLineBytes
         self.encoder = encoder
@@ -65,6 +69,7 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
         if shutting { return }
+        arrived()
         guard handle != nil else {
             waitingBytes += line.readableBytes
             guard waitingBytes <= maxWaitingBytes else {
@@ -134,6 +139,11 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func end(with message: ControlMessage, version: Int, context: ChannelHandlerContext) {
+        // Read (and discard) whatever the client sends from now on, whoever managed reads before (the
+        // async wrapper reads on demand, and a refused connection has none): input left unread at the
+        // close would reset the connection.
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        context.read()
         write(message, version: version)
         let written = lastWrite ?? context.eventLoop.makeSucceededVoidFuture()
         // Through `self.context`: nil once the channel closed and removed this handler.

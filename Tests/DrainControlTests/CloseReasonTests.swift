@@ -36,6 +36,21 @@ extension TimingSensitive {
             await harness.stop()
         }
 
+        @Test("a connection ended on purpose closes when its client does, not at the end of the linger")
+        func closesWithItsClient() async throws {
+            let harness = try await ServerHarness {
+                $0.idleTimeout = .milliseconds(200)
+                $0.closeLinger = .seconds(60)
+            }
+            let line = try await LineClient.with(path: harness.socketPath) { try await Self.lastLine($0) }
+            #expect(line?.errorCode == "idle_timeout", "\(String(describing: line))")
+            // Well inside the 60 s linger: the server closed because the client did.
+            try await ServerHarness.waitUntil("the connection closed") {
+                harness.server.connectionCount == 0 && harness.server.accepted.count == 0
+            }
+            await harness.stop()
+        }
+
         @Test("a request line over the limit: line_too_long, though the client sends on after it")
         func lineTooLong() async throws {
             let harness = try await ServerHarness { $0.maxLineBytes = 1024 }
