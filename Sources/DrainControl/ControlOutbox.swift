@@ -25,6 +25,9 @@ final class ControlOutbox: Sendable {
         var subscribed: Bool
         /// Takes no more lines: its last ones are handed over, or it is closed or being closed.
         var ending = false
+        /// The server has admitted the connection and answers its requests. Until then any wait is the
+        /// server's, not the client's: it is never idle.
+        var answering = true
     }
 
     private struct State {
@@ -40,6 +43,8 @@ final class ControlOutbox: Sendable {
         var finishing = false
         /// The channel closed, or is closing: nothing more is written.
         var closed = false
+        /// See ``Activity/answering``.
+        var answering = false
     }
 
     private let state: Mutex<State>
@@ -142,6 +147,14 @@ final class ControlOutbox: Sendable {
     /// The subscription is over: end the connection once its lines are written.
     func endSubscription() { finish() }
 
+    /// The connection is admitted and its requests answered from now on: idleness counts from here.
+    func answering() {
+        state.withLock {
+            $0.answering = true
+            $0.lastRequest = Self.now
+        }
+    }
+
     /// A request line arrived: the connection is not idle.
     func requestArrived() { state.withLock { $0.lastRequest = Self.now } }
 
@@ -200,7 +213,9 @@ final class ControlOutbox: Sendable {
         if let started = activity.writeStarted {
             return elapsed(since: started) > writeTimeout ? .slowClient : nil
         }
-        if !activity.subscribed, elapsed(since: activity.lastRequest) > idleTimeout { return .idleTimeout }
+        if activity.answering, !activity.subscribed, elapsed(since: activity.lastRequest) > idleTimeout {
+            return .idleTimeout
+        }
         return nil
     }
 
@@ -221,7 +236,7 @@ final class ControlOutbox: Sendable {
         state.withLock {
             Activity(
                 writeStarted: $0.progress, lastRequest: $0.lastRequest, subscribed: $0.subscribed,
-                ending: $0.finishing || $0.closed)
+                ending: $0.finishing || $0.closed, answering: $0.answering)
         }
     }
 }

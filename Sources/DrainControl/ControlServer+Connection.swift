@@ -75,6 +75,7 @@ extension ControlServer {
         let admitted = credentials.flatMapThrowing { peer -> PeerCredentials in
             guard peer.isAllowed() else { return peer }
             let router = try channel.pipeline.syncOperations.handler(type: RequestRouter.self)
+            outbox.answering()
             router.activate(encoder: encoder) { line, reply in
                 self.handle(line, peer: peer, outbox: outbox, reply: reply)
             }

@@ -64,18 +64,18 @@ extension TimingSensitive {
             var run = Run(drain: .zero)
             let statusReplies = Counter()
             if !abuse {
-                run.drain = try await Self.drain(harness, after: .milliseconds(500)) - jobsEnd
+                run.drain = try await Self.drain(harness, after: .milliseconds(500), jobsEnd: jobsEnd).delay
             } else {
                 // Admitted before the storm: the server admits a connection when it answers it, not when
                 // the client's connect returns, so without a first reply the operator could be the 65th.
-                let operatorClient = try OperatorThread(path: harness.socketPath)
-                operatorClient.start(pause: .milliseconds(50))
+                let operatorClient = OperatorThread(path: harness.socketPath, pause: .milliseconds(50))
+                try await operatorClient.admitted()
                 // Its own thread and plain sockets: the storm takes nothing from the cooperative threads the
                 // pool drains on, as a storm from other processes would not.
+                // It connects while the drain starts, as a storm would: the drain must not wait for it.
                 let storm = StormThread(path: harness.socketPath, count: 1_000)
-                await storm.connected()
-                let stopped = try await Self.drain(harness, after: .milliseconds(500))
-                run.drain = stopped - jobsEnd
+                let (stopped, delay) = try await Self.drain(harness, after: .milliseconds(500), jobsEnd: jobsEnd)
+                run.drain = delay
                 storm.release()
                 operatorClient.finish()
                 let result = await operatorClient.result()
@@ -115,15 +115,18 @@ extension TimingSensitive {
             return run
         }
 
-        /// Starts the drain after `delay`; returns when the pool stopped.
-        @discardableResult
-        static func drain(_ harness: ServerHarness, after delay: Duration) async throws -> ContinuousClock.Instant {
+        /// Starts the drain after `delay`; returns when the pool stopped, and how long after both the jobs'
+        /// end and the drain's start (which a loaded machine can delay past the jobs' end) that was.
+        static func drain(_ harness: ServerHarness, after delay: Duration, jobsEnd: ContinuousClock.Instant)
+            async throws -> (stopped: ContinuousClock.Instant, delay: Duration)
+        {
             try await Task.sleep(for: delay)
             let called = ContinuousClock.now
             try harness.pool.drain(grace: .seconds(30))
             await harness.pool.waitUntilStopped()
-            print("abuse: drain called \(ContinuousClock.now - called) before the pool stopped")
-            return ContinuousClock.now
+            let stopped = ContinuousClock.now
+            print("abuse: drain called \(stopped - called) before the pool stopped")
+            return (stopped, stopped - max(called, jobsEnd))
         }
 
         static func commandEvents(_ pool: WorkerPool) async -> [DrainEvent] {

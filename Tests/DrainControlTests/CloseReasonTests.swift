@@ -123,6 +123,11 @@ extension TimingSensitive {
             #expect(verdict(lastRequest: now - 11 * second, now: now) == .idleTimeout)
             #expect(verdict(lastRequest: now - 11 * second, subscribed: true, now: now) == nil)
             #expect(verdict(lastRequest: now - 9 * second, now: now) == nil)
+            // Not yet admitted: its requests wait on the server, which a storm can slow; not idleness.
+            #expect(
+                ControlOutbox.watchdogVerdict(
+                    .init(writeStarted: nil, lastRequest: 0, subscribed: false, answering: false), now: now,
+                    writeTimeout: 2 * second, idleTimeout: 10 * second) == nil)
         }
     }
 }

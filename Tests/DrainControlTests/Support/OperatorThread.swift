@@ -18,35 +18,42 @@ final class OperatorThread: Sendable {
     }
 
     private let stop = Atomic<Bool>(false)
-    private let fd: Int32
+    private let results = AsyncStream<Result>.makeStream()
+    private let hello = AsyncStream<String?>.makeStream()
 
-    /// Connects and waits for the `hello` reply: admitted before anything else happens.
-    init(path: String) throws {
-        switch UnixSocket.connect(path) {
-        case .success(let fd): self.fd = fd
-        case .failure(let error): throw error
+    /// Starts the thread: it connects, says `hello` and, once answered (``admitted()``), asks for `status`
+    /// every `pause` until ``finish()`` or a reply in the stopped phase. Nothing here blocks the caller:
+    /// a blocked cooperative thread is one the server under test may need to answer.
+    init(path: String, pause: Duration) {
+        let (results, hello) = (results.continuation, hello.continuation)
+        DetachedThread.start(name: "test-operator") { [self] in
+            guard case .success(let fd) = UnixSocket.connect(path) else {
+                hello.yield("cannot connect")
+                return
+            }
+            defer { close(fd) }
+            var reader = LineReader(fd: fd)
+            guard case .success = UnixSocket.writeAll(fd, Array("{\"op\":\"hello\"}\n".utf8)),
+                let line = try? reader.next().map({ String(decoding: $0, as: UTF8.self) }), line.contains("\"ok\":true")
+            else {
+                hello.yield("no hello reply")
+                return
+            }
+            hello.yield(nil)
+            results.yield(loop(fd: fd, reader: &reader, pause: pause))
+            results.finish()
         }
-        var reader = LineReader(fd: fd)
-        guard case .success = UnixSocket.writeAll(fd, Array("{\"op\":\"hello\"}\n".utf8)) else {
-            throw Refused(line: "write failed")
+    }
+
+    /// Returns once the server answered `hello`: the connection is admitted.
+    func admitted() async throws {
+        for await failure in hello.stream {
+            if let failure { throw Refused(line: failure) }
+            return
         }
-        let line = try reader.next().map { String(decoding: $0, as: UTF8.self) }
-        guard let line, line.contains("\"ok\":true") else { throw Refused(line: line ?? "end of file") }
     }
 
     struct Refused: Error { var line: String }
-
-    private let results = AsyncStream<Result>.makeStream()
-
-    /// Starts asking for `status` every `pause`, on a thread started now, until ``finish()`` or a reply in
-    /// the stopped phase; the connection closes at the end.
-    func start(pause: Duration) {
-        DetachedThread.start(name: "test-operator") { [self] in
-            results.continuation.yield(loop(pause: pause))
-            results.continuation.finish()
-            close(fd)
-        }
-    }
 
     /// What the loop saw, once it ended.
     func result() async -> Result {
@@ -56,9 +63,8 @@ final class OperatorThread: Sendable {
 
     func finish() { stop.store(true, ordering: .sequentiallyConsistent) }
 
-    private func loop(pause: Duration) -> Result {
+    private func loop(fd: Int32, reader: inout LineReader, pause: Duration) -> Result {
         var result = Result()
-        var reader = LineReader(fd: fd)
         while !stop.load(ordering: .sequentiallyConsistent) {
             let start = ContinuousClock.now
             guard case .success = UnixSocket.writeAll(fd, Array("{\"op\":\"status\"}\n".utf8)) else {
