@@ -33,9 +33,10 @@ extension TimingSensitive {
             }
             await harness.stop()
             #expect(uptimes.count == 160)
-            // 40 subscribers × 4 ticks: shared ticks give a handful of distinct snapshots; one snapshot per
-            // subscriber per tick would give 160.
-            #expect(Set(uptimes).count <= 12, "distinct snapshots: \(Set(uptimes).count)")
+            // 40 subscribers × 4 ticks: one snapshot per subscriber per tick would make every one distinct.
+            // Shared ticks make each snapshot reach many subscribers; on a loaded machine the subscribers
+            // join over more ticks, so the bound is on the sharing, not on a count of ticks.
+            #expect(uptimes.count >= 3 * Set(uptimes).count, "distinct snapshots: \(Set(uptimes).count)")
         }
 
         @Test("a subscriber that disconnects releases its slot and its ticker at once")
