@@ -9,24 +9,33 @@ import Synchronization
 /// either never registered (nobody reads it and its client waits for ever: the abuse test's hang) or
 /// registered later without its wrapper, which traps in NIO (`Deinited NIOAsyncWriter without calling
 /// finish()`). So this list keeps the wrapper alive until the channel has closed, and ``closeAll()``
-/// closes every connection not yet closed, including ones added after it ran.
+/// closes every connection not yet closed, including ones added after it ran. A connection refused in
+/// the initializer has no wrapper: it is kept only so that ``closeAll()`` closes it too.
 final class AcceptedChannels: Sendable {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
+    private struct Entry: Sendable {
+        var channel: any Channel
+        var wrapper: Connection?
+    }
+
     private enum State {
-        case open([ObjectIdentifier: Connection])
+        case open([ObjectIdentifier: Entry])
         case closed
     }
 
     private let state = Mutex(State.open([:]))
 
     /// Keeps `connection` until its channel closes; closes it at once if ``closeAll()`` already ran.
-    func add(_ connection: Connection) {
-        let channel = connection.channel
+    func add(_ connection: Connection) { add(connection.channel, wrapper: connection) }
+
+    /// Keeps `channel` (and its wrapper, if any) until it closes; closes it at once if ``closeAll()``
+    /// already ran.
+    func add(_ channel: any Channel, wrapper connection: Connection? = nil) {
         let id = ObjectIdentifier(channel)
         let admitted = state.withLock { state -> Bool in
             guard case .open(var connections) = state else { return false }
-            connections[id] = connection
+            connections[id] = Entry(channel: channel, wrapper: connection)
             state = .open(connections)
             return true
         }
@@ -54,13 +63,13 @@ final class AcceptedChannels: Sendable {
     /// Closes every connection accepted so far and, from now on, every one added; returns when all of
     /// those accepted so far have closed.
     func closeAll() async {
-        let connections = state.withLock { state -> [Connection] in
+        let channels = state.withLock { state -> [any Channel] in
             guard case .open(let connections) = state else { return [] }
             state = .closed
-            return Array(connections.values)
+            return connections.values.map(\.channel)
         }
         // A channel NIO never registered closes as well; an already closed one fails, which is fine.
-        for connection in connections { connection.channel.close(promise: nil) }
-        for connection in connections { try? await connection.channel.closeFuture.get() }
+        for channel in channels { channel.close(promise: nil) }
+        for channel in channels { try? await channel.closeFuture.get() }
     }
 }

@@ -23,6 +23,11 @@ final class ControlOutbox: Sendable {
         /// When the last request line arrived (or the connection was accepted).
         var lastRequest: UInt64
         var subscribed: Bool
+        /// Takes no more lines: its last ones are handed over, or it is closed or being closed.
+        var ending = false
+        /// The server has admitted the connection and answers its requests. Until then any wait is the
+        /// server's, not the client's: it is never idle.
+        var answering = true
     }
 
     private struct State {
@@ -38,6 +43,8 @@ final class ControlOutbox: Sendable {
         var finishing = false
         /// The channel closed, or is closing: nothing more is written.
         var closed = false
+        /// See ``Activity/answering``.
+        var answering = false
     }
 
     private let state: Mutex<State>
@@ -81,10 +88,7 @@ final class ControlOutbox: Sendable {
         let now = Self.now
         let verdict = state.withLock { state -> Bool? in
             guard !state.closed, !state.finishing else { return false }
-            guard state.pending < maxPending else {
-                state.closed = true
-                return nil
-            }
+            guard state.pending < maxPending else { return nil }
             state.pending += 1
             if state.progress == nil { state.progress = now }
             return true
@@ -96,7 +100,7 @@ final class ControlOutbox: Sendable {
             return false
         case nil:
             // Too far behind: whatever it has not taken is dropped with it.
-            channel.close(promise: nil)
+            shut(.slowClient, "more than \(maxPending) lines not taken; closing")
             return false
         }
         let promise = channel.eventLoop.makePromise(of: Void.self)
@@ -122,7 +126,8 @@ final class ControlOutbox: Sendable {
         if close { channel.close(promise: nil) }
     }
 
-    private var isOpen: Bool { state.withLock { !$0.closed && !$0.finishing } }
+    /// False once the connection takes no more lines: closing, closed, or being ended on purpose.
+    var isOpen: Bool { state.withLock { !$0.closed && !$0.finishing } }
 
     /// The protocol version this connection's lines carry.
     var version: Int {
@@ -142,6 +147,14 @@ final class ControlOutbox: Sendable {
     /// The subscription is over: end the connection once its lines are written.
     func endSubscription() { finish() }
 
+    /// The connection is admitted and its requests answered from now on: idleness counts from here.
+    func answering() {
+        state.withLock {
+            $0.answering = true
+            $0.lastRequest = Self.now
+        }
+    }
+
     /// A request line arrived: the connection is not idle.
     func requestArrived() { state.withLock { $0.lastRequest = Self.now } }
 
@@ -153,10 +166,57 @@ final class ControlOutbox: Sendable {
     /// Takes no more lines: those already sent are still written, then the connection closes.
     func close() { finish() }
 
-    /// Closes the connection now, unsent lines and all: a client that stopped reading.
-    func drop() {
-        state.withLock { $0.closed = true }
-        channel.close(promise: nil)
+    /// Ends the connection on purpose, with an error line saying why as its last line; see
+    /// ``RequestRouter/shut(_:version:)``. Takes no more lines from now on.
+    func shut(_ code: WireErrorCode, _ message: String) {
+        guard channel.eventLoop.inEventLoop else {
+            channel.eventLoop.execute { self.shut(code, message) }
+            return
+        }
+        let (first, finishing, version) = state.withLock { state -> (Bool, Bool, Int) in
+            defer { state.closed = true }
+            return (!state.closed, state.finishing, state.version)
+        }
+        guard first else { return }
+        // Its subscription already ended with the pool's final event and snapshot, which say why it
+        // closes: only a client that stopped taking them is still here, and it is closed outright.
+        guard !finishing else {
+            channel.close(promise: nil)
+            return
+        }
+        guard let router = try? channel.pipeline.syncOperations.handler(type: RequestRouter.self) else {
+            channel.close(promise: nil)
+            return
+        }
+        router.shut(.failure(id: nil, code, message), version: version)
+    }
+
+    /// Whether the server, stopping, should wait for this connection before closing it: a subscription
+    /// not yet ended (its final event and snapshot are on their way to it), or lines still waiting for a
+    /// client that took one within `recent`. Not for a client that stopped reading or one that holds a
+    /// connection without a request in flight: neither may delay the end.
+    static func awaitsFinalLines(_ activity: Activity, now: UInt64, recent: UInt64) -> Bool {
+        if activity.subscribed && !activity.ending { return true }
+        guard let started = activity.writeStarted else { return false }
+        return now <= started || now - started <= recent
+    }
+
+    /// Why the watchdog ends a connection, if it does: pure, so the rule is tested without a clock.
+    ///
+    /// Elapsed times saturate at zero: a line written or a request read after the watchdog read `now`
+    /// is recent, not 2^64 ns old. (With wrapping subtraction, a connection busy at the moment of the
+    /// check was closed as stalled or idle: an operator's `status` loop, or `top`'s subscription.)
+    static func watchdogVerdict(
+        _ activity: Activity, now: UInt64, writeTimeout: UInt64, idleTimeout: UInt64
+    ) -> WireErrorCode? {
+        func elapsed(since start: UInt64) -> UInt64 { now > start ? now - start : 0 }
+        if let started = activity.writeStarted {
+            return elapsed(since: started) > writeTimeout ? .slowClient : nil
+        }
+        if activity.answering, !activity.subscribed, elapsed(since: activity.lastRequest) > idleTimeout {
+            return .idleTimeout
+        }
+        return nil
     }
 
     /// On the event loop, behind every line sent before it from the same thread.
@@ -174,7 +234,9 @@ final class ControlOutbox: Sendable {
 
     var activity: Activity {
         state.withLock {
-            Activity(writeStarted: $0.progress, lastRequest: $0.lastRequest, subscribed: $0.subscribed)
+            Activity(
+                writeStarted: $0.progress, lastRequest: $0.lastRequest, subscribed: $0.subscribed,
+                ending: $0.finishing || $0.closed, answering: $0.answering)
         }
     }
 }

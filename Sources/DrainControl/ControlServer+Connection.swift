@@ -5,47 +5,24 @@ import NIOCore
 import NIOPosix
 
 extension ControlServer {
-    /// Serves one connection. It never throws: a bad client is logged and closed, and nobody else notices.
-    func serve(_ connection: Connection) async {
+    /// Serves one admitted connection (see ``Accepted``). It never throws: a bad client is logged and
+    /// closed, and nobody else notices.
+    func serve(_ connection: Connection, outbox: ControlOutbox) async {
         let channel = connection.channel
-        let id = ObjectIdentifier(channel)
-        let outbox = ControlOutbox(channel: channel, maxPending: configuration.maxPendingLines, encoder: encoder)
-        let admitted = connections.withLock { connections -> Bool in
-            guard connections.count < configuration.maxClients else { return false }
-            connections[id] = outbox
-            return true
-        }
         // The server is closing its connections: not worth serving. (``AcceptedChannels`` keeps the
         // wrapper alive until the close completes, so dropping it here without `executeThenClose` is safe.)
         if closing.load(ordering: .sequentiallyConsistent) {
-            _ = connections.withLock { $0.removeValue(forKey: id) }
             try? await channel.close()
             return
         }
-        defer {
-            _ = connections.withLock { $0.removeValue(forKey: id) }
-            fanout.remove(outbox)
-        }
-        guard admitted else {
-            logger.warning(
-                "refusing a connection: too many clients",
-                metadata: ["drain.max_clients": "\(configuration.maxClients)"])
-            outbox.send(
-                .failure(
-                    id: nil, .tooManyClients, "too many clients (at most \(configuration.maxClients)); try again later")
-            )
-            outbox.close()
-            await closed(connection)
-            return
-        }
+        defer { fanout.remove(outbox) }
         // No credentials: fail closed. Usually the peer already hung up (a liveness probe), so this is
         // not audited as an event, only logged.
         // Reading the credentials and handing the connection to the router happen in one visit to its
         // event loop: the peer is checked there and, when allowed, its lines are answered from then on.
         guard let peer = await admitPeer(of: channel, outbox: outbox) else {
             logger.debug("cannot read peer credentials; refusing")
-            outbox.send(.failure(id: nil, .forbidden, "cannot verify the peer's credentials"))
-            outbox.close()
+            outbox.shut(.forbidden, "cannot verify the peer's credentials")
             await closed(connection)
             return
         }
@@ -55,8 +32,7 @@ extension ControlServer {
                 metadata: ["drain.peer.pid": "\(peer.pid)", "drain.peer.uid": "\(peer.uid)"]
             )
             pool.audit("refused connection", cause: .client(pid: peer.pid, uid: peer.uid))
-            outbox.send(.failure(id: nil, .forbidden, "only uid \(geteuid()) or root may use this socket"))
-            outbox.close()
+            outbox.shut(.forbidden, "only uid \(geteuid()) or root may use this socket")
             await closed(connection)
             return
         }
@@ -65,15 +41,9 @@ extension ControlServer {
                 do {
                     // The router answers each line on the event loop that read it (see admitPeer); this
                     // stream only tells when the input ends (or fails: a line too long).
+                    // A line too long is answered and ended by the router itself (see RequestRouter.shut).
                     for try await _ in inbound {}
                     outbox.endInbound()
-                } catch is LineFrameDecoder.LineTooLong {
-                    outbox.send(
-                        .failure(
-                            id: nil, .lineTooLong,
-                            "request line longer than \(self.configuration.maxLineBytes) bytes; closing")
-                    )
-                    outbox.close()
                 } catch {
                     outbox.close()
                 }
@@ -105,8 +75,8 @@ extension ControlServer {
         let admitted = credentials.flatMapThrowing { peer -> PeerCredentials in
             guard peer.isAllowed() else { return peer }
             let router = try channel.pipeline.syncOperations.handler(type: RequestRouter.self)
+            outbox.answering()
             router.activate(encoder: encoder) { line, reply in
-                outbox.requestArrived()
                 self.handle(line, peer: peer, outbox: outbox, reply: reply)
             }
             return peer

@@ -19,14 +19,24 @@ import Synchronization
 public final class ControlServer: Service, CustomStringConvertible {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
+    /// What the listener hands over for each accepted connection: decided in the channel's initializer,
+    /// on its event loop. A connection over the client limit is refused there and then, without a task:
+    /// a storm of a thousand costs the event loops a line each and the cooperative threads, which the
+    /// pool's own work needs during a drain, nothing.
+    enum Accepted: Sendable {
+        case admitted(Connection, ControlOutbox)
+        case refused
+    }
+
     let pool: WorkerPool
     let configuration: ControlServerConfiguration
     let logger: Logger
     /// The socket this server listens on.
     public let socketPath: String
-    private let listener: NIOAsyncChannel<Connection, Never>
-    /// The admitted connections, for the client limit, the watchdog and closing at the end.
-    let connections = Mutex<[ObjectIdentifier: ControlOutbox]>([:])
+    private let listener: NIOAsyncChannel<Accepted, Never>
+    /// The admitted connections, for the client limit, the watchdog and closing at the end; each is
+    /// admitted in its channel's initializer and removed when its channel closes.
+    let connections: Connections
     /// Set when the server closes its connections: one reaching ``serve(_:)`` after that is not served.
     let closing = Atomic<Bool>(false)
     /// Every accepted connection until it closes, registered as NIO accepts it: the listener's stream
@@ -35,12 +45,15 @@ public final class ControlServer: Service, CustomStringConvertible {
     let fanout: SubscriberFanout
     let metrics: ControlMetrics
     /// One per server: the fan-out and every connection share its encoded events.
-    let encoder = WireEncoder()
+    let encoder: WireEncoder
 
     private init(
         pool: WorkerPool, configuration: ControlServerConfiguration, logger: Logger, metrics: ControlMetrics,
-        socketPath: String, listener: NIOAsyncChannel<Connection, Never>, accepted: AcceptedChannels
+        socketPath: String, listener: NIOAsyncChannel<Accepted, Never>, accepted: AcceptedChannels,
+        encoder: WireEncoder, connections: Connections
     ) {
+        self.encoder = encoder
+        self.connections = connections
         self.accepted = accepted
         self.metrics = metrics
         self.pool = pool
@@ -82,7 +95,12 @@ public final class ControlServer: Service, CustomStringConvertible {
             break
         }
         let maxLine = configuration.maxLineBytes
+        let linger = TimeAmount.nanoseconds(configuration.closeLinger.nanoseconds)
+        let encoder = WireEncoder()
         let accepted = AcceptedChannels()
+        let connections = Connections()
+        let refusals = RefusalLog(logger: logger, maxClients: configuration.maxClients)
+        let (maxClients, maxPending) = (configuration.maxClients, configuration.maxPendingLines)
         // Bound under a private name and renamed into place once listening and owner-only: NIO binds
         // before it listens, and a client that saw the socket file in between was refused (ECONNREFUSED),
         // as was `drainctl ls`'s probe, which then called a starting process stale.
@@ -94,17 +112,41 @@ public final class ControlServer: Service, CustomStringConvertible {
             // A client that sends its request and half-closes (`echo … | socat`, `shutdown(SHUT_WR)`) still
             // gets its answers: its end of input must not close our end of output.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: binding) { channel in
+            // Accepting must not wait for `run()`'s task to take connections off the listener's stream: with
+            // the default watermarks (10) a storm was accepted ten at a time, at the pace of a cooperative
+            // thread, and clients still in the kernel's queue when the listener closed were reset. A
+            // refused connection is a single value in that stream; thousands of them cost little.
+            .bind(
+                unixDomainSocketPath: binding,
+                serverBackPressureStrategy: .init(lowWatermark: 1_024, highWatermark: 8_192)
+            ) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine))
                     )
-                    try channel.pipeline.syncOperations.addHandler(RequestRouter(maxWaitingBytes: 4 * maxLine))
+                    let outbox = ControlOutbox(channel: channel, maxPending: maxPending, encoder: encoder)
+                    try channel.pipeline.syncOperations.addHandler(
+                        RequestRouter(maxLineBytes: maxLine, encoder: encoder, linger: linger) {
+                            outbox.requestArrived()
+                        })
+                    let id = ObjectIdentifier(channel)
+                    let admitted = connections.withLock { connections -> Bool in
+                        guard connections.count < maxClients else { return false }
+                        connections[id] = outbox
+                        return true
+                    }
+                    guard admitted else {
+                        accepted.add(channel)
+                        refusals.note()
+                        outbox.shut(.tooManyClients, "too many clients (at most \(maxClients)); try again later")
+                        return Accepted.refused
+                    }
+                    channel.closeFuture.whenComplete { _ in _ = connections.withLock { $0.removeValue(forKey: id) } }
                     let connection = try Connection(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: false))
                     accepted.add(connection)
-                    return connection
+                    return Accepted.admitted(connection, outbox)
                 }
             }
         // The directory is already private; this keeps the socket owner-only even if it moves.
@@ -120,7 +162,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         return ControlServer(
             pool: pool, configuration: configuration, logger: logger,
             metrics: ControlMetrics(pool: pool.name, factory: metrics), socketPath: path, listener: listener,
-            accepted: accepted)
+            accepted: accepted, encoder: encoder, connections: connections)
     }
 
     /// Accepts connections until the pool has stopped and the service group shuts down.
@@ -138,8 +180,9 @@ public final class ControlServer: Service, CustomStringConvertible {
             await withDiscardingTaskGroup { group in
                 do {
                     try await listener.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
+                        for try await accepted in inbound {
+                            guard case .admitted(let connection, let outbox) = accepted else { continue }
+                            group.addTask { await self.serve(connection, outbox: outbox) }
                         }
                     }
                 } catch {
@@ -168,13 +211,24 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// How many connections are admitted now.
     var connectionCount: Int { connections.withLock { $0.count } }
 
-    /// Gives connections a moment to receive the final event, then closes every accepted connection,
+    /// Gives subscribers a moment to receive the final event, then closes every accepted connection,
     /// served or not, and waits until they have closed.
     private func closeConnections() async {
         closing.store(true, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + configuration.closeGrace
-        while ContinuousClock.now < deadline, !Task.isCancelled, !connections.withLock({ $0.isEmpty }) {
+        // Only for connections still taking their last lines: a stalled subscriber or a client holding a
+        // connection must not hold up the end (with a storm of them connected, this waited the whole grace).
+        let recent: UInt64 = 100_000_000
+        while ContinuousClock.now < deadline, !Task.isCancelled,
+            connections.withLock({ Array($0.values) }).contains(where: {
+                ControlOutbox.awaitsFinalLines($0.activity, now: ControlOutbox.now, recent: recent)
+            })
+        {
             try? await Task.sleep(for: .milliseconds(10))
+        }
+        // Those still open are told why they close, in the line before the close.
+        for outbox in connections.withLock({ Array($0.values) }) {
+            outbox.shut(.serverStopping, "the server is stopping")
         }
         // Admitted or not, served or still in NIO's hands: every connection is in this list.
         await accepted.closeAll()
@@ -192,18 +246,67 @@ public final class ControlServer: Service, CustomStringConvertible {
         let period = min(configuration.writeTimeout, configuration.idleTimeout) / 4
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
-            let now = ControlOutbox.now
             for outbox in connections.withLock({ Array($0.values) }) {
-                let activity = outbox.activity
-                if let started = activity.writeStarted, now &- started > writeTimeout {
-                    logger.info("dropping a client that stopped reading")
-                    outbox.drop()
-                } else if activity.writeStarted == nil, !activity.subscribed, now &- activity.lastRequest > idleTimeout
-                {
-                    logger.debug("closing an idle connection")
-                    outbox.drop()
+                // A first look from here; the connection's own event loop, where its requests are read,
+                // looks again before closing it, so a request read in the meantime keeps it open.
+                guard
+                    ControlOutbox.watchdogVerdict(
+                        outbox.activity, now: ControlOutbox.now, writeTimeout: writeTimeout, idleTimeout: idleTimeout)
+                        != nil
+                else { continue }
+                outbox.channel.eventLoop.execute {
+                    let verdict = ControlOutbox.watchdogVerdict(
+                        outbox.activity, now: ControlOutbox.now, writeTimeout: writeTimeout, idleTimeout: idleTimeout)
+                    switch verdict {
+                    case .slowClient?:
+                        self.logger.info("dropping a client that stopped reading")
+                        outbox.shut(
+                            .slowClient, "no line taken for \(self.configuration.writeTimeout); closing")
+                    case .idleTimeout?:
+                        self.logger.debug("closing an idle connection")
+                        outbox.shut(.idleTimeout, "no request for \(self.configuration.idleTimeout); closing")
+                    default:
+                        break
+                    }
                 }
             }
         }
+    }
+}
+
+/// The admitted connections by channel, shared by the channels' initializers and the server.
+final class Connections: Sendable {
+    private let state = Mutex<[ObjectIdentifier: ControlOutbox]>([:])
+
+    func withLock<T: Sendable>(_ body: (inout [ObjectIdentifier: ControlOutbox]) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+}
+
+/// Logs refused connections at most once a second, with how many since: a storm of a thousand must not
+/// become a thousand log lines written from the event loops.
+final class RefusalLog: Sendable {
+    private let logger: Logger
+    private let maxClients: Int
+    /// When the last line was logged, and the refusals since.
+    private let state = Mutex<(logged: UInt64?, count: Int)>((nil, 0))
+
+    init(logger: Logger, maxClients: Int) {
+        self.logger = logger
+        self.maxClients = maxClients
+    }
+
+    func note() {
+        let now = ControlOutbox.now
+        let count = state.withLock { state -> Int? in
+            state.count += 1
+            if let logged = state.logged, now > logged, now - logged < 1_000_000_000 { return nil }
+            defer { state = (now, 0) }
+            return state.count
+        }
+        guard let count else { return }
+        logger.warning(
+            "refusing connections: too many clients",
+            metadata: ["drain.max_clients": "\(maxClients)", "drain.refused": "\(count)"])
     }
 }

@@ -19,6 +19,10 @@ public struct ControlServerConfiguration: Sendable {
     /// How long a connection may stay open without sending a request, unless it is subscribed. A
     /// connection that opens and holds would otherwise keep a client slot for ever.
     public var idleTimeout: Duration = .seconds(10)
+    /// How long a connection the server ends on purpose waits, after its last line, for its client to
+    /// close, while what the client still sends is read and discarded. Closing with unread input would
+    /// reset the connection, and the client could lose the line that says why.
+    public var closeLinger: Duration = .seconds(1)
     /// How long connections get, after the pool stopped, to receive the final event.
     public var closeGrace: Duration = .milliseconds(500)
 

@@ -21,6 +21,8 @@ final class SubscriberFanout: Sendable {
 
     private struct Group {
         var members: [ObjectIdentifier: Member] = [:]
+        /// Whether a ticker runs for this group (set under the lock, before its task is created after it).
+        var ticking = false
         var ticker: Task<Void, Never>?
     }
 
@@ -44,33 +46,39 @@ final class SubscriberFanout: Sendable {
     /// How many subscribers there are now.
     var count: Int { state.withLock { $0.groups.values.reduce(0) { $0 + $1.members.count } } }
 
-    /// Adds a subscriber and queues its first snapshot; false when the pool has already stopped (the
-    /// snapshot is then the last word).
+    /// Adds a subscriber and writes its first snapshot; false when the pool has already stopped (the
+    /// snapshot is then the last word). Call it on the connection's event loop, where its requests are
+    /// answered.
     ///
-    /// The snapshot is taken and queued under the lock that ``run()`` takes to pick the members of an
-    /// event, so every event reaches the subscriber inside that snapshot or after it. Were an event
-    /// queued first, a client that skips what it has seen (by `seq`) would skip the whole snapshot.
+    /// Decided under the lock, done after it: the lock only records the member (and starts its group's
+    /// ticker); the pool's snapshot is taken and written after it. The order still holds every event
+    /// inside that snapshot or after it: the member is recorded before the snapshot is taken, so an
+    /// event the snapshot misses is one ``run()`` hands out after the member was recorded, and those
+    /// reach the connection through a task on this event loop, which runs only after this one. Were an
+    /// event written first, a client that skips what it has seen (by `seq`) would skip the whole snapshot.
     ///
     /// The first snapshot carries the recent events in every version: it is the subscriber's history.
     func add(_ outbox: ControlOutbox, intervalMs: Int, version: Int) -> Bool {
-        // On the connection's event loop (where its requests are answered) the line is written after the
-        // lock: events reach the connection through tasks on that loop, which run only after this one.
-        let onLoop = outbox.channel.eventLoop.inEventLoop
-        let (first, added) = state.withLock { state -> (ByteBuffer?, Bool) in
-            var first = encoder.line(.snapshot(pool.snapshot()), version: version)
-            if !onLoop, let line = first {
-                outbox.send(line: line)
-                first = nil
-            }
-            guard !state.stopped else { return (first, false) }
+        outbox.channel.eventLoop.preconditionInEventLoop()
+        let (added, startTicker) = state.withLock { state -> (Bool, Bool) in
+            guard !state.stopped else { return (false, false) }
             state.groups[intervalMs, default: Group()].members[ObjectIdentifier(outbox)] = Member(
                 outbox: outbox, version: version)
-            if state.groups[intervalMs]?.ticker == nil {
-                state.groups[intervalMs]?.ticker = Task { await self.tick(every: intervalMs) }
-            }
-            return (first, true)
+            guard state.groups[intervalMs]?.ticking == false else { return (true, false) }
+            state.groups[intervalMs]?.ticking = true
+            return (true, true)
         }
-        if let first { outbox.send(line: first) }
+        if startTicker {
+            let ticker = Task { await self.tick(every: intervalMs) }
+            let stale = state.withLock { state -> Bool in
+                guard !state.stopped, state.groups[intervalMs]?.ticker == nil, state.groups[intervalMs]?.ticking == true
+                else { return true }
+                state.groups[intervalMs]?.ticker = ticker
+                return false
+            }
+            if stale { ticker.cancel() }
+        }
+        if let first = encoder.line(.snapshot(pool.snapshot()), version: version) { outbox.send(line: first) }
         return added
     }
 

@@ -1,4 +1,5 @@
-/// The stable error codes of protocol v1, documented in docs/PROTOCOL.md.
+/// The stable error codes of protocol v1, documented in docs/PROTOCOL.md. The last four only ever come as
+/// the last line of a connection the server closes.
 public enum WireErrorCode: String, Sendable, CaseIterable {
     case badJSON = "bad_json"
     case badRequest = "bad_request"
@@ -11,4 +12,12 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     case notDraining = "not_draining"
     case alreadyStopped = "already_stopped"
     case internalError = "internal"
+    /// The connection is closed: it sent no request for the idle timeout and is not subscribed.
+    case idleTimeout = "idle_timeout"
+    /// The connection is closed: the client fell too far behind, or took no line for the write timeout.
+    case slowClient = "slow_client"
+    /// The connection is closed: it sent more requests than may wait before it was admitted.
+    case requestFlood = "request_flood"
+    /// The connection is closed: the server is stopping.
+    case serverStopping = "server_stopping"
 }

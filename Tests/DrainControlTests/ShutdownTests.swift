@@ -26,7 +26,9 @@ extension TimingSensitive {
                 for _ in 0..<48 {
                     clients.addTask { await Self.churn(path: path, served: served, stuck: stuck) }
                 }
-                try? await Task.sleep(for: .milliseconds(400))
+                // Under way before the stop: every client has been served at least once (a condition, not
+                // a fixed time, which a loaded machine could spend before the first connection was served).
+                try? await ServerHarness.waitUntil("the clients served") { served.value > 48 }
                 let stopping = ContinuousClock.now
                 await harness.stop()
                 let stopped = ContinuousClock.now - stopping

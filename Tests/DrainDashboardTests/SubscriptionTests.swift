@@ -91,4 +91,56 @@ struct SubscriptionTests {
         #expect(ended == ["too_many_clients: 64 clients"])
         #expect(server.requests.count == 1)
     }
+
+    @Test("a live subscription the server closes, the process still answering: it connects again, no loss reported")
+    func reconnects() async throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.root + "/alive.4242.sock"
+        let snapshot = String(
+            decoding: try JSONEncoder.drain.encode(ControlMessage.snapshot(Fixtures.snapshot(.running))), as: UTF8.self)
+        let reason =
+            #"{"error":{"code":"slow_client","message":"no line taken for 2 seconds; closing"},"ok":false,"type":"error","v":2}"#
+        let subscribed = #"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":2}"# + "\n" + snapshot + "\n"
+        let server = try FakeServer(path: path, replies: [subscribed], first: [subscribed + reason + "\n"])
+        let inbox = Inbox()
+        let subscription = Subscription(
+            ProcessEntry(name: "alive", pid: 4242, path: path), session: 1, interval: .milliseconds(100), inbox: inbox
+        ) {}
+        // Two subscribes (the second on the new connection) and the notice that says so.
+        let updates = try await Self.collect(inbox) { updates in
+            updates.contains {
+                if case .commandResult(let text, _) = $0 { text.contains("reconnected") } else { false }
+            }
+        }
+        subscription.cancel()
+        #expect(server.requests.count == 2, "\(server.requests)")
+        #expect(!updates.contains { if case .ended = $0 { true } else { false } }, "\(updates)")
+        let notice = updates.compactMap { update -> String? in
+            if case .commandResult(let text, ok: true) = update { return text }
+            return nil
+        }
+        #expect(notice == ["reconnected to alive (pid 4242) after: slow_client: no line taken for 2 seconds; closing"])
+    }
+
+    @Test("a live subscription whose process is gone (the socket refuses): the loss is reported")
+    func goneForGood() async throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.root + "/gone.4242.sock"
+        let snapshot = String(
+            decoding: try JSONEncoder.drain.encode(ControlMessage.snapshot(Fixtures.snapshot(.running))), as: UTF8.self)
+        var server: FakeServer? = try FakeServer(
+            path: path,
+            replies: [#"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":2}"# + "\n" + snapshot + "\n"])
+        let inbox = Inbox()
+        let subscription = Subscription(
+            ProcessEntry(name: "gone", pid: 4242, path: path), session: 1, interval: .milliseconds(100), inbox: inbox
+        ) {}
+        _ = try await Self.collect(inbox) { !Self.snapshots($0).isEmpty }
+        // The server's thread closes the listener and the held connection, and removes the socket file.
+        server = nil
+        let updates = try await Self.collect(inbox) { $0.contains { if case .ended = $0 { true } else { false } } }
+        subscription.cancel()
+        withExtendedLifetime(server) {}
+        #expect(updates.contains { if case .ended(session: 1, _) = $0 { true } else { false } }, "\(updates)")
+    }
 }

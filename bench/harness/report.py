@@ -139,6 +139,21 @@ def tables(summary):
                   _row(["server CPU, % of the machine (all cores)", fmt(m.get("server_cpu_machine_pct"), " %")]),
                   _row(["server CPU, % of one core", fmt(m.get("server_cpu_core_pct"), " %")]),
                   _row(["bytes the subscribers received, MB/s", fmt(m.get("wire_mb_per_s"))]), ""]
+    if "storm" in summary:
+        data = summary["storm"].get(DEMO, {})
+        m = data.get("metrics", {})
+        lines += ["### 8. A storm of control clients during a drain", "",
+                  _row(["measure", "no storm, ms", "1,000-client storm, ms", "storm vs no storm"]),
+                  _row(["---"] * 4)]
+        for label, key in [("drain's end after its last request (process exit)", "drain_end_ms"),
+                           ("admitted operator's `status`, p50", "status_p50_ms"),
+                           ("admitted operator's `status`, p99", "status_p99_ms"),
+                           ("admitted operator's `status`, slowest", "status_max_ms")]:
+            quiet, loud = m.get(f"quiet_{key}"), m.get(f"storm_{key}")
+            lines.append(_row([label, fmt(quiet), fmt(loud), ratio(loud, quiet)]))
+        facts = data.get("facts", {})
+        lines += ["", f"Operator: {facts.get('quiet_operator', '—')} (no storm); "
+                      f"{facts.get('storm_operator', '—')} (storm). Storm clients: `{facts.get('storm', '—')}`", ""]
     return "\n".join(lines)
 
 
@@ -159,6 +174,9 @@ TARGETS = [
     ("`drainctl status` peak RSS ≤ 14 MB", "control", "drainctl_status_max_rss_mb", lambda v, m, s: v <= 14),
     ("1,000 subscribers at 10 Hz < 1 % of the machine in the server", "subscribers", "server_cpu_machine_pct",
      lambda v, m, s: v < 1),
+    ("storm: the drain ends ≤ 50 ms later than without it", "storm", "storm_drain_end_ms",
+     lambda v, m, s: m.get("quiet_drain_end_ms") is not None and v - m["quiet_drain_end_ms"]["median"] <= 50),
+    ("storm: an admitted operator's `status` p99 ≤ 50 ms", "storm", "storm_status_p99_ms", lambda v, m, s: v <= 50),
     ("idle exit ≤ HAProxy's", "idle", "stop_to_exit_ms", _peer("idle", "stop_to_exit_ms")),
     ("last response → exit ≤ HAProxy's", "in_flight", "last_response_to_exit_ms",
      _peer("in_flight", "last_response_to_exit_ms")),

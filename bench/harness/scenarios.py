@@ -30,6 +30,10 @@ class Params:
         self.commands = 2 if smoke else 30
         self.subscribers = 20 if smoke else 1000
         self.subscriber_seconds = 1.0 if smoke else 5.0
+        # Scenario 8: the storm, and the drain it must not delay (requests of 1.5 s, stop 0.5 s in).
+        self.storm_clients = 60 if smoke else 1000
+        self.storm_settle = 0.2 if smoke else 1.0
+        self.storm_request_ms = 600 if smoke else 1500
 
     def as_dict(self):
         return {k: v for k, v in vars(self).items()}
@@ -280,3 +284,102 @@ def _cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+def _operator(path, until):
+    """An operator's connection, admitted (answered) before anything else starts: `status` every 50 ms,
+    each round trip timed, until `until()` says stop or the server ends the connection. Returns the round
+    trips (seconds), the last line the server sent and how the connection ended."""
+    import threading
+
+    sock = probes.unix_connect(path)
+    sock.sendall(b'{"op":"hello"}\n')
+    _, rest = probes.read_line(sock)
+    state = {"times": [], "ended": "open", "last": None}
+
+    def loop():
+        buffer = rest
+        try:
+            while not until():
+                started = time.perf_counter()
+                sock.sendall(b'{"op":"status"}\n')
+                line, buffer = probes.read_line(sock, buffer)
+                reply = json.loads(line)
+                if reply.get("type") != "result":
+                    state["last"] = line.decode(errors="replace")[:200]
+                    break
+                if reply.get("snapshot", {}).get("phase") == "stopped":
+                    break
+                state["times"].append(time.perf_counter() - started)
+                time.sleep(0.05)
+            state["ended"] = "stopped asking"
+        except (ConnectionError, OSError) as error:
+            state["ended"] = f"{type(error).__name__}: {error}"
+            state["ended_at"] = time.monotonic()
+        finally:
+            sock.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread, state
+
+
+def storm(env, demo, params):
+    """8. A storm of `params.storm_clients` control clients (status storms, stalled subscribers, holders;
+    bench/apps/storm.py, its own process) against a draining drain-demo, and the same drain without it:
+    how long after its last request is answered the process exits, and an admitted operator's `status`
+    round trips meanwhile. Both runs in the same call, so the ratio compares one machine state."""
+    metrics, facts, problems = {}, {}, []
+    for mode in ("quiet", "storm"):
+        running = demo.start(grace=None)
+        storm_child = None
+        try:
+            done = []
+            operator, seen_by_operator = _operator(running.control, lambda: bool(done))
+            if mode == "storm":
+                storm_child = subprocess.Popen(
+                    [env.python, os.path.join(env.apps, "storm.py"),
+                     running.control, str(params.storm_clients)],
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                if storm_child.stdout.readline().strip() != "ready":
+                    raise AssertionError("the storm did not start")
+                time.sleep(params.storm_settle)
+            clients = probes.Clients(running.port, [f"/sleep?ms={params.storm_request_ms}"] * params.clients,
+                                     timeout=60)
+            _sleep_until(clients.sent + params.signal_at)
+            running.child.watch_exit(60)
+            running.child.signal(running.stop_signal)
+            answers = clients.join(60)
+            seen = running.child.exit_seen()
+            done.append(True)
+            operator.join(10)
+            if seen is None:
+                problems.append(f"drain-demo did not exit within 60 s ({mode})")
+                continue
+            answered = [a["at"] for a in answers if a["outcome"] == "http"]
+            if len(answered) != len(answers):
+                problems.append(f"{mode}: the requests got {_summary(answers)}, want all 200")
+            else:
+                metrics[f"{mode}_drain_end_ms"] = (seen[0] - max(answered)) * 1000
+            times = sorted(seen_by_operator["times"])
+            if times:
+                metrics[f"{mode}_status_p50_ms"] = median(times) * 1000
+                metrics[f"{mode}_status_p99_ms"] = times[min(len(times) - 1, int(0.99 * len(times)))] * 1000
+                metrics[f"{mode}_status_max_ms"] = times[-1] * 1000
+            facts[f"{mode}_operator"] = f"{len(times)} status, {seen_by_operator['ended']}"
+            # After the last request was answered the process is on its way out, and closing is its right.
+            ended_early = seen_by_operator.get("ended_at", 0) < max(answered, default=0)
+            if seen_by_operator["ended"] != "stopped asking" and "server_stopping" not in str(
+                    seen_by_operator["last"]) and ended_early:
+                problems.append(f"{mode}: the operator's connection ended: {seen_by_operator['ended']} "
+                                f"(last line {seen_by_operator['last']})")
+        finally:
+            if storm_child is not None:
+                storm_child.terminate()
+                try:
+                    out, _ = storm_child.communicate(timeout=10)
+                    facts["storm"] = (out.strip().splitlines() or ["?"])[-1]
+                except subprocess.TimeoutExpired:
+                    storm_child.kill()
+            running.child.stop()
+    return {"metrics": metrics, "facts": facts, "problems": problems}

@@ -36,25 +36,91 @@ final class Subscription: Sendable {
     static let maxLineBytes = 16 * 1024 * 1024
 
     /// Connects to `entry` and forwards what it sends to `inbox`, tagged with `session`, until the
-    /// connection ends or ``cancel()`` is called.
-    /// - Parameter ended: Called once when the connection ended on its own (not when cancelled).
+    /// connection ends for good or ``cancel()`` is called.
+    ///
+    /// A connection that ends before the process reported that it stopped is not the end while the
+    /// process still answers on its socket: the subscription connects again (see ``reconnects(after:)``),
+    /// and the screen never hears of it. Only a process that no longer answers, or one that keeps
+    /// refusing, is reported as gone.
+    /// - Parameter ended: Called once when the subscription ended on its own (not when cancelled).
     init(
         _ entry: ProcessEntry, session: Int, interval: Duration, inbox: Inbox,
         ended: @escaping @Sendable () -> Void
     ) {
         let milliseconds = Int(interval / .milliseconds(1))
         DetachedThread.start(name: "drainctl-feed") { [self] in
-            let error = self.follow(entry, session: session, intervalMs: milliseconds, inbox: inbox)
-            self.close()
-            guard !self.cancelled.load(ordering: .sequentiallyConsistent) else { return }
+            var attempt = 0
+            var end: End
+            var announce: String?
+            while true {
+                let outcome = self.follow(
+                    entry, session: session, intervalMs: milliseconds, inbox: inbox, announce: announce)
+                self.close()
+                end = outcome.end
+                if outcome.subscribed || announce == nil {
+                    announce = "reconnected to \(entry.name) (pid \(entry.pid)) after: \(end.reason)"
+                }
+                if self.cancelled.load(ordering: .sequentiallyConsistent) { return }
+                // A connection that carried the subscription starts the count again.
+                attempt = outcome.subscribed ? 1 : attempt + 1
+                guard
+                    Self.reconnects(after: outcome, attempt: attempt) && self.pause(Self.backoff(attempt))
+                        && SocketProbe.probe(path: entry.path) == .live
+                else { break }
+            }
             ended()
-            switch error {
+            switch end {
             case .violation(let message):
                 inbox.push(.violation(session: session, message: message))
             case .ended(let message):
                 inbox.push(.ended(session: session, error: message))
+            case .refused(let message):
+                inbox.push(.ended(session: session, error: message))
             }
         }
+    }
+
+    /// Connections in a row that may end without carrying the subscription before the process counts
+    /// as gone.
+    static let maxAttempts = 5
+
+    /// How one connection ended, and how far it got.
+    struct Outcome {
+        var end: End
+        /// The server answered the subscribe: the subscription was live on this connection.
+        var subscribed: Bool
+        /// The process reported that it stopped (its `stopped` event or a snapshot with its report): the
+        /// close after that is the end, not a loss.
+        var stopped: Bool
+    }
+
+    /// Whether to connect again (to a process that still answers) after `outcome`, the `attempt`th
+    /// connection in a row.
+    ///
+    /// A closed or reset connection, or a server that ended a live subscription on purpose (its last
+    /// line says why: `top` was suspended and fell behind, say), is worth another; a refusal of the
+    /// very first subscribe (`too_many_clients`, `forbidden`) or bytes that are not the protocol are not.
+    static func reconnects(after outcome: Outcome, attempt: Int) -> Bool {
+        guard !outcome.stopped, attempt <= maxAttempts else { return false }
+        switch outcome.end {
+        case .ended: return true
+        case .refused: return outcome.subscribed
+        case .violation: return false
+        }
+    }
+
+    /// The pause before the `attempt`th connection in a row: 100 ms, then longer, so a process that
+    /// keeps closing is not hammered.
+    static func backoff(_ attempt: Int) -> Duration { .milliseconds(100 * max(1, attempt - 1)) }
+
+    /// Sleeps on this thread; false when cancelled meanwhile.
+    private func pause(_ duration: Duration) -> Bool {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline {
+            if cancelled.load(ordering: .sequentiallyConsistent) { return false }
+            usleep(10_000)
+        }
+        return !cancelled.load(ordering: .sequentiallyConsistent)
     }
 
     /// Stops forwarding and closes the connection; the reading thread ends on its own.
@@ -65,11 +131,20 @@ final class Subscription: Sendable {
         }
     }
 
-    private enum End {
+    enum End {
         /// The connection ended: nil when the server closed it cleanly.
         case ended(String?)
+        /// The server answered with an error line (`code: message`), usually the last before it closed.
+        case refused(String)
         /// The peer does not speak the protocol.
         case violation(String)
+
+        var reason: String {
+            switch self {
+            case .ended(let message): message ?? "the connection closed"
+            case .refused(let message), .violation(let message): message
+            }
+        }
     }
 
     /// The `subscribe` line in `version`: DrainProtocol's request, in the one JSON dialect.
@@ -78,21 +153,28 @@ final class Subscription: Sendable {
         return Array(try JSONEncoder.drain.encode(request)) + [UInt8(ascii: "\n")]
     }
 
-    private func follow(_ entry: ProcessEntry, session: Int, intervalMs: Int, inbox: Inbox) -> End {
+    /// One connection: subscribes and forwards its lines until it ends.
+    /// - Parameter announce: On a reconnection, the notice the screen shows once the server answers.
+    private func follow(
+        _ entry: ProcessEntry, session: Int, intervalMs: Int, inbox: Inbox, announce: String?
+    ) -> Outcome {
+        var subscribed = false
+        var stopped = false
+        func outcome(_ end: End) -> Outcome { Outcome(end: end, subscribed: subscribed, stopped: stopped) }
         let fd: Int32
         switch UnixSocket.connect(entry.path) {
         case .success(let connected): fd = connected
-        case .failure(let error): return .ended("cannot connect to \(entry.path): \(error.description)")
+        case .failure(let error): return outcome(.ended("cannot connect to \(entry.path): \(error.description)"))
         }
         socket.withLock { $0 = fd }
-        guard !cancelled.load(ordering: .sequentiallyConsistent) else { return .ended(nil) }
+        guard !cancelled.load(ordering: .sequentiallyConsistent) else { return outcome(.ended(nil)) }
         func subscribe(_ version: Int) -> End? {
             guard let line = try? Self.request(intervalMs: intervalMs, version: version),
                 case .success = UnixSocket.writeAll(fd, line)
             else { return .ended("the connection to \(entry.path) was lost while sending") }
             return nil
         }
-        if let failed = subscribe(ControlProtocol.latestVersion) { return failed }
+        if let failed = subscribe(ControlProtocol.latestVersion) { return outcome(failed) }
         var answered = false
         var decoder = WireDecoder()
         var buffer = [UInt8]()
@@ -101,9 +183,10 @@ final class Subscription: Sendable {
             let count = read(fd, &chunk, chunk.count)
             if count < 0, errno == EINTR { continue }
             if count < 0 {
-                return .ended("the connection to \(entry.path) was lost: \(String(cString: strerror(errno)))")
+                return outcome(
+                    .ended("the connection to \(entry.path) was lost: \(String(cString: strerror(errno)))"))
             }
-            if count == 0 { return .ended(nil) }
+            if count == 0 { return outcome(.ended(nil)) }
             buffer.append(contentsOf: chunk[0..<count])
             var start = 0
             while let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -117,26 +200,38 @@ final class Subscription: Sendable {
                     if !answered, case .message(let message) = decoded {
                         answered = message.type == .result || message.type == .error
                         if message.error?.code == WireErrorCode.unsupportedVersion.rawValue {
-                            if let failed = subscribe(ControlProtocol.version) { return failed }
+                            if let failed = subscribe(ControlProtocol.version) { return outcome(failed) }
                             continue
                         }
+                        subscribed = message.type == .result
+                        if subscribed, let announce { inbox.push(.commandResult(announce, ok: true)) }
                     }
                     if let update = try Self.update(for: decoded, session: session) {
-                        if cancelled.load(ordering: .relaxed) { return .ended(nil) }
+                        if cancelled.load(ordering: .relaxed) { return outcome(.ended(nil)) }
+                        stopped = stopped || Self.reportsStop(update)
                         inbox.push(update)
                     }
                 } catch let error as ControlError where error.code == .refused {
-                    return .ended(error.message)
+                    return outcome(.refused(error.message))
                 } catch let error as ControlError {
-                    return .violation("\(entry.path): \(error.message)")
+                    return outcome(.violation("\(entry.path): \(error.message)"))
                 } catch {
-                    return .violation("\(entry.path): \(error)")
+                    return outcome(.violation("\(entry.path): \(error)"))
                 }
             }
             buffer.removeFirst(start)
             if buffer.count > Self.maxLineBytes {
-                return .violation("\(entry.path): it sent a line longer than \(Self.maxLineBytes) bytes")
+                return outcome(.violation("\(entry.path): it sent a line longer than \(Self.maxLineBytes) bytes"))
             }
+        }
+    }
+
+    /// Whether `update` is the process reporting that it stopped.
+    static func reportsStop(_ update: FeedUpdate) -> Bool {
+        switch update {
+        case .event(let event, _): event.kind == .stopped
+        case .snapshot(let snapshot, _): snapshot.report != nil
+        default: false
         }
     }
 

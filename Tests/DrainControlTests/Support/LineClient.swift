@@ -27,6 +27,9 @@ final class LineClient {
     static func with<T>(path: String, reading: Bool = true, _ body: (LineClient) async throws -> T) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: reading)
+            // Like a plain socket: the server's end of output (after the line that says why it closes) does
+            // not close this side, which may still be sending.
+            .channelOption(.allowRemoteHalfClosure, value: true)
             .connect(unixDomainSocketPath: path) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

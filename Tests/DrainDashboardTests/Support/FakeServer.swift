@@ -37,8 +37,9 @@ final class FakeServer: Sendable {
     }
 
     /// Listens on `path`; on every connection, writes `replies[n]` after the client's line `n`, then holds
-    /// the connection open.
-    init(path: String, replies: [String]) throws {
+    /// the connection open. With `first`, the first connection that sends a line gets those replies instead
+    /// and is then closed, as by a server that ends a subscription on purpose while it keeps running.
+    init(path: String, replies: [String], first: [String]? = nil) throws {
         self.path = path
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -52,7 +53,7 @@ final class FakeServer: Sendable {
         let core = Core(listener: fd)
         self.core = core
         let thread = Thread {
-            core.serve(replies)
+            core.serve(replies, first: first)
             close(fd)
             unlink(path)
         }
@@ -75,7 +76,8 @@ private final class Core: Sendable {
 
     init(listener: Int32) { self.listener = listener }
 
-    func serve(_ replies: [String]) {
+    func serve(_ replies: [String], first: [String]?) {
+        var first = first
         while !stopped.load(ordering: .sequentiallyConsistent) {
             // Poll with a timeout so deinit can end the loop without closing a descriptor in use.
             var waiting = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
@@ -87,13 +89,17 @@ private final class Core: Sendable {
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
             // Wait for each request line; a probe (connect, then close) sends nothing and is skipped.
             var answered = 0
+            let closing = first
+            let replies = closing ?? replies
             while answered < replies.count, let line = readLine(client) {
                 requests.withLock { $0.append(line) }
                 var text = replies[answered]
                 text.withUTF8 { _ = send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 answered += 1
             }
-            if answered > 0 {
+            if answered > 0, closing != nil {
+                first = nil
+            } else if answered > 0 {
                 // Hold the connection open: the client must give up on what it read, not on a close.
                 var held = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
                 while !stopped.load(ordering: .sequentiallyConsistent), poll(&held, 1, 50) == 0 {}
