@@ -1,5 +1,6 @@
 import Drain
 import DrainProtocol
+import DrainTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -45,7 +46,7 @@ extension TimingSensitive {
             let line = try await LineClient.with(path: harness.socketPath) { try await Self.lastLine($0) }
             #expect(line?.errorCode == "idle_timeout", "\(String(describing: line))")
             // Well inside the 60 s linger: the server closed because the client did.
-            try await ServerHarness.waitUntil("the connection closed") {
+            try await eventually("the connection closed") {
                 harness.server.connectionCount == 0 && harness.server.accepted.count == 0
             }
             await harness.stop()
@@ -76,7 +77,7 @@ extension TimingSensitive {
             let lines = try await LineClient.with(path: harness.socketPath, reading: false) { client in
                 try await client.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
                 // Dropped: out of the fan-out, though its connection lingers for the reason to be read.
-                try await ServerHarness.waitUntil("the subscriber dropped") {
+                try await eventually("the subscriber dropped") {
                     harness.server.connections.withLock { $0.values.first.map { !$0.isOpen } ?? false }
                 }
                 try await client.channel.setOption(ChannelOptions.autoRead, value: true).get()

@@ -1,5 +1,6 @@
 import DrainClient
 import DrainProtocol
+import DrainTestSupport
 import Foundation
 import Testing
 
@@ -28,7 +29,7 @@ extension TimingSensitive {
                 }
                 // Under way before the stop: every client has been served at least once (a condition, not
                 // a fixed time, which a loaded machine could spend before the first connection was served).
-                try? await ServerHarness.waitUntil("the clients served") { served.value > 48 }
+                try? await eventually("the clients served") { served.value > 48 }
                 let stopping = ContinuousClock.now
                 await harness.stop()
                 let stopped = ContinuousClock.now - stopping

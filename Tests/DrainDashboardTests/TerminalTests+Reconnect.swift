@@ -22,15 +22,14 @@ extension TerminalTests {
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         try await tmux.waitFor("RUNNING")
         let shell = try #require(Int32(await tmux.display("#{pane_pid}")))
-        let top = try await poll("top's pid") { Self.child(of: shell, named: "drainctl") }
+        let top = try await eventuallyValue("top's pid") { Self.child(of: shell, named: "drainctl") }
         kill(top, SIGSTOP)
         // Whatever happens below, top must not stay stopped.
         defer { kill(top, SIGCONT) }
         let log = sandbox.root + "/demo.log"
-        try await poll("the service dropping top", timeout: .seconds(40)) {
+        try await eventually(timeout: .seconds(40), "the service dropping top") {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(
                 "dropping a client that stopped reading")
-                ? true : nil
         }
         kill(top, SIGCONT)
         let screen = try await tmux.waitFor("reconnected to demo")

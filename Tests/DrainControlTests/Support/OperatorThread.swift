@@ -1,4 +1,5 @@
 import DrainClient
+import DrainProtocol
 import Foundation
 import Synchronization
 
