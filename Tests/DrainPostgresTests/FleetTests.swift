@@ -159,8 +159,17 @@ struct FleetTests {
         try await eventually("the slow job running") { slow.starts.ids.count == 1 }
         let peer = FleetWorker(try fleet.journal(lease: lease, heartbeat: .milliseconds(200)), name: "peer")
         try await peer.start()
-        // Three leases long, with the peer sweeping every heartbeat.
-        try await Task.sleep(for: lease * 3)
+        // Three leases long, with the peer sweeping every heartbeat: wait until the database shows the peer
+        // beating three leases after the slow job started, so its sweeps since then have all run, instead of
+        // sleeping and hoping they did.
+        try await eventually("the peer beating three leases after the slow job started") {
+            try await fleet.value(
+                """
+                SELECT count(*) FROM $s.workers w, $s.jobs j WHERE w.name = 'peer' AND j.state = 'running'
+                    AND w.heartbeat_at > j.started_at + interval '3 seconds'
+                """
+            ).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
         #expect(peer.starts.ids.isEmpty)
         #expect(peer.pool.snapshot().recovered == 0)
         #expect(try await fleet.count("state = '\(JobState.running)'") == 1)

@@ -65,7 +65,7 @@ struct HalfCloseTests {
             // printf too: socat sends the bytes as they are, so the request without a newline is covered.
             for feed in ["echo '\(request)'", "printf '%s' '\(request)'"] {
                 let shell = try Spawned(
-                    URL(fileURLWithPath: "/bin/sh"), ["-c", "\(feed) | socat - UNIX-CONNECT:\(path)"],
+                    URL(fileURLWithPath: "/bin/sh"), ["-c", "\(feed) | socat -t 10 - UNIX-CONNECT:\(path)"],
                     environment: sandbox.environment, in: sandbox)
                 #expect(try await shell.wait(timeout: .seconds(10)) == 0, "\(feed): \(shell.stderr)")
                 #expect(shell.stdout.contains(check), "\(feed) printed: \(shell.stdout)")

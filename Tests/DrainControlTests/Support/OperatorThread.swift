@@ -85,6 +85,8 @@ final class OperatorThread: Sendable {
             }
             let text = String(decoding: line, as: UTF8.self)
             result.lastLine = String(text.prefix(300))
+            // The drain is over and the server stops: it says so on its last line, the operator's end too.
+            if text.contains("\"code\":\"server_stopping\"") { return result }
             guard text.contains("\"type\":\"result\"") else {
                 result.failure = "not a result"
                 return result
