@@ -31,7 +31,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     /// Creates a pool.
     /// - Parameters:
     ///   - configuration: Limits, grace and lame duck.
-    ///   - journal: Where jobs are kept; usually a ``SQLiteJournal``.
+    ///   - journal: Where jobs are kept; usually a `SQLiteJournal` (from `DrainSQLite`).
     ///   - signals: The signals to react to, usually ``DrainSignal/unixSignals()``; nil to leave signals
     ///     to the application (it then calls ``drain(grace:cause:)`` itself).
     ///   - clock: The clock for deadlines and durations; tests pass a manual one.
