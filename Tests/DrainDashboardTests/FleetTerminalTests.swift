@@ -73,12 +73,12 @@ extension TerminalTests {
                     UPDATE "\(schema)".jobs SET state = '\(JobState.running)', worker_id = '\(Self.ids[1])' WHERE kind = 'b';
                     """)
             let screen = try await tmux.waitUntil("the hand-off") { screen in
-                return screen.contains("web-3 requeued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil
+                return screen.contains("web-3 rescued 2 → taken by web-1 (1), web-2 (1)") ? screen : nil
             }
             #expect(screen.contains("was found dead"))
             await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
-            #expect(await tmux.capture().contains("drainctl top: web-3 requeued 2 → taken by web-1 (1), web-2 (1)"))
+            #expect(await tmux.capture().contains("drainctl top: web-3 rescued 2 → taken by web-1 (1), web-2 (1)"))
         }
 
         @Test(
@@ -141,12 +141,12 @@ extension TerminalTests {
             #expect(lost.firstMatch(of: /[1-9][0-9]* jobs?, rescue (in|due)/) != nil, "\(lost)")
             let rescued = try await tmux.waitUntil("the victim rescued and its work handed off") { screen in
                 screen.split(separator: "\n").contains { $0.contains(" victim ") && $0.contains("RESCUED") }
-                    && screen.contains("victim requeued") ? screen : nil
+                    && screen.contains("victim rescued") ? screen : nil
             }
             #expect(rescued.contains("was found dead; its jobs went back to the queue"))
             await tmux.send("q")
             try await tmux.expectRestored(exitCode: 0)
-            #expect(await tmux.capture().contains("drainctl top: victim requeued"))
+            #expect(await tmux.capture().contains("drainctl top: victim rescued"))
         }
     }
 }
