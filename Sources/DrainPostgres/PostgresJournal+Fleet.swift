@@ -110,7 +110,13 @@ extension PostgresJournal {
         // Half the lease: a beat slower than that puts the lease at risk, and the operator should see
         // "unreachable" while there is still time, not an operation timeout later. Never under 2 s, so a
         // busy but healthy database with a short lease does not read as down.
-        let timeout = min(configuration.operationTimeout, max(configuration.lease / 2, .seconds(2)))
+        // The first beat registers this worker at start: no lease is at stake yet, so it gets the operation
+        // timeout, and a busy database at start-up is not read as down.
+        let registered = state.withLock { $0.registered }
+        let timeout =
+            registered
+            ? min(configuration.operationTimeout, max(configuration.lease / 2, .seconds(2)))
+            : configuration.operationTimeout
         let counts = try await rows(query, "cannot write this worker's heartbeat", timeout: timeout) {
             try $0.decode((Int, Int).self)
         }

@@ -38,7 +38,10 @@ extension TerminalTests {
         let shutdown = try await runDrainctl(["shutdown", "--grace", "5"], in: sandbox)
         #expect(shutdown.code == 0, "\(shutdown.output)")
         #expect(shutdown.output.contains("5 completed"), "\(shutdown.output)")
-        let banner = try await tmux.waitFor("STOPPED CLEAN")
+        // A capture can catch the banner half drawn: wait for its counts rather than read the first frame.
+        let banner = try await tmux.waitUntil("the end banner with its counts") { screen in
+            screen.contains("STOPPED CLEAN") && screen.contains("5 completed") ? screen : nil
+        }
         #expect(banner.contains("5 completed"), "the banner counts the answered requests:\n\(banner)")
         await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)

@@ -55,11 +55,16 @@ struct TerminalTests {
             screen.contains("DRAINING") ? Self.secondsLeft(screen) : nil
         }
         #expect(await tmux.display("#{pane_title}").contains("DRAINING"))
-        try await Task.sleep(for: .milliseconds(1500))
-        let later = try await tmux.waitUntil("a later countdown") { Self.secondsLeft($0) }
+        // The countdown moves on its own: wait for a lower figure rather than sleep and compare.
+        let later = try await tmux.waitUntil("a later countdown") { screen in
+            Self.secondsLeft(screen).flatMap { $0 < first ? $0 : nil }
+        }
         #expect(later < first, "the countdown did not move: \(first) then \(later)")
 
-        let stopped = try await tmux.waitFor("STOPPED ")
+        // A capture can catch the banner half drawn: wait for all of it.
+        let stopped = try await tmux.waitUntil("the end banner") { screen in
+            screen.contains("STOPPED ") && screen.contains("drained in") && screen.contains("requeued") ? screen : nil
+        }
         #expect(stopped.contains("drained in"))
         #expect(stopped.contains("requeued"))
 
@@ -67,7 +72,7 @@ struct TerminalTests {
         let narrow = try await tmux.waitUntil("a 70-column redraw") { screen in
             let lines = Self.rows(screen)
             return screen.contains("STOPPED ") && lines.count <= 20 && lines.allSatisfy { $0.count <= 70 }
-                && screen.contains("─ Events") ? screen : nil
+                && screen.contains("─ Events") && screen.contains("q quit") ? screen : nil
         }
         #expect(narrow.contains("q quit"))
         await tmux.resize(columns: 40, rows: 10)
@@ -125,8 +130,12 @@ struct TerminalTests {
         let lost = try await tmux.waitFor("CONNECTION LOST")
         #expect(!lost.contains("EXIT="))
         #expect(!lost.contains("STOPPED "))
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(await !tmux.capture().contains("EXIT="), "top must not exit on its own")
+        // Still running and still answering keys after the loss: its help opens (a sleep could only show
+        // that it had not exited yet).
+        await tmux.send("?")
+        let help = try await tmux.waitFor("start a shutdown: asks the grace")
+        #expect(!help.contains("EXIT="), "top must not exit on its own")
+        await tmux.send("?")
         await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
         #expect(await tmux.capture().contains("lost the connection to demo (pid \(demo.pid))"))
@@ -238,7 +247,9 @@ struct TerminalTests {
         try await tmux.waitFor("with a 3s grace? y yes")
         await tmux.send("y")
         // A young demo may have only short jobs in flight: the drain can end before a frame shows DRAINING.
-        let stopped = try await tmux.waitFor("STOPPED ")
+        let stopped = try await tmux.waitUntil("the end banner") { screen in
+            screen.contains("STOPPED ") && screen.contains("drained in") ? screen : nil
+        }
         #expect(stopped.contains("demo (pid \(pid)) drained in"))
         await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)

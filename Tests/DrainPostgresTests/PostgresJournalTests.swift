@@ -137,7 +137,8 @@ struct PostgresJournalTests {
     @Test("a journal whose service was never run says so instead of hanging")
     func notRunning() async throws {
         let fleet = try await Fleet()
-        let journal = try fleet.journal()
+        // Shorter than the tests' usual timeout: this one waits it out before the journal can say why.
+        let journal = try fleet.journal(operationTimeout: .seconds(10))
         let error = await #expect(throws: DrainError.self) { _ = try await journal.recover() }
         #expect(
             error?.cause?.contains("add it to the ServiceGroup before the pool") == true, "\(String(describing: error))"

@@ -11,7 +11,7 @@ struct TLSTests {
     /// A journal on `options` appended to the fleet's TCP URL; runs one append and returns the error, if any.
     func appendOne(_ fleet: Fleet, options: String) async throws -> (any Error)? {
         var configuration = try PostgresJournalConfiguration(url: fleet.server.url(schema: fleet.schema) + options)
-        configuration.operationTimeout = .seconds(5)
+        configuration.operationTimeout = .seconds(30)
         let journal = try PostgresJournal(configuration: configuration, logger: Fleet.logger)
         let service = Task { try await journal.run() }
         defer { service.cancel() }
@@ -45,7 +45,7 @@ struct TLSTests {
         var configuration = try PostgresJournalConfiguration(
             url: fleet.server.url(schema: fleet.schema) + "&sslmode=verify-full&sslrootcert=\(fleet.server.certificate)"
         )
-        configuration.operationTimeout = .seconds(5)
+        configuration.operationTimeout = .seconds(30)
         let journal = try PostgresJournal(configuration: configuration, logger: Fleet.logger)
         let service = Task { try await journal.run() }
         defer { service.cancel() }

@@ -25,22 +25,28 @@ struct Fleet {
     static let logger = Logger(label: "drain-postgres-tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func configuration(
-        lease: Duration = .seconds(2), heartbeat: Duration = .milliseconds(250), name: String = "worker"
+        lease: Duration = .seconds(2), heartbeat: Duration = .milliseconds(250), name: String = "worker",
+        operationTimeout: Duration = .seconds(30)
     ) throws -> PostgresJournalConfiguration {
         var configuration = try PostgresJournalConfiguration(url: server.url(schema: schema))
         configuration.lease = lease
         configuration.heartbeat = heartbeat
         configuration.workerName = name
-        // The default's 5 s: a loaded two-core machine has been seen to take over 2 s for a claim.
-        configuration.operationTimeout = .seconds(5)
+        // Far above the default 5 s: one private server serves every test at once, and a loaded two-core
+        // machine (the suite beside two CPU hogs) took over 5 s to migrate a schema. No test here measures
+        // the timeout itself; a stopped server is refused at once.
+        configuration.operationTimeout = operationTimeout
         return configuration
     }
 
     func journal(
-        lease: Duration = .seconds(2), heartbeat: Duration = .milliseconds(250), name: String = "worker"
+        lease: Duration = .seconds(2), heartbeat: Duration = .milliseconds(250), name: String = "worker",
+        operationTimeout: Duration = .seconds(30)
     ) throws -> PostgresJournal {
         try PostgresJournal(
-            configuration: configuration(lease: lease, heartbeat: heartbeat, name: name), logger: Self.logger)
+            configuration: configuration(
+                lease: lease, heartbeat: heartbeat, name: name, operationTimeout: operationTimeout),
+            logger: Self.logger)
     }
 
     /// Runs `body` with a recovered journal whose service runs beside it, and stops the service after
