@@ -23,7 +23,10 @@ struct RestartTests {
 
     private func restartMidDrain(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
-        let worker = FleetWorker(try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250)), name: "w")
+        // The product's own operation timeout: these tests wait for calls to a stopped server to give up.
+        let worker = FleetWorker(
+            try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250), operationTimeout: .seconds(5)),
+            name: "w")
         try await worker.start()
         for _ in 0..<3 { try await worker.pool.submit(kind: "wait") }
         try await eventually("three jobs running") { worker.starts.ids.count == 3 }
@@ -66,7 +69,8 @@ struct RestartTests {
     private func unwrittenOutcomesRescued(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
         let worker = FleetWorker(
-            try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "cut-off",
+            try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250), operationTimeout: .seconds(5)),
+            name: "cut-off",
             cancellationWindow: .milliseconds(200))
         try await worker.start()
         for _ in 0..<2 { try await worker.pool.submit(kind: "wait") }
