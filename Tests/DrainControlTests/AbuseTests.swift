@@ -55,14 +55,20 @@ extension TimingSensitive {
             var statusCount = 0
         }
 
-        /// Eight 1.5 s jobs in flight, then (with `abuse`) 1,000 clients, then a drain: how long after the
+        /// Eight 3 s jobs in flight, then (with `abuse`) 1,000 clients, then a drain: how long after the
         /// jobs' own end the pool stopped. The jobs fix the drain's length, so only a delay shows.
         static func drainTime(abuse: Bool) async throws -> Run {
             let harness = try await ServerHarness(eventBuffer: 50_000) { $0.idleTimeout = .seconds(1) }
             let commands = Task { await Self.commandEvents(harness.pool) }
-            for _ in 0..<8 { try await harness.pool.submit(kind: "sleep", payload: Data([15])) }
+            // Submitted at once, and 3 s long: one after the other on a loaded machine (each waits for its
+            // fsync), the first had ended before the eighth started, and 8 were never in flight together.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await harness.pool.submit(kind: "sleep", payload: Data([30])) } }
+                try await group.waitForAll()
+            }
             try await eventually("8 jobs in flight") { harness.pool.snapshot().inFlightJobs == 8 }
-            let jobsEnd = ContinuousClock.now + .milliseconds(1_500)
+            // They all started before now: they end by then.
+            let jobsEnd = ContinuousClock.now + .milliseconds(3_000)
             var run = Run(drain: .zero)
             let statusReplies = Counter()
             if !abuse {

@@ -45,7 +45,8 @@ struct FleetTests {
 
     /// A worker that does nothing but listen, with a heartbeat (the poll) far longer than any wait below.
     private func idleListener(_ fleet: Fleet) async throws -> FleetWorker {
-        let idle = FleetWorker(try fleet.journal(lease: .seconds(20), heartbeat: .seconds(10)), name: "idle")
+        // Its poll (the heartbeat) is far longer than any wait below, so only a notification can wake it.
+        let idle = FleetWorker(try fleet.journal(lease: .seconds(120), heartbeat: .seconds(60)), name: "idle")
         try await idle.start()
         try await eventually("the idle worker listening") {
             try await fleet.value(
@@ -65,8 +66,8 @@ struct FleetTests {
             try await eventually("the idle worker to start the three jobs") { idle.starts.ids.count == 3 }
             let woken = clock.now - appendedAt
             #expect(Set(idle.starts.ids) == Set(ids))
-            // The poll would take 10 s.
-            #expect(woken < .seconds(3), "the idle worker started the jobs after \(woken)")
+            // The poll would take 60 s; any loaded machine's notification arrives well inside half of that.
+            #expect(woken < .seconds(30), "the idle worker started the jobs after \(woken)")
         }
         await idle.stop()
     }
@@ -84,8 +85,9 @@ struct FleetTests {
                 }
                 return try await group.reduce(into: [JobID]()) { $0 += $1 }
             }
-            // Well inside the 10 s poll: a burst whose last append went unannounced would wait for it.
-            try await eventually(timeout: .seconds(5), "the idle worker to start all 40 jobs") {
+            // Well inside the idle worker's 60 s poll: a burst whose last append went unannounced would wait
+            // for it. (A 5 s wait inside a 10 s poll was once too short for 40 jobs on a loaded machine.)
+            try await eventually(timeout: .seconds(30), "the idle worker to start all 40 jobs") {
                 idle.starts.ids.count == 40
             }
             #expect(Set(idle.starts.ids) == Set(ids))
