@@ -39,7 +39,7 @@ public final class SQLiteHistoryReader {
         do {
             _ = try rows("SELECT id FROM drains LIMIT 0", [])
         } catch let error as HistoryError where error.code == .unreadable {
-            sqlite3_close(handle)
+            // Fully initialised by now: deinit closes the handle.
             throw HistoryError(
                 .noHistory,
                 "the journal at \(path) keeps no drain history (not a journal, or written before drains were kept)",

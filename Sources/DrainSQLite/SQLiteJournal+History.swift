@@ -56,7 +56,7 @@ extension SQLiteJournal {
     /// - Parameter limit: The most returned.
     /// - Throws: ``DrainError`` with ``DrainError/Code/journal`` when the history cannot be read.
     public func drainHistory(limit: Int = 100) async throws -> [DrainHistoryEntry] {
-        try await readHistory(sql: "SELECT id, host, report FROM drains ORDER BY id DESC LIMIT ?", [limit])
+        try await readHistory(sql: "SELECT id, host, report FROM drains ORDER BY id DESC LIMIT ?", [Int64(limit)])
     }
 
     /// One drain of the history; nil when it is not (or no longer) kept.
@@ -65,10 +65,10 @@ extension SQLiteJournal {
         try await readHistory(sql: "SELECT id, host, report FROM drains WHERE id = ?", [id]).first
     }
 
-    private func readHistory(sql: String, _ arguments: StatementArguments) async throws -> [DrainHistoryEntry] {
+    private func readHistory(sql: String, _ arguments: [Int64]) async throws -> [DrainHistoryEntry] {
         do {
             return try await pool.read { db in
-                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                     let json: String = row["report"]
                     let report = try JSONDecoder.drain.decode(ShutdownReport.self, from: Data(json.utf8))
                     return DrainHistoryEntry(id: row["id"], host: row["host"], report: report)

@@ -45,7 +45,7 @@ package enum HistoryLayout {
         return lines
     }
 
-    /// The two lines above a timeline: which drain of which process, and what became of its jobs.
+    /// The lines above a timeline: which drain of which process, when and how long, what became of its jobs.
     static func summary(_ entry: DrainHistoryEntry) -> [String] {
         let report = entry.report
         let model = TimelineModel(entry)
@@ -54,10 +54,10 @@ package enum HistoryLayout {
         var second =
             "stopped \(utc(report.stoppedAt)) UTC after " + DurationFormat.seconds(report.drainSeconds)
         if let grace = report.graceSeconds { second += " of " + DurationFormat.short(grace) + " grace" }
-        second += " · \(report.inFlightAtDrainStart) in flight: \(report.completed) completed"
-        if report.failed > 0 { second += ", \(report.failed) failed" }
-        second += ", \(model.cut) cut, \(report.requeued) requeued"
-        return [first, second]
+        var third = "\(report.inFlightAtDrainStart) in flight at the start: \(report.completed) completed"
+        if report.failed > 0 { third += ", \(report.failed) failed" }
+        third += ", \(model.cut) cut, \(report.requeued) requeued"
+        return [first, second, third]
     }
 
     /// `billing pid 4242 on web-1`, or the worker's name on a fleet.

@@ -44,7 +44,7 @@ package enum TimelineLayout {
         if model.from < 0, zero > signed(model.from).count + 1, zero + 2 < barWidth - right.count {
             put("0", at: zero, in: &axis)
         }
-        out.append(pad("time from drain start", labelWidth) + String(axis).trimmingTrailing())
+        out.append(pad("time", labelWidth) + String(axis).trimmingTrailing())
 
         // The grid the lanes are drawn over: the drain's start and every deadline.
         var grid = Array(repeating: Character(" "), count: barWidth)
@@ -100,7 +100,7 @@ package enum TimelineLayout {
         if let forced = model.forced { marks.append("F forced at " + signed(forced)) }
         marks.append("× cut")
         if model.lanes.contains(where: { $0.fate == .failed }) { marks.append("! failed") }
-        if model.from < 0 { marks.append(": drain began (lame duck or jobs before it)") }
+        if model.from < 0 { marks.append(": drain began") }
         lines.append(marks.joined(separator: " · "))
         if model.forecastGiven {
             let forecast = model.entry.report.timeline?.forecast

@@ -33,7 +33,7 @@ package enum TimelineSVG {
         svg.rect(x: 0, y: 0, width: width, height: height, fill: "#ffffff")
         let summary = HistoryLayout.summary(entry)
         svg.text(summary[0], x: 10, y: 22, size: 14, bold: true)
-        svg.text(summary[1], x: 10, y: 42, size: 11, fill: "#555")
+        svg.text(summary[1] + " · " + summary[2], x: 10, y: 42, size: 11, fill: "#555")
 
         // Behind the lanes: the forecast range, then the axis and its ticks.
         if model.forecastGiven, let p50 = model.forecastP50 {
@@ -45,7 +45,8 @@ package enum TimelineSVG {
         svg.line(x1: labelWidth, y1: plotBottom + 8, x2: labelWidth + plotWidth, y2: plotBottom + 8, stroke: "#888")
         for tick in ticks(from: model.from, to: model.to) {
             svg.line(x1: x(tick), y1: plotBottom + 4, x2: x(tick), y2: plotBottom + 12, stroke: "#888")
-            svg.text(TimelineLayout.signed(tick), x: x(tick), y: plotBottom + 26, size: 10, anchor: .middle)
+            let label = tick == 0 ? "0" : TimelineLayout.signed(tick)
+            svg.text(label, x: x(tick), y: plotBottom + 26, size: 10, anchor: .middle)
         }
         svg.text(
             "seconds from the drain's start", x: labelWidth + plotWidth / 2, y: plotBottom + 42, size: 10,
@@ -88,6 +89,10 @@ package enum TimelineSVG {
             svg.line(x1: x(forced), y1: top - 8, x2: x(forced), y2: plotBottom + 8, stroke: cutColor, dash: "3 2")
         }
         let legend = TimelineLayout.legend(model).filter { !$0.hasPrefix("^") && !$0.hasPrefix("F ") }
+        svg.text(
+            "blue: done · orange: failed · red: cut, from the deadline to the cut · dark line: the deadline"
+                + (model.deadlines.count > 1 ? " (dashed: before it moved)" : "") + " · green: forecast ETA p50–p90",
+            x: 10, y: height - 30, size: 10, fill: "#555")
         if let forecast = legend.last(where: { $0.hasPrefix("forecast") }) {
             svg.text(forecast, x: 10, y: height - 12, size: 10, fill: "#2a7a2a")
         }
