@@ -117,12 +117,18 @@ let package = Package(
         .target(name: "CLibpq", dependencies: ["CDynamicLoad"]),
         // The fleet as the shared PostgreSQL journal's workers and jobs tables show it: read-only.
         .target(name: "DrainFleet", dependencies: ["CLibpq", "DrainProtocol"], swiftSettings: strict),
+        // SVG written as text (issue 21's timelines): no dependency at all, so the CLI, the dashboard and
+        // drain-chaos's plots can share it without linking anything.
+        .target(name: "DrainSVG", swiftSettings: strict),
+        // The drain history an embedded journal keeps, read-only through the system libsqlite3's C API
+        // (CDrainSQLite's header), so `drainctl report --journal` links no GRDB.
+        .target(name: "DrainHistory", dependencies: ["CDrainSQLite", "DrainProtocol"], swiftSettings: strict),
         // Not a product: its public API is the entry points drainctl calls (Dashboard, FleetDashboard, their
         // configuration, summary and error); the layouts, models and feeds are `package`, for drainctl and the
         // tests only.
         .target(
             name: "DrainDashboard",
-            dependencies: ["DrainClient", "DrainProtocol", "DrainFleet", "CNcurses"],
+            dependencies: ["DrainClient", "DrainProtocol", "DrainFleet", "CNcurses", "DrainSVG"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -131,6 +137,7 @@ let package = Package(
                 "DrainDashboard",
                 "DrainClient",
                 "DrainFleet",
+                "DrainHistory",
                 "DrainProtocol",
                 "DrainSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -196,6 +203,8 @@ let package = Package(
             name: "DrainSQLiteTests",
             dependencies: [
                 "DrainSQLite", "Drain",
+                // drainctl's reader of the drain history, against the file the journal writes.
+                "DrainHistory",
                 // An old journal file is written as the previous build's migrations left it.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -237,7 +246,10 @@ let package = Package(
             dependencies: [
                 "DrainDashboard", "DrainClient", "DrainFleet", "DrainLocalPostgres", "DrainProtocol", "DrainSpawn",
                 "DrainTestSupport",
-            ]
+                // The timeline's SVG is parsed as XML (FoundationXML) and rendered by rsvg-convert.
+                "DrainSVG",
+            ],
+            exclude: ["Timeline/Goldens"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "Drain", package: root),
                 .product(name: "DrainControl", package: root),
                 .product(name: "DrainClient", package: root),
+                .product(name: "DrainSQLite", package: root),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -60,6 +60,12 @@ public protocol JobJournal: Sendable {
     /// start; a journal that keeps no cut runs need not implement it.
     /// - Returns: kind → runs.
     func recentRuns(limit: Int) async throws -> [String: [RunDuration]]
+
+    /// Keeps one drain's report in the journal's drain history, and prunes the history to its retention.
+    ///
+    /// The pool calls it once, as it stops after a drain, with the report it hands out (timeline included);
+    /// a failure is logged and changes nothing else. A journal that keeps no history need not implement it.
+    func recordDrain(_ report: ShutdownReport) async throws
 }
 
 extension JobJournal {
@@ -81,6 +87,9 @@ extension JobJournal {
     public func recentRuns(limit: Int) async throws -> [String: [RunDuration]] {
         try await recentDurations(limit: limit).mapValues { $0.map { RunDuration(seconds: $0) } }
     }
+
+    /// A journal that keeps no drain history forgets the report.
+    public func recordDrain(_ report: ShutdownReport) async throws {}
 }
 
 /// What a shared journal tells the pool.

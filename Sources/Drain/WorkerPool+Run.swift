@@ -159,6 +159,14 @@ extension WorkerPool {
             logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
         }
         let report = send { machine, now in machine.stopped(at: now, pid: getpid()) }
+        // The drain history (issue 21): only a pool that drained has a drain to remember.
+        if report.drainStartedAt != nil {
+            do {
+                try await journal.recordDrain(report)
+            } catch {
+                logger.warning("cannot keep the drain in the journal's history", metadata: ["drain.error": "\(error)"])
+            }
+        }
         logger.notice(
             "drain finished",
             metadata: [

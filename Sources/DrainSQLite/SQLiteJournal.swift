@@ -13,14 +13,19 @@ import Synchronization
 /// had just finished may therefore run again; an accepted job is never lost. The pool batches calls
 /// (group commit), so the fsync is paid per batch, not per job.
 public final class SQLiteJournal: JobJournal {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// Claims or outcomes were written since the last fsync.
     private let relaxedWrites = Atomic<Bool>(false)
+    /// How many drains the history keeps, and for how long.
+    public let retention: DrainHistoryRetention
 
     /// Opens (or creates) the journal file.
-    /// - Parameter path: The SQLite file. Its directory must exist.
+    /// - Parameters:
+    ///   - path: The SQLite file. Its directory must exist.
+    ///   - retention: How much drain history to keep (default: 100 drains, 30 days).
     /// - Throws: ``DrainError`` with ``DrainError/Code/journal`` when the file cannot be opened or migrated.
-    public init(path: String) throws {
+    public init(path: String, retention: DrainHistoryRetention = DrainHistoryRetention()) throws {
+        self.retention = retention
         var configuration = Configuration()
         configuration.label = "drain.journal"
         configuration.busyMode = .timeout(5)
@@ -72,6 +77,11 @@ public final class SQLiteJournal: JobJournal {
                     );
                     """
             )
+        }
+        // v3: the drain history (issue 21), one row per drain: the report as the protocol's JSON, with the
+        // columns a listing filters and sorts on beside it. Journals written before it gain the empty table.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: DrainHistorySQL.createTable)
         }
         return migrator
     }
@@ -286,7 +296,7 @@ public final class SQLiteJournal: JobJournal {
     ///
     /// The mode is set before every transaction, not restored after, so that a failure half-way can
     /// never leave an append running with the relaxed mode.
-    private func write<T: Sendable>(
+    func write<T: Sendable>(
         durable: Bool, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         do {

@@ -14,12 +14,13 @@ struct Drainctl: AsyncParsableCommand {
               drainctl shutdown --grace 30       drain with 30 s of grace and follow it to the end
               drainctl events                    stream events until the process stops
               drainctl top                       the live dashboard
+              drainctl report --journal PATH     the drains a journal remembers; `report ID` draws one
 
             Exit codes: 0 success (or a clean drain); 1 the drain was forced; 2 the connection was lost \
             before the outcome; 3 no process to talk to (none, several, stale), or `top`/`demo` not on a \
             terminal; 4 the server refused the request; 64 bad arguments. `top` exits 129/130/143 after \
             SIGHUP/SIGINT/SIGTERM, with the terminal restored.
             """,
-        subcommands: [Status.self, Ls.self, Shutdown.self, Events.self, Top.self, Demo.self]
+        subcommands: [Status.self, Ls.self, Shutdown.self, Events.self, Top.self, Demo.self, Report.self]
     )
 }

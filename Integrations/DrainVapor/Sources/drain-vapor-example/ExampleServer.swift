@@ -1,6 +1,7 @@
 import Drain
 import DrainClient
 import DrainControl
+import DrainSQLite
 import DrainVapor
 import Foundation
 import Logging

@@ -1,0 +1,108 @@
+import ArgumentParser
+import DrainDashboard
+import DrainHistory
+import DrainProtocol
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Drainctl {
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the drains a journal remembers, or draw one as a timeline.",
+            discussion: """
+                Without an ID, the recent drains: when, which process, outcome, time taken, jobs completed and \
+                cut, and the misses forecast at the drain's start against the jobs cut. With an ID (or \
+                --last), that drain as a timeline: a lane per job in flight, oldest first, the deadline and \
+                its moves, the forcing and the forecast ETA range; ASCII when the locale is not UTF-8 \
+                (LANG=C). --svg writes the same timeline as an SVG image; --json prints the report as the \
+                protocol defines it. Exit codes: 3 the journal cannot be read or keeps no history; 64 bad \
+                arguments or no such drain.
+
+                Examples:
+                  drainctl report --journal /run/drain/demo.journal.sqlite
+                  drainctl report --last --journal demo.journal.sqlite
+                  drainctl report 42 --journal demo.journal.sqlite --svg drain-42.svg
+                  drainctl report 42 --journal demo.journal.sqlite --json
+                """
+        )
+
+        @Argument(help: "The drain to draw (its ID in the list).") var id: Int64?
+        @Flag(help: "Draw the newest drain.") var last = false
+        @Option(help: "The journal file (SQLite) whose history to read.") var journal: String?
+        @Option(help: "Write the timeline as SVG to this file.") var svg: String?
+        @Flag(help: "Print JSON: the list, or the drain's report.") var json = false
+        @Option(help: "Columns to draw in (default: the terminal's, or 80).") var width: Int?
+        @Option(help: "How many drains to list.") var limit = 20
+
+        func validate() throws {
+            guard journal != nil else {
+                throw ValidationError(
+                    "give the journal to read: --journal PATH (drain-demo's is <run dir>/<name>.journal.sqlite)")
+            }
+            if id != nil, last { throw ValidationError("give a drain ID or --last, not both") }
+            if svg != nil, id == nil, !last { throw ValidationError("--svg draws one drain: give its ID or --last") }
+            if let width, width < 1 { throw ValidationError("--width must be a positive number of columns") }
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            do {
+                let reader = try SQLiteHistoryReader(path: journal ?? "")
+                guard id != nil || last else {
+                    let entries = try reader.recent(limit: limit)
+                    if json {
+                        emit(String(decoding: try JSONEncoder.drain.encode(entries), as: UTF8.self))
+                    } else {
+                        HistoryLayout.list(entries, width: columns()).forEach(emit)
+                    }
+                    return
+                }
+                let entry = try reader.drain(id: last ? nil : id)
+                if let svg {
+                    let text = TimelineSVG.document(entry)
+                    do {
+                        try Data(text.utf8).write(to: URL(fileURLWithPath: svg))
+                    } catch {
+                        printError("cannot write \(svg): \(error)")
+                        throw ExitCode(ExitCodes.noProcess)
+                    }
+                }
+                if json {
+                    emit(String(decoding: try entry.report.jsonData(), as: UTF8.self))
+                } else if svg == nil {
+                    TimelineLayout.lines(entry, width: columns(), ascii: !Self.localeIsUTF8()).forEach(emit)
+                }
+            } catch let error as HistoryError {
+                printError(error.description)
+                throw ExitCode(error.code == .notFound ? ExitCode.validationFailure.rawValue : ExitCodes.noProcess)
+            }
+        }
+
+        /// `--width`, else the terminal's columns, else `$COLUMNS`, else 80.
+        private func columns() -> Int {
+            if let width { return width }
+            var size = winsize()
+            if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+            if let text = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(text), value > 0 {
+                return value
+            }
+            return 80
+        }
+
+        /// Whether the user's locale encodes text as UTF-8, as `top` decides it (`LANG=C` is not).
+        private static func localeIsUTF8() -> Bool {
+            setlocale(LC_ALL, "")
+            guard let codeset = nl_langinfo(nl_item(CODESET)) else { return false }
+            let name = String(cString: codeset).uppercased()
+            return name == "UTF-8" || name == "UTF8"
+        }
+    }
+}
