@@ -19,6 +19,9 @@ let package = Package(
         // How drainctl's tools start children (their own group, clean signals, no inherited descriptors);
         // the integration packages' tests start their processes with it too.
         .library(name: "DrainSpawn", targets: ["DrainSpawn"]),
+        // Test helpers the integration packages' tests share with ours (the polling helper, the HTTP probe,
+        // an example app, a tmux pane): not for applications.
+        .library(name: "DrainTesting", targets: ["DrainTesting"]),
         .executable(name: "drainctl", targets: ["drainctl"]),
         .executable(name: "drain-demo", targets: ["drain-demo"]),
         .executable(name: "drain-chaos", targets: ["drain-chaos"]),
@@ -211,7 +214,12 @@ let package = Package(
         ),
         // What the test targets share: the built binaries, the one polling helper, a shell. Never linked by
         // anything shipped.
-        .target(name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn"], path: "Tests/Support"),
+        // Light on purpose (no NIO, no PostgreSQL): the integration packages' tests link it too.
+        .target(
+            name: "DrainTesting", dependencies: ["DrainClient", "DrainProtocol", "DrainSpawn"], path: "Tests/Testing"),
+        .target(
+            name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn", "DrainTesting"],
+            path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
             dependencies: [

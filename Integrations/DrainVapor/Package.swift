@@ -63,6 +63,9 @@ let package = Package(
                 .product(name: "DrainClient", package: root),
                 .product(name: "DrainProtocol", package: root),
                 .product(name: "DrainSpawn", package: root),
+                // The example app, the HTTP probe, the tmux pane and the polling helper, shared with the
+                // other integration package's tests and the main package's.
+                .product(name: "DrainTesting", package: root),
             ]
         ),
     ]

@@ -1,3 +1,4 @@
+import DrainTesting
 import Foundation
 import Testing
 
@@ -12,12 +13,12 @@ struct DrainVaporTests {
 
     @Test("SIGTERM with requests in flight: all answered 200, a new connection is refused, the report counts them")
     func cleanDrain() async throws {
-        let app = try await ExampleApp(["--grace", "10"])
+        let app = try await ExampleApp("drain-vapor-example", ["--grace", "10"])
         let requests = app.requests(6, ms: 3000)
-        try await app.waitUntil("6 requests in flight in the status") { try await app.status().inFlightOperations == 6 }
+        try await eventually("6 requests in flight in the status") { try await app.status().inFlightOperations == 6 }
         app.signal(SIGTERM)
-        try await app.waitUntil("draining") { try await app.status().phase >= .draining }
-        let late = await Probe.onThread { [port = app.port] in Probe.connect(port: port) }
+        try await eventually("draining") { try await app.status().phase >= .draining }
+        let late = await HTTPProbe.onThread { [port = app.port] in HTTPProbe.connect(port: port) }
         #expect(late.errno == ECONNREFUSED, "a connection after the drain began is refused, errno \(late.errno)")
         for request in requests {
             let response = try await request.value.get()
@@ -35,9 +36,9 @@ struct DrainVaporTests {
 
     @Test("a drain longer than Vapor's 10 s shutdownTimeout: the pool's grace governs, the requests get 200")
     func longerThanVaporsTimeout() async throws {
-        let app = try await ExampleApp(["--grace", "30"])
+        let app = try await ExampleApp("drain-vapor-example", ["--grace", "30"])
         let requests = app.requests(2, ms: 12000)
-        try await app.waitUntil("2 in flight") { try await app.status().inFlightOperations == 2 }
+        try await eventually("2 in flight") { try await app.status().inFlightOperations == 2 }
         app.signal(SIGTERM)
         for request in requests {
             let response = try await request.value.get()
@@ -51,16 +52,17 @@ struct DrainVaporTests {
 
     @Test("drainctl's status counts the requests: in flight while served, completed once answered")
     func statusCountsRequests() async throws {
-        let app = try await ExampleApp([])
+        let app = try await ExampleApp("drain-vapor-example", [])
         let requests = app.requests(3, ms: 3000)
-        try await app.waitUntil("3 in flight") { try await app.status().inFlightOperations == 3 }
+        try await eventually("3 in flight") { try await app.status().inFlightOperations == 3 }
         for request in requests { _ = try await request.value.get() }
-        try await app.waitUntil("3 completed") { try await app.status().completed == 3 }
+        try await eventually("3 completed") { try await app.status().completed == 3 }
         let status = try await app.status()
         #expect(status.completedOperations == 3)
         #expect(status.inFlight == 0)
         // The readiness probe is not work: it is neither in flight nor completed.
-        let health = try await Probe.onThread { [port = app.port] in Probe.get(port: port, path: "/healthz") }.get()
+        let health = try await HTTPProbe.onThread { [port = app.port] in HTTPProbe.get(port: port, path: "/healthz") }
+            .get()
         #expect(health.status == 200)
         #expect(try await app.status().completed == 3)
         app.signal(SIGTERM)
@@ -69,8 +71,8 @@ struct DrainVaporTests {
 
     @Test("drainctl top in a real terminal counts the requests: in flight, then completed, then in the banner")
     func topCountsRequests() async throws {
-        let app = try await ExampleApp(["--grace", "10"])
-        let pane = try await Pane("\(Pane.drainctl.path) top --socket \(app.socket)")
+        let app = try await ExampleApp("drain-vapor-example", ["--grace", "10"])
+        let pane = try await TmuxPane("\(TmuxPane.drainctl.path) top --socket \(app.socket)")
         try await pane.waitUntil("top running") { $0.contains("RUNNING") }
         let requests = app.requests(4, ms: 2500)
         try await pane.waitUntil("4 requests in flight") { $0.firstMatch(of: /In flight +4\//) != nil }
@@ -87,17 +89,17 @@ struct DrainVaporTests {
 
     @Test("lame duck: readiness turns 503 while requests are still served, then the listener closes")
     func lameDuck() async throws {
-        let app = try await ExampleApp(["--lame-duck", "1.5", "--grace", "5"])
+        let app = try await ExampleApp("drain-vapor-example", ["--lame-duck", "1.5", "--grace", "5"])
         let port = app.port
         app.signal(SIGTERM)
-        try await app.waitUntil("lame duck") { try await app.status().phase == .lameDuck }
-        let health = try await Probe.onThread { Probe.get(port: port, path: "/healthz") }.get()
+        try await eventually("lame duck") { try await app.status().phase == .lameDuck }
+        let health = try await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/healthz") }.get()
         #expect(health.status == 503)
         #expect(health.body == "lame_duck\n")
-        let served = try await Probe.onThread { Probe.get(port: port, path: "/sleep?ms=10") }.get()
+        let served = try await HTTPProbe.onThread { HTTPProbe.get(port: port, path: "/sleep?ms=10") }.get()
         #expect(served.status == 200, "still serving during the lame duck")
         #expect(try await app.wait() == 0, "stderr: \(app.stderr)")
-        let after = await Probe.onThread { Probe.connect(port: port) }
+        let after = await HTTPProbe.onThread { HTTPProbe.connect(port: port) }
         #expect(after.errno == ECONNREFUSED)
     }
 
@@ -105,9 +107,9 @@ struct DrainVaporTests {
 
     @Test("requests outliving the grace are cancelled: clients get 503, the drain is forced, exit 3")
     func forcedDrain() async throws {
-        let app = try await ExampleApp(["--grace", "1", "--cancel-window", "2"])
+        let app = try await ExampleApp("drain-vapor-example", ["--grace", "1", "--cancel-window", "2"])
         let requests = app.requests(2, ms: 20000)
-        try await app.waitUntil("2 in flight") { try await app.status().inFlightOperations == 2 }
+        try await eventually("2 in flight") { try await app.status().inFlightOperations == 2 }
         app.signal(SIGTERM)
         for request in requests {
             let response = try await request.value.get()

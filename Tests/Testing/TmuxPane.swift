@@ -2,24 +2,28 @@ import DrainSpawn
 import Foundation
 import Testing
 
-/// `drainctl top` in a private tmux server's pane, read with `capture-pane`.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A command (usually `drainctl top`) in a private tmux server's 120×40 pane, read with `capture-pane`.
 ///
-/// drainctl is the main package's, built before this package by `.ci/run` and by the README's steps:
-/// this package does not build it again.
-final class Pane {
-    static let drainctl: URL = {
-        var url = ExampleApp.binary
-        // <main>/Integrations/DrainHummingbird/.build/debug/<example> → <main>/.build/debug/drainctl
-        for _ in 0..<5 { url.deleteLastPathComponent() }
+/// For the integration packages' tests: drainctl is the main package's debug build, built before them by
+/// `.ci/run` and by the README's steps, so those packages do not build it again.
+public final class TmuxPane {
+    /// The main package's debug drainctl: this file is `<main>/Tests/Testing/TmuxPane.swift`.
+    public static let drainctl: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.appendingPathComponent(".build/debug/drainctl")
     }()
 
-    let server = "dh-\(UUID().uuidString.prefix(8))"
+    let server = "tp-\(UUID().uuidString.prefix(8))"
 
     /// Starts `command` in a detached 120×40 session; the pane stays open after it ends. `timeout` ends
     /// it in any case, so a failed test that never reaches ``close()`` leaves nothing running for long;
     /// `--foreground` keeps `top` in the terminal's foreground, where it gets the SIGHUP of ``close()``.
-    init(_ command: String) async throws {
+    public init(_ command: String) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.drainctl.path) else {
             Issue.record("\(Self.drainctl.path) is missing: build the main package first (swift build)")
             throw CancellationError()
@@ -35,7 +39,7 @@ final class Pane {
     /// Output to a file and the exit awaited by pid: the tmux server the first command forks keeps the
     /// client's descriptors, so a pipe would never end.
     @discardableResult
-    func tmux(_ arguments: [String]) async -> String {
+    public func tmux(_ arguments: [String]) async -> String {
         let output = "/tmp/\(server)-\(UUID().uuidString.prefix(6)).out"
         defer { unlink(output) }
         guard
@@ -47,22 +51,26 @@ final class Pane {
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
-    /// Ends the pane, and `drainctl top` with it.
-    func close() async { await tmux(["kill-server"]) }
+    /// Ends the pane, and the command with it.
+    public func close() async { await tmux(["kill-server"]) }
 
-    func capture() async -> String { await tmux(["capture-pane", "-p", "-J"]) }
+    /// The pane's text now.
+    public func capture() async -> String { await tmux(["capture-pane", "-p", "-J"]) }
 
     /// Waits until the pane matches; returns the pane.
     @discardableResult
-    func waitUntil(_ what: String, _ matches: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now + .seconds(20)
+    public func waitUntil(
+        _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ matches: (String) -> Bool
+    ) async throws -> String {
         var screen = ""
-        while ContinuousClock.now < deadline {
-            screen = await capture()
-            if matches(screen) { return screen }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            return try await eventuallyValue(what, sourceLocation: sourceLocation) {
+                screen = await capture()
+                return matches(screen) ? screen : nil
+            }
+        } catch {
+            Issue.record("the pane, when the wait ended:\n\(screen)", sourceLocation: sourceLocation)
+            throw error
         }
-        Issue.record("timed out waiting for \(what); the pane:\n\(screen)")
-        throw CancellationError()
     }
 }
