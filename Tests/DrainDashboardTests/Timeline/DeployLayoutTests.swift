@@ -44,4 +44,13 @@ struct DeployLayoutTests {
             DeployLayout.lines(FleetDeploy(fleet: "shop", drains: [], jobs: [:]), width: 80, ascii: false)
                 == ["no drain in the window in the fleet shop"])
     }
+
+    @Test("docs/DASHBOARD.md shows the 80-column golden deploy as it is drawn")
+    func documented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/DASHBOARD.md"), encoding: .utf8)
+        let drawn = DeployLayout.lines(DeployFixtures.deploy, width: 80, ascii: false).joined(separator: "\n")
+        #expect(doc.contains("```\n" + drawn + "\n```"), "docs/DASHBOARD.md's deploy block differs from the layout")
+    }
 }
