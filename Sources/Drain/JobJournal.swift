@@ -65,7 +65,10 @@ public protocol JobJournal: Sendable {
     ///
     /// The pool calls it once, as it stops after a drain, with the report it hands out (timeline included);
     /// a failure is logged and changes nothing else. A journal that keeps no history need not implement it.
-    func recordDrain(_ report: ShutdownReport) async throws
+    /// - Returns: The drain's ID in the history (`drainctl report ID`), which the pool's final report then
+    ///   carries; nil when the journal keeps no history.
+    @discardableResult
+    func recordDrain(_ report: ShutdownReport) async throws -> Int64?
 }
 
 extension JobJournal {
@@ -89,7 +92,8 @@ extension JobJournal {
     }
 
     /// A journal that keeps no drain history forgets the report.
-    public func recordDrain(_ report: ShutdownReport) async throws {}
+    @discardableResult
+    public func recordDrain(_ report: ShutdownReport) async throws -> Int64? { nil }
 }
 
 /// What a shared journal tells the pool.

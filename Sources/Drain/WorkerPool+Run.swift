@@ -158,15 +158,36 @@ extension WorkerPool {
             // jobs again.
             logger.error("cannot sync the job journal", metadata: ["drain.error": "\(error)"])
         }
-        let report = send { machine, now in machine.stopped(at: now, pid: getpid()) }
+        // Decided now, published only once the journal has kept the drain: the final report names the
+        // drain's ID in the history (`drainctl report 42`, which `top`'s end banner shows), and the journal
+        // gives that ID only when it records the drain.
+        let now = now()
+        var (report, execution) = state.withLock { core in
+            let (report, action) = core.machine.stopped(at: now, pid: getpid())
+            return (report, core.resolve(action, at: now.offset))
+        }
         // The drain history (issue 21): only a pool that drained has a drain to remember.
         if report.drainStartedAt != nil {
             do {
-                try await journal.recordDrain(report)
+                if let id = try await journal.recordDrain(report) {
+                    report.historyID = id
+                    for index in execution.action.events.indices where execution.action.events[index].report != nil {
+                        execution.action.events[index].report = report
+                    }
+                    state.withLock { core in
+                        core.machine.report = report
+                        // The stopped event, as later subscribers replay it.
+                        for index in core.machine.recentEvents.indices
+                        where core.machine.recentEvents[index].report != nil {
+                            core.machine.recentEvents[index].report = report
+                        }
+                    }
+                }
             } catch {
                 logger.warning("cannot keep the drain in the journal's history", metadata: ["drain.error": "\(error)"])
             }
         }
+        perform(execution)
         logger.notice(
             "drain finished",
             metadata: [

@@ -35,6 +35,7 @@ public struct DashboardSummary: Sendable, Hashable {
                 "drainctl top: \(name) stopped \(summary.outcome.rawValue) after draining \(TextFormat.fixed(summary.drainSeconds, places: 2))s: "
                     + "\(summary.completed) completed, \(summary.cancelled) cancelled, \(summary.requeued) requeued"
             ]
+            if let id = summary.historyID { lines.append("drainctl top: drainctl report \(id) for the timeline") }
         case .lost(let reason):
             lines = ["drainctl top: lost the connection to \(name) before it reported stopping: \(reason)"]
         case .choosing, .connecting, .live:

@@ -82,7 +82,9 @@ public final class SQLiteHistoryReader {
     private func entries(_ sql: String, _ arguments: [Int64]) throws -> [DrainHistoryEntry] {
         try rows(sql, arguments).map { row in
             do {
-                let report = try JSONDecoder.drain.decode(ShutdownReport.self, from: Data(row.report.utf8))
+                var report = try JSONDecoder.drain.decode(ShutdownReport.self, from: Data(row.report.utf8))
+                // Written before the ID was given: the history names it.
+                report.historyID = row.id
                 return DrainHistoryEntry(id: row.id, host: row.host, report: report)
             } catch {
                 throw HistoryError(.corrupt, "drain \(row.id) in \(path) cannot be read", cause: error)

@@ -1,3 +1,4 @@
+import Drain
 import Foundation
 
 /// How a ``PostgresJournal`` reaches its database and how it judges its fleet.
@@ -61,6 +62,11 @@ public struct PostgresJournalConfiguration: Sendable {
     /// that still holds running jobs is kept whatever its age: it is how a rescue finds them. The default
     /// outlasts the hour an operator may look back with `drainctl ls --postgres`.
     public var workerRetention: Duration = .seconds(3600)
+
+    /// How much drain history the fleet keeps in its `drains` table: the newest 100 drains of all its
+    /// workers, none older than 30 days, as the embedded journal keeps by default. Each worker prunes as it
+    /// records its own drain, by the count and the age of the whole fleet's history.
+    public var drainRetention = DrainHistoryRetention()
 
     /// How long one database call may take before it counts as failed.
     public var operationTimeout: Duration = .seconds(5)

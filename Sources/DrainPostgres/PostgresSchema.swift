@@ -18,6 +18,7 @@ package struct PostgresSchema: Sendable {
     var jobs: String { "\"\(name)\".jobs" }
     var workers: String { "\"\(name)\".workers" }
     var cutRuns: String { "\"\(name)\".cut_runs" }
+    var drains: String { "\"\(name)\".drains" }
     var versionTable: String { "\"\(name)\".schema_version" }
     /// The LISTEN/NOTIFY channel: appends, hand-offs and rescues.
     var channel: String { "\(name)_jobs" }
@@ -133,6 +134,27 @@ package struct PostgresSchema: Sendable {
             // v5: the application_name of the worker's sessions (see `sessionName(worker:)`), so that a
             // worker whose process ended is seen at once, and its running jobs counted as waiting for rescue.
             ["ALTER TABLE \(workers) ADD COLUMN session_name text"],
+            // v6: the drain history (issue 21), a row per drain of any worker of the fleet, named by the
+            // worker (its id, name, host and pid) and the fleet (this schema). The report is the wire JSON
+            // as text, not jsonb, so `drainctl report --json` hands out the bytes the worker wrote; the other
+            // columns copy what a listing and a deploy's window need without decoding every report.
+            [
+                """
+                CREATE TABLE \(drains) (
+                    id bigserial PRIMARY KEY,
+                    fleet text NOT NULL,
+                    worker_id uuid NOT NULL,
+                    worker text NOT NULL,
+                    host text NOT NULL,
+                    pid integer NOT NULL,
+                    started_at timestamptz,
+                    stopped_at timestamptz NOT NULL,
+                    outcome text NOT NULL,
+                    report text NOT NULL
+                )
+                """,
+                "CREATE INDEX drains_by_stop ON \(drains) (stopped_at)",
+            ],
         ]
     }
 }

@@ -15,12 +15,17 @@ public struct DrainHistoryEntry: Sendable, Codable, Hashable {
     public var host: String?
     /// The worker's name in a shared journal; nil for an embedded one.
     public var worker: String?
+    /// The fleet (the shared journal's schema) the worker drained in; nil for an embedded journal.
+    public var fleet: String?
     public var report: ShutdownReport
 
-    public init(id: Int64, host: String? = nil, worker: String? = nil, report: ShutdownReport) {
+    public init(
+        id: Int64, host: String? = nil, worker: String? = nil, fleet: String? = nil, report: ShutdownReport
+    ) {
         self.id = id
         self.host = host
         self.worker = worker
+        self.fleet = fleet
         self.report = report
     }
 }

@@ -67,6 +67,9 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
     /// The drain in time, lane by lane; nil when the pool stopped without draining anything, and in reports
     /// written before timelines were kept.
     public var timeline: DrainTimeline?
+    /// The drain's ID in the journal's drain history (`drainctl report ID`), once the journal kept it; nil
+    /// when the journal keeps no history, failed to keep it, and in reports written before IDs were given.
+    public var historyID: Int64?
 
     /// The report in the wire dialect (``Foundation/JSONEncoder/drain``), snake_case keys.
     public func jsonData() throws -> Data {
@@ -83,6 +86,7 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         case inFlightAtDrainStart = "in_flight_at_drain_start"
         case completedOperations = "completed_operations"
         case timeline
+        case historyID = "history_id"
     }
 
     /// A report with every field given; a pool writes its own when it stops.
@@ -90,7 +94,7 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         outcome: Outcome, name: String, pid: Int32, cause: DrainCause? = nil, drainStartedAt: Date? = nil,
         stoppedAt: Date, drainSeconds: Double, graceSeconds: Double? = nil, inFlightAtDrainStart: Int, completed: Int,
         failed: Int, cancelled: Int, requeued: Int, recovered: Int, rejected: Int, queued: Int, jobs: [JobEntry],
-        completedOperations: Int? = nil, timeline: DrainTimeline? = nil
+        completedOperations: Int? = nil, timeline: DrainTimeline? = nil, historyID: Int64? = nil
     ) {
         self.outcome = outcome
         self.name = name
@@ -111,5 +115,6 @@ public struct ShutdownReport: Sendable, Codable, Hashable {
         self.jobs = jobs
         self.completedOperations = completedOperations
         self.timeline = timeline
+        self.historyID = historyID
     }
 }

@@ -24,12 +24,14 @@ package enum DrainHistorySQL {
 extension SQLiteJournal {
     /// Keeps the drain's report, then prunes the history to ``retention``: in one durable transaction, so a
     /// drain the pool reported is never half kept.
-    public func recordDrain(_ report: ShutdownReport) async throws {
+    /// - Returns: The drain's ID in the history.
+    @discardableResult
+    public func recordDrain(_ report: ShutdownReport) async throws -> Int64? {
         let json = String(decoding: try report.jsonData(), as: UTF8.self)
         let host = ProcessInfo.processInfo.hostName
         let retention = retention
         let oldest = Date().timeIntervalSince1970 - retention.maxAgeSeconds
-        try await write(durable: true) { db in
+        return try await write(durable: true) { db in
             try db.execute(
                 sql: """
                     INSERT INTO drains (name, pid, host, started_at, stopped_at, outcome, report)
@@ -49,6 +51,7 @@ extension SQLiteJournal {
                     """,
                 arguments: [oldest, retention.maxDrains]
             )
+            return db.lastInsertedRowID
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DrainDashboard
+import DrainFleet
 import DrainHistory
 import DrainProtocol
 
@@ -23,7 +24,10 @@ extension Drainctl {
                 --last), that drain as a timeline: a lane per job in flight, oldest first, the deadline and \
                 its moves, the forcing and the forecast ETA range; ASCII when the locale is not UTF-8 \
                 (LANG=C). --svg writes the same timeline as an SVG image; --json prints the report as the \
-                protocol defines it. Exit codes: 3 the journal cannot be read or keeps no history; 64 bad \
+                protocol defines it. With --postgres, the fleet's drains (every worker's, named by worker, \
+                host and pid); --since 2h draws the deploy of the last two hours: a lane per worker, its \
+                drain, the requeued jobs it took, and where each requeued job went. Exit codes: 2 the fleet's \
+                database cannot be reached; 3 the journal cannot be read or keeps no history; 64 bad \
                 arguments or no such drain.
 
                 Examples:
@@ -31,21 +35,47 @@ extension Drainctl {
                   drainctl report --last --journal demo.journal.sqlite
                   drainctl report 42 --journal demo.journal.sqlite --svg drain-42.svg
                   drainctl report 42 --journal demo.journal.sqlite --json
+                  drainctl report --postgres postgres://drain@db/jobs?schema=drain
+                  drainctl report --postgres postgres://drain@db/jobs --since 2h
                 """
         )
 
         @Argument(help: "The drain to draw (its ID in the list).") var id: Int64?
         @Flag(help: "Draw the newest drain.") var last = false
         @Option(help: "The journal file (SQLite) whose history to read.") var journal: String?
+        @Option(
+            help: ArgumentHelp(
+                "The fleet's shared PostgreSQL journal (postgres://user@host/db?schema=drain) whose history to read.",
+                valueName: "url"))
+        var postgres: String?
+        @Option(
+            help: ArgumentHelp(
+                "With --postgres: draw the deploy of this last span (90s, 30m, 2h, 1d).", valueName: "span"))
+        var since: String?
         @Option(help: "Write the timeline as SVG to this file.") var svg: String?
         @Flag(help: "Print JSON: the list, or the drain's report.") var json = false
         @Option(help: "Columns to draw in (default: the terminal's, or 80).") var width: Int?
         @Option(help: "How many drains to list.") var limit = 20
 
         func validate() throws {
-            guard journal != nil else {
+            guard journal != nil || postgres != nil else {
                 throw ValidationError(
-                    "give the journal to read: --journal PATH (drain-demo's is <run dir>/<name>.journal.sqlite)")
+                    "give the history to read: --journal PATH (drain-demo's is <run dir>/<name>.journal.sqlite) "
+                        + "or --postgres URL")
+            }
+            if journal != nil, postgres != nil { throw ValidationError("give --journal or --postgres, not both") }
+            if let since {
+                guard postgres != nil else {
+                    throw ValidationError("--since draws a fleet's deploy: give --postgres URL")
+                }
+                guard Self.seconds(since) != nil else {
+                    throw ValidationError("--since '\(since)' is not a span: a number with s, m, h or d (2h)")
+                }
+                if id != nil || last { throw ValidationError("--since draws a deploy: give no drain ID or --last") }
+                if svg != nil { throw ValidationError("--svg draws one drain, not a deploy") }
+            }
+            if let postgres {
+                do { _ = try FleetURL(postgres) } catch let error as FleetError { throw ValidationError(error.message) }
             }
             if id != nil, last { throw ValidationError("give a drain ID or --last, not both") }
             if svg != nil, id == nil, !last { throw ValidationError("--svg draws one drain: give its ID or --last") }
@@ -54,36 +84,85 @@ extension Drainctl {
         }
 
         func run() async throws {
+            if let postgres {
+                try fleet(try FleetURL(postgres))
+                return
+            }
             do {
                 let reader = try SQLiteHistoryReader(path: journal ?? "")
                 guard id != nil || last else {
-                    let entries = try reader.recent(limit: limit)
-                    if json {
-                        emit(String(decoding: try JSONEncoder.drain.encode(entries), as: UTF8.self))
-                    } else {
-                        HistoryLayout.list(entries, width: columns()).forEach(emit)
-                    }
+                    list(try reader.recent(limit: limit))
                     return
                 }
-                let entry = try reader.drain(id: last ? nil : id)
-                if let svg {
-                    let text = TimelineSVG.document(entry)
-                    do {
-                        try Data(text.utf8).write(to: URL(fileURLWithPath: svg))
-                    } catch {
-                        printError("cannot write \(svg): \(error)")
-                        throw ExitCode(ExitCodes.noProcess)
-                    }
-                }
-                if json {
-                    emit(String(decoding: try entry.report.jsonData(), as: UTF8.self))
-                } else if svg == nil {
-                    TimelineLayout.lines(entry, width: columns(), ascii: !Self.localeIsUTF8()).forEach(emit)
-                }
+                try draw(try reader.drain(id: last ? nil : id))
             } catch let error as HistoryError {
                 printError(error.description)
                 throw ExitCode(error.code == .notFound ? ExitCode.validationFailure.rawValue : ExitCodes.noProcess)
             }
+        }
+
+        /// The fleet's history: its list, one drain, or a deploy.
+        private func fleet(_ url: FleetURL) throws {
+            do {
+                let reader = try FleetHistoryReader(url: url)
+                if let since, let seconds = Self.seconds(since) {
+                    let deploy = try reader.deploy(lastSeconds: seconds)
+                    if json {
+                        emit(String(decoding: try JSONEncoder.drain.encode(deploy.drains.map(\.entry)), as: UTF8.self))
+                    } else {
+                        DeployLayout.lines(deploy, width: columns(), ascii: !Self.localeIsUTF8()).forEach(emit)
+                    }
+                } else if id != nil || last {
+                    try draw(try reader.drain(id: last ? nil : id))
+                } else {
+                    list(try reader.recent(limit: limit))
+                }
+            } catch let error as FleetError {
+                printError(error.message)
+                switch error.code {
+                case .notFound: throw ExitCode(ExitCode.validationFailure.rawValue)
+                case .queryFailed: throw ExitCode(ExitCodes.noProcess)
+                default: throw ExitCode(ExitCodes.connectionLost)
+                }
+            }
+        }
+
+        private func list(_ entries: [DrainHistoryEntry]) {
+            if json {
+                emit((try? String(decoding: JSONEncoder.drain.encode(entries), as: UTF8.self)) ?? "[]")
+            } else {
+                HistoryLayout.list(entries, width: columns()).forEach(emit)
+            }
+        }
+
+        private func draw(_ entry: DrainHistoryEntry) throws {
+            if let svg {
+                let text = TimelineSVG.document(entry)
+                do {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: svg))
+                } catch {
+                    printError("cannot write \(svg): \(error)")
+                    throw ExitCode(ExitCodes.noProcess)
+                }
+            }
+            if json {
+                emit(String(decoding: try entry.report.jsonData(), as: UTF8.self))
+            } else if svg == nil {
+                TimelineLayout.lines(entry, width: columns(), ascii: !Self.localeIsUTF8()).forEach(emit)
+            }
+        }
+
+        /// `90s`, `30m`, `2h`, `1d`, or a number of seconds; nil for anything else or not above zero.
+        static func seconds(_ span: String) -> Double? {
+            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+            var text = span.filter { !$0.isWhitespace }.lowercased()
+            var unit = 1.0
+            if let last = text.last, let scale = units[last] {
+                unit = scale
+                text.removeLast()
+            }
+            guard let value = Double(text), value.isFinite, value > 0 else { return nil }
+            return value * unit
         }
 
         /// `--width`, else the terminal's columns, else `$COLUMNS`, else 80.

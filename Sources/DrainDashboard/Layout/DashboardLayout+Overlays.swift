@@ -84,6 +84,10 @@ extension DashboardLayout {
                 // How the prediction made at the start of the drain did: the jobs it cut are the misses.
                 body.append("predicted \(Int(predicted.rounded())), missed \(summary.cancelled)")
             }
+            if let id = summary.historyID {
+                // The journal kept the drain: its timeline is one command away.
+                body.append("drainctl report \(id) for the timeline")
+            }
         case .lost(let reason):
             titleStyle = .dangerBanner
             title = "CONNECTION LOST"

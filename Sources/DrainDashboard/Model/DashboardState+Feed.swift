@@ -30,6 +30,12 @@ extension DashboardState {
             merge([event])
             if event.kind == .stopped, let report = event.report, !connection.hasEnded {
                 stop(StopSummary(report), at: now)
+            } else if event.kind == .stopped, let id = event.report?.historyID, case .stopped(var summary) = connection
+            {
+                // A snapshot taken while the journal was keeping the drain already showed the stop; the
+                // stopped event, sent once the journal numbered the drain, adds its ID for the banner.
+                summary.historyID = id
+                connection = .stopped(summary)
             }
         case .ended(let session, let error):
             guard session == self.session, !connection.hasEnded else { return }

@@ -36,6 +36,8 @@ package struct DashboardState: Sendable {
         /// The expected misses predicted when the drain started (the first draining snapshot seen);
         /// nil when none was seen.
         package var predictedMisses: Double?
+        /// The drain's ID in the journal's history (`drainctl report 42`); nil when the journal kept none.
+        package var historyID: Int64?
 
         package init(
             outcome: ShutdownReport.Outcome, drainSeconds: Double, completed: Int, cancelled: Int, requeued: Int
@@ -52,6 +54,7 @@ package struct DashboardState: Sendable {
                 outcome: report.outcome, drainSeconds: report.drainSeconds, completed: report.completed,
                 cancelled: report.cancelled, requeued: report.requeued
             )
+            historyID = report.historyID
         }
     }
 
