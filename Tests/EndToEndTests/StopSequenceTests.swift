@@ -126,12 +126,14 @@ struct StopSequenceTests {
     @Test("kubelet, preStop sleep then SIGTERM: requests keep being served during the sleep, then a clean drain")
     func kubeletPreStopSleep() async throws {
         let run = try await start(
-            "kubelet", ["--termination-grace-period-seconds", "12", "--margin", "1", "--pre-stop", "sleep 2"],
+            "kubelet", ["--termination-grace-period-seconds", "14", "--margin", "1", "--pre-stop", "sleep 4"],
             demo: ["--grace", "8", "--cancel-window", "1"])
         let early = run.requests(2, ms: 3000)
         try await run.waitInFlight(2)
         run.stop()
-        try await Task.sleep(for: .milliseconds(300))
+        // Sent once the preStop has started, not after a fixed time: the sleep's 4 s are the window in which
+        // the endpoints race, however slowly the script got there.
+        try await eventually("the preStop to start") { run.simulate.stdout.contains("preStop started") }
         // The endpoints race: a request still routed here during the sleep is served, not refused.
         let duringSleep = try await HTTPProbe.onThread { [port = run.port] in
             HTTPProbe.get(port: port, path: "/sleep?ms=200")
@@ -139,7 +141,7 @@ struct StopSequenceTests {
         #expect(duringSleep.status == 200)
         for request in early { #expect(try await request.value.get().status == 200) }
         let (code, budget, summary) = try await run.finish()
-        #expect(budget.contains("preStop sleep 2 + grace 8 + cancellation window 1 + margin 1 = 12 s"), "\(budget)")
+        #expect(budget.contains("preStop sleep 4 + grace 8 + cancellation window 1 + margin 1 = 14 s"), "\(budget)")
         #expect(code == 0, "\(run.simulate.stdout)\(run.simulate.stderr)")
         let log = events(summary)
         #expect(log.contains("SIGTERM"), "\(log)")
