@@ -264,7 +264,7 @@ struct TerminalTests {
         let screen = try await tmux.waitFor("RUNNING")
         let pid = try #require(screen.firstMatch(of: /pid ([0-9]+)/).flatMap { Int32($0.1) })
         await tmux.killServer()
-        try await eventuallyValue(timeout: .seconds(15), "drain-demo (pid \(pid)) gone") {
+        try await eventuallyValue("drain-demo (pid \(pid)) gone") {
             kill(pid, 0) != 0 ? true : nil
         }
     }
@@ -279,7 +279,7 @@ struct TerminalTests {
         #expect(Self.command(of: launcher) == "drainctl", "drain-demo's parent is \(Self.command(of: launcher) ?? "?")")
         // SIGKILL: no handler of drainctl runs, so only the child's own watch can end it.
         kill(launcher, SIGKILL)
-        try await eventuallyValue(timeout: .seconds(20), "drain-demo (pid \(pid)) gone") {
+        try await eventuallyValue("drain-demo (pid \(pid)) gone") {
             Self.isRunning(pid) ? nil : true
         }
     }

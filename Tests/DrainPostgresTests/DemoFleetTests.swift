@@ -40,12 +40,12 @@ struct DemoFleetTests {
         defer { service.cancel() }
 
         let victim = try Demo("victim", url: url, arguments: ["--rate", "0", "--concurrency", "3"])
-        try await eventually(timeout: .seconds(20), "the victim to run the three jobs") {
+        try await eventually("the victim to run the three jobs") {
             try await fleet.count("state = '\(JobState.running)'") == 3
         }
         // The peer runs the demo's jobs a thousand times faster, so the rescued ones finish at once.
         let peer = try Demo("peer", url: url, arguments: ["--rate", "0", "--duration-scale", "0.001"])
-        try await eventually(timeout: .seconds(20), "the peer to register") {
+        try await eventually("the peer to register") {
             try await fleet.value("SELECT count(*) FROM $s.workers WHERE name = 'peer'") == "1"
         }
         let clock = ContinuousClock()
@@ -58,7 +58,7 @@ struct DemoFleetTests {
         #expect(rescuedAfter >= .milliseconds(1_700), "rescued after \(rescuedAfter), before the 2 s lease ran out")
         // How soon after the lease a rescue comes (lease + one sweep) is measured by BENCHMARKS.md's "rescue after
         // SIGKILL", not bounded here: a loaded machine delays sweeps by seconds.
-        try await eventually(timeout: .seconds(10), "the peer to finish them") {
+        try await eventually("the peer to finish them") {
             try await fleet.count("state = '\(JobState.done)'") == 3
         }
         let restarts = peer.recordLines.filter { $0.hasPrefix("start ") && $0.hasSuffix(" 2") }
@@ -75,18 +75,18 @@ struct DemoFleetTests {
         defer { service.cancel() }
         let leaving = try Demo(
             "leaving", url: url, arguments: ["--rate", "0", "--concurrency", "3", "--grace", "20"])
-        try await eventually(timeout: .seconds(20), "the three jobs running") {
+        try await eventually("the three jobs running") {
             try await fleet.count("state = '\(JobState.running)'") == 3
         }
         // Running: the row is there, without a drain.
-        try await eventually(timeout: .seconds(5), "the worker's row") {
+        try await eventually("the worker's row") {
             try await fleet.value("SELECT count(*) FROM $s.workers WHERE name = 'leaving'") == "1"
         }
         #expect(
             try await fleet.value("SELECT coalesce(grace_seconds::text, 'null') FROM $s.workers WHERE name = 'leaving'")
                 == "null")
         leaving.signal(SIGTERM)
-        try await eventually(timeout: .seconds(10), "the drain in the workers table") {
+        try await eventually("the drain in the workers table") {
             try await fleet.value("SELECT coalesce(grace_seconds::text, '') FROM $s.workers WHERE name = 'leaving'")
                 == "20"
         }

@@ -35,18 +35,18 @@ struct DeployReportTests {
         // a thousand times faster, so each job w1 hands back finishes as soon as one of them takes it.
         let w1 = try Demo(
             "w1", url: url, arguments: ["--rate", "0", "--concurrency", "3", "--grace", "1", "--cancel-window", "0.2"])
-        try await eventually(timeout: .seconds(20), "w1 to run the three jobs") {
+        try await eventually("w1 to run the three jobs") {
             try await fleet.count("state = '\(JobState.running)'") == 3
         }
         let peers = try ["w2", "w3"].map { name in
             try Demo(name, url: url, arguments: ["--rate", "0", "--duration-scale", "0.001", "--grace", "5"])
         }
-        try await eventually(timeout: .seconds(20), "w2 and w3 to register") {
+        try await eventually("w2 and w3 to register") {
             try await fleet.value("SELECT count(*) FROM $s.workers WHERE name IN ('w2', 'w3')") == "2"
         }
         w1.signal(SIGTERM)
         #expect(try await w1.wait() == 3, "forced exits 3: \(w1.output)")
-        try await eventually(timeout: .seconds(20), "the peers to finish w1's jobs") {
+        try await eventually("the peers to finish w1's jobs") {
             try await fleet.count("state = '\(JobState.done)'") == 3
         }
         for peer in peers {

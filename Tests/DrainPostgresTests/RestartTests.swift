@@ -87,7 +87,7 @@ struct RestartTests {
             "the rows stay running under the stopped worker")
         let peer = FleetWorker(try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250)), name: "peer")
         try await peer.start()
-        try await eventually(timeout: .seconds(8), "the peer to rescue and run both") { peer.starts.ids.count == 2 }
+        try await eventually("the peer to rescue and run both") { peer.starts.ids.count == 2 }
         peer.gate.open()
         try await eventually("both done") { try await fleet.count("state = '\(JobState.done)'") == 2 }
         await peer.stop()

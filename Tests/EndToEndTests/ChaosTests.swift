@@ -47,8 +47,6 @@ struct ChaosTests {
     @Test("ten seeded iterations of chaos lose nothing, and the report's counts add up")
     func seededRun() async throws {
         let sandbox = try Sandbox()
-        let clock = ContinuousClock()
-        let started = clock.now
         let run = try await chaos(
             [
                 "--iterations", "10", "--seed", "6", "--json", "--quiet", "--demo", Binaries.demo.path,
@@ -56,7 +54,6 @@ struct ChaosTests {
             ],
             in: sandbox
         )
-        let elapsed = clock.now - started
         #expect(run.code == 0, "stderr: \(run.err)\nstdout: \(run.out)")
         let report = try json(run.out)
         let jobs = try #require(report["jobs"] as? [String: Any])
@@ -80,7 +77,6 @@ struct ChaosTests {
         // Each extra run follows exactly one forced or killed run.
         #expect(count("runs") >= count("completed") + count("failed") + count("duplicated"))
         #expect(count("requeued") + count("recovered") >= count("duplicated_allowed"))
-        #expect(elapsed < .seconds(60), "ten iterations took \(elapsed)")
     }
 
     @Test("no drain-demo where it is told to look: exit 2 naming the path")

@@ -24,7 +24,7 @@ final class Demo {
             environment: sandbox.environment, outputPath: sandbox.root + "/\(name).log"
         )
         socket = "\(sandbox.runDir)/\(name).\(child.pid).sock"
-        try await eventuallyValue(timeout: .seconds(20), "drain-demo listening on \(socket)") {
+        try await eventuallyValue("drain-demo listening on \(socket)") {
             SocketProbe.probe(path: socket) == .live ? true : nil
         }
     }
