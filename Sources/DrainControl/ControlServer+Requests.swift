@@ -126,5 +126,7 @@ extension ControlServer {
             ])
     }
 
-    private func snapshotReply(id: Int?) -> ControlMessage { .status(id: id, pool.snapshot()) }
+    /// The pool's latest published snapshot: a change a request made (a drain, a deadline move) publishes
+    /// before the request returns, so the reply shows it.
+    private func snapshotReply(id: Int?) -> ControlMessage { .status(id: id, pool.latestSnapshot().snapshot) }
 }

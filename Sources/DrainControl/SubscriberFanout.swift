@@ -78,7 +78,9 @@ final class SubscriberFanout: Sendable {
             }
             if stale { ticker.cancel() }
         }
-        if let first = encoder.line(.snapshot(pool.snapshot()), version: version) { outbox.send(line: first) }
+        if let first = encoder.line(.snapshot(pool.latestSnapshot().snapshot), version: version) {
+            outbox.send(line: first)
+        }
         return added
     }
 
@@ -104,7 +106,7 @@ final class SubscriberFanout: Sendable {
         }
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
-        let last = pool.snapshot()
+        let last = pool.latestSnapshot().snapshot
         deliver(members) { self.encoder.line(.snapshot(Self.compact(last, $0)), version: $0) }
         // Behind the last snapshot: each loop runs its tasks in order.
         for member in members { member.outbox.endSubscription() }
@@ -161,7 +163,7 @@ final class SubscriberFanout: Sendable {
             }
             guard let members, !Task.isCancelled else { return }
             // One snapshot per tick, encoded once per version its subscribers speak.
-            let snapshot = pool.snapshot()
+            let snapshot = pool.latestSnapshot().snapshot
             deliver(members) { self.encoder.line(.snapshot(Self.compact(snapshot, $0)), version: $0) }
         }
     }
