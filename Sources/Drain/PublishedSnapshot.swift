@@ -10,7 +10,7 @@ package final class PublishedSnapshot: Sendable {
     package let takenAt: Duration
     package let snapshot: PoolSnapshot
 
-    init(seq: UInt64, takenAt: Duration, snapshot: PoolSnapshot) {
+    package init(seq: UInt64, takenAt: Duration, snapshot: PoolSnapshot) {
         self.seq = seq
         self.takenAt = takenAt
         self.snapshot = snapshot
