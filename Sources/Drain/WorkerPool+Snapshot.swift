@@ -20,6 +20,10 @@ extension WorkerPool {
         return keep(takeSnapshot())
     }
 
+    /// The newest events, oldest first, as a snapshot taken now would carry them: a subscription's first
+    /// snapshot is its history, so it must not miss an event recorded since the last tick.
+    package func recentEvents() -> [DrainEvent] { state.withLock { $0.machine.recentEvents } }
+
     /// Builds a snapshot and makes it the latest, unless a later state was published meanwhile.
     @discardableResult
     func publishSnapshot() -> PublishedSnapshot { keep(takeSnapshot()) }

@@ -79,7 +79,11 @@ final class SubscriberFanout: Sendable {
             }
             if stale { ticker.cancel() }
         }
-        if let first = encoder.pushedLine(pool.latestSnapshot(), version: version, form: .full) {
+        // The published snapshot, with the events as they are now: a tick's events may be a tick old, and
+        // the first snapshot is the history of a subscriber that hears only later events pushed.
+        var first = pool.latestSnapshot().snapshot
+        first.recentEvents = pool.recentEvents()
+        if let first = encoder.line(.snapshot(first), version: version) {
             outbox.send(line: first)
         }
         return added
@@ -133,8 +137,9 @@ final class SubscriberFanout: Sendable {
         }
     }
 
-    /// Version 2 pushes each event once, on its own line, so its snapshots leave the recent events out.
-    private static func form(_ version: Int) -> WireEncoder.SnapshotForm { version >= 2 ? .withoutEvents : .full }
+    /// Version 2 pushes each event once, on its own line, so its snapshots leave the recent events out;
+    /// version 3 also writes the listed jobs as rows.
+    private static func form(_ version: Int) -> WireEncoder.SnapshotForm { .of(version: version, pushed: true) }
 
     private func members() -> [Member] {
         state.withLock { state in state.groups.values.flatMap { $0.members.values } }

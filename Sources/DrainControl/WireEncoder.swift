@@ -28,11 +28,20 @@ final class WireEncoder: Sendable {
     }
 
     /// How a snapshot's body is written.
-    enum SnapshotForm: Hashable, Sendable {
-        /// Every field, the recent events included: `status` replies and the first pushed snapshot.
-        case full
-        /// Version 2's pushed snapshots: the recent events left out (each event is pushed on its own).
-        case withoutEvents
+    struct SnapshotForm: Hashable, Sendable {
+        /// The recent events: in `status` replies and the first pushed snapshot; left out of the pushed
+        /// snapshots of version 2 on, which push each event on its own.
+        var events: Bool
+        /// Listed jobs as rows (version 3 on) rather than objects.
+        var rows: Bool
+
+        /// The form of a `status` reply (`pushed` false) or a pushed snapshot after the first, in `version`.
+        static func of(version: Int, pushed: Bool) -> SnapshotForm {
+            SnapshotForm(events: !pushed || version < 2, rows: version >= 3)
+        }
+
+        /// A subscription's first snapshot: its history, so it carries the recent events.
+        static func first(version: Int) -> SnapshotForm { of(version: version, pushed: false) }
     }
 
     /// What a request is answered with: a message, or the pool's published snapshot (whose bytes are cached).
@@ -81,7 +90,7 @@ final class WireEncoder: Sendable {
     /// Byte for byte what encoding ``ControlMessage/status(id:_:)`` writes (keys sorted: id, ok,
     /// snapshot, type, v).
     func statusLine(id: Int?, _ published: PublishedSnapshot, version: Int = ControlProtocol.version) -> ByteBuffer? {
-        guard let body = body(published, .full) else { return nil }
+        guard let body = body(published, .of(version: version, pushed: false)) else { return nil }
         let head = id.map { #"{"id":\#($0),"ok":true,"snapshot":"# } ?? #"{"ok":true,"snapshot":"#
         let tail = #","type":"result","v":\#(version)}"# + "\n"
         var buffer = ByteBuffer()
@@ -116,8 +125,9 @@ final class WireEncoder: Sendable {
         let events = snapshot.recentEvents
         snapshot.recentEvents = []
         let encoder = JSONEncoder.drain
+        if form.rows { encoder.userInfo[ControlMessage.versionKey] = 3 }
         guard let encoded = try? encoder.encode(snapshot) else { return nil }
-        let body = form == .full ? splice(Array(encoded), events, encoder) : Array(encoded)
+        let body = form.events ? splice(Array(encoded), events, encoder) : Array(encoded)
         bodies.withLock { bodies in
             bodies.encoded += 1
             if bodies.seq < published.seq { bodies = Bodies(seq: published.seq, encoded: bodies.encoded) }
