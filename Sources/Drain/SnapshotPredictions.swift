@@ -7,7 +7,8 @@ import Foundation
 /// start second of the jobs in flight. Sorting and the model's arithmetic then run without the lock, so
 /// a snapshot never holds up the workers, however many jobs are in flight.
 ///
-/// The model's arithmetic runs over the listed jobs one by one and over the rest in **age groups**: a
+/// The model's arithmetic runs over the listed jobs one by one and over the rest in **age groups** (each
+/// kind's curve still counts every start second as a run known to last at least its age): a
 /// start second each while younger than ``exactAgeLimit``, then groups as wide as 1/``ageGroupsPerDoubling``
 /// of a doubling of age, each aged at its jobs' mean age. So the cost of a forecast grows with the jobs
 /// listed and with the kinds (at most ``maxGroupsPerKind`` groups each), not with the jobs in flight, and
@@ -41,7 +42,7 @@ struct SnapshotPredictions: Sendable {
     /// How far the grouped forecast may lie from the per-start-second one, relative (or absolute below
     /// one): the expected misses, the ETA's quantiles, the suggested grace, the listed jobs' P(miss).
     /// Checked by `SnapshotTickTests` over two hours of starts; the grouping's own bound is ``maxAgeError``.
-    static let forecastTolerance = 0.02
+    static let forecastTolerance = 0.005
 
     var samples: [String: [Double]]
     /// kind → runs cut short (by earlier drains, or cancelled): each lasted at least that long.
@@ -105,7 +106,13 @@ struct SnapshotPredictions: Sendable {
         // Every job in flight is a run known to last at least its age, so far.
         var censored: [String: [(seconds: Double, count: Int)]] = [:]
         for job in listed { censored[job.kind, default: []].append((job.age, 1)) }
-        for group in others { censored[group.kind, default: []].append((group.age, group.count)) }
+        // By start second, not by age group: each kind's curve is built once per snapshot (a sort of its
+        // start seconds), while the groups are what the forecast evaluates at every step of its searches.
+        for (kind, seconds) in rest {
+            for (second, count) in seconds where count > 0 {
+                censored[kind, default: []].append((max(0, now - (Double(second) + 0.5)), count))
+            }
+        }
         // So is every run a drain cut short: without them the history of a kind whose long runs are
         // usually cut would hold only its short ones.
         for (kind, seconds) in cut {

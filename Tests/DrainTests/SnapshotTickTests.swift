@@ -110,13 +110,13 @@ struct SnapshotTickTests {
     private func predictions(exact: Bool, timeLeft: Double?) -> SnapshotPredictions {
         let now = 7_200.0
         var buckets: [String: [Int64: Int]] = [:]
-        for second in stride(from: Int64(0), to: 7_200, by: 3) {
+        for second in stride(from: Int64(0), to: 7_200, by: 30) {
             buckets["short", default: [:]][second] = Int(second % 7) + 1
             if second % 2 == 0 { buckets["long", default: [:]][second] = 2 }
         }
         for second in Int64(7_150)..<7_200 { buckets["fresh", default: [:]][second] = 3 }
         let listed = (0..<10).map {
-            SnapshotPredictions.Listed(kind: "short", age: now - Double($0 * 3), bucket: Int64($0 * 3))
+            SnapshotPredictions.Listed(kind: "short", age: now - Double($0 * 30), bucket: Int64($0 * 30))
         }
         return SnapshotPredictions(
             samples: [
