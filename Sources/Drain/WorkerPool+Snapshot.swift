@@ -24,9 +24,23 @@ extension WorkerPool {
     /// snapshot is its history, so it must not miss an event recorded since the last tick.
     package func recentEvents() -> [DrainEvent] { state.withLock { $0.machine.recentEvents } }
 
+    /// Calls `hook` with every snapshot the pool publishes from now on, on the thread that published it
+    /// (the tick's task, or the one that changed the phase), after the pool's lock. The control server
+    /// encodes each snapshot there, so its event loops only copy bytes.
+    package func onPublish(_ hook: @escaping @Sendable (PublishedSnapshot) -> Void) {
+        publishHooks.withLock { $0.append(hook) }
+    }
+
     /// Builds a snapshot and makes it the latest, unless a later state was published meanwhile.
     @discardableResult
-    func publishSnapshot() -> PublishedSnapshot { keep(takeSnapshot()) }
+    func publishSnapshot() -> PublishedSnapshot {
+        let taken = takeSnapshot()
+        let latest = keep(taken)
+        if latest === taken {
+            for hook in publishHooks.withLock({ $0 }) { hook(latest) }
+        }
+        return latest
+    }
 
     private func keep(_ snapshot: PublishedSnapshot) -> PublishedSnapshot {
         published.withLock { latest in
