@@ -44,6 +44,11 @@ struct DrainDemo: AsyncParsableCommand {
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
     @Option(
         help:
+            "Hold this many long jobs (kind `hold`, a day each, ended by the drain) in flight from the start; raises --concurrency to fit them."
+    )
+    var hold = 0
+    @Option(
+        help:
             "Where the control socket goes (default: $DRAINCTL_RUN_DIR, $XDG_RUNTIME_DIR/drainctl or /tmp/drainctl-<uid>)."
     )
     var runDir: String?
@@ -157,7 +162,8 @@ struct DrainDemo: AsyncParsableCommand {
         let store: any JobJournal =
             try shared ?? SQLiteJournal(path: journal ?? "\(runDirectory.path)/\(name).journal.sqlite")
         var configuration = WorkerPoolConfiguration(name: name)
-        configuration.maxConcurrentJobs = concurrency
+        // Held jobs take slots of their own, so the synthetic work (or HTTP) still runs beside them.
+        configuration.maxConcurrentJobs = concurrency + max(0, hold)
         configuration.defaultGrace = .milliseconds(Int64(grace * 1000))
         configuration.lameDuck = .milliseconds(Int64(lameDuck * 1000))
         configuration.cancellationWindow = .milliseconds(Int64(cancelWindow * 1000))
@@ -180,6 +186,10 @@ struct DrainDemo: AsyncParsableCommand {
                 expectedP90: declareDurations ? .milliseconds(Int64(p90 * 1000)) : nil
             ) { job in try await work.perform(job, recorder: recorder) }
         }
+        // `hold`: runs until the drain cancels it, so the pool has `--hold` jobs in flight for as long as it runs.
+        pool.register(kind: Producer.holdKind, expectedDuration: .seconds(3600)) { _ in
+            try await Task.sleep(for: .seconds(86_400))
+        }
         var control = ControlServerConfiguration(runDirectory: runDirectory)
         if let maxClients { control.maxClients = maxClients }
         let server = try await ControlServer.bind(pool: pool, configuration: control, logger: logger)
@@ -188,7 +198,8 @@ struct DrainDemo: AsyncParsableCommand {
         var scrapes: MetricsEndpoint?
         if let metrics, let registry { scrapes = try await startMetrics(address: metrics, registry: registry) }
         let producer = Producer(
-            pool: pool, work: work, rate: jobRate, limit: maxJobs, logger: logger, recorder: recorder
+            pool: pool, work: work, rate: jobRate, limit: maxJobs, hold: max(0, hold), logger: logger,
+            recorder: recorder
         )
         // Stopped in reverse order. The shared journal goes first so that it stops last: the pool, stopped
         // before it, can still write its outcomes through the journal's PostgresClient. The metrics endpoint

@@ -3,26 +3,44 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Submits synthetic jobs at a steady average rate until the pool stops accepting them.
+/// Submits synthetic jobs at a steady average rate until the pool stops accepting them, after the held
+/// jobs (`--hold`), if any.
 struct Producer: Service {
+    /// The kind of a held job: it runs until the drain cancels it.
+    static let holdKind = "hold"
+
     let pool: WorkerPool
     let work: SyntheticWork
     let rate: Double
     let limit: Int?
+    let hold: Int
     let logger: Logger
     /// Where `accepted <id>` lines go, the acknowledgement a client would get.
     let recorder: JobRecorder?
 
-    init(pool: WorkerPool, work: SyntheticWork, rate: Double, limit: Int?, logger: Logger, recorder: JobRecorder?) {
+    init(
+        pool: WorkerPool, work: SyntheticWork, rate: Double, limit: Int?, hold: Int = 0, logger: Logger,
+        recorder: JobRecorder?
+    ) {
         self.pool = pool
         self.work = work
         self.rate = rate
         self.limit = limit
+        self.hold = hold
         self.logger = logger
         self.recorder = recorder
     }
 
     func run() async throws {
+        for _ in 0..<hold {
+            do {
+                let id = try await pool.submit(kind: Self.holdKind)
+                recorder?.accepted(id)
+            } catch {
+                logger.error("cannot submit a held job", metadata: ["drain.error": "\(error)"])
+                return
+            }
+        }
         guard rate > 0 else { return }
         await cancelWhenGracefulShutdown {
             var submitted = 0

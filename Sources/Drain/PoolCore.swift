@@ -13,6 +13,10 @@ struct PoolCore {
     var operationCancels: [UInt64: @Sendable () -> Void] = [:]
     var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     var timers: [Int: Task<Void, Never>] = [:]
+    /// The snapshot tick's task, while one is armed.
+    var tick: Task<Void, Never>?
+    /// Counts the snapshots taken, under the lock, so that of two built at once the later state wins.
+    var snapshotSeq: UInt64 = 0
 
     /// An action with its handles, ready to run after the lock.
     struct Execution: Sendable {
@@ -34,6 +38,8 @@ struct PoolCore {
         if action.cancelTimers {
             for task in timers.values { execution.cancels.append { task.cancel() } }
             timers = [:]
+            if let tick { execution.cancels.append { tick.cancel() } }
+            tick = nil
         }
         execution.resume = action.resumeWaiters.compactMap { waiters.removeValue(forKey: $0) }
         execution.refuse = action.refuseWaiters.compactMap { waiters.removeValue(forKey: $0) }

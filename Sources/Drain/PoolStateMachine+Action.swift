@@ -1,6 +1,7 @@
 extension PoolStateMachine {
-    /// What a transition decided and the runner does after the lock, in this order: cancel, arm the timer,
-    /// resume or refuse waiting submits, count metrics, publish and log events, wake the dispatcher.
+    /// What a transition decided and the runner does after the lock, in this order: cancel, arm the timers,
+    /// resume or refuse waiting submits, count metrics, publish the snapshot, publish and log events, wake
+    /// the dispatcher.
     ///
     /// A value, so a test reads exactly what the pool would do.
     struct Action: Sendable {
@@ -24,12 +25,18 @@ extension PoolStateMachine {
         var metrics = MetricDeltas()
         /// Something changed that the dispatcher decides on: wake it.
         var wake = false
+        /// Build and publish the pool's snapshot now (a tick, a phase change, a deadline move), before the
+        /// events go out, so a reader told of a change finds it in the snapshot.
+        var publishSnapshot = false
+        /// Arm the snapshot tick at this offset on the pool's clock; it comes back as
+        /// ``PoolStateMachine/tickFired(at:)``.
+        var armTick: Duration?
 
         /// Whether the runner has anything to do.
         var isEmpty: Bool {
             events.isEmpty && !finishSubscriptions && cancelJobs.isEmpty && cancelOperations.isEmpty
                 && armTimer == nil && !cancelTimers && resumeWaiters.isEmpty && refuseWaiters.isEmpty
-                && metrics == MetricDeltas() && !wake
+                && metrics == MetricDeltas() && !wake && !publishSnapshot && armTick == nil
         }
     }
 

@@ -171,6 +171,10 @@ struct PoolStateMachine {
         )
         nextSeq += 1
         recentEvents.append(event)
+        switch kind {
+        case .started, .phaseChanged, .deadlineChanged, .stopped: action.publishSnapshot = true
+        default: break
+        }
         let limit = max(1, configuration.snapshotEventLimit)
         if recentEvents.count > limit { recentEvents.removeFirst(recentEvents.count - limit) }
         action.events.append(event)
@@ -182,6 +186,17 @@ struct PoolStateMachine {
         let timer = Timer(generation: timerGeneration, deadline: deadline)
         self.timer = timer
         action.armTimer = timer
+    }
+
+    /// The snapshot tick fired: publish, and arm the next one while the pool runs. Unlike ``timer`` it
+    /// needs no generation: there is only ever one tick in flight, re-armed by the one before.
+    mutating func tickFired(at now: Now) -> Action {
+        let now = clamp(now)
+        var action = Action()
+        guard lifecycle == .running, let interval = configuration.snapshotInterval else { return action }
+        action.publishSnapshot = true
+        action.armTick = now.offset + interval
+        return action
     }
 
     /// Work may be waiting in a shared queue: a claim should look.

@@ -40,20 +40,25 @@ extension WorkerPool {
         for waiter in execution.refuse {
             waiter.resume(throwing: DrainError(.notAccepting, "the pool began draining while this submit waited"))
         }
+        if let tick = action.armTick { armTick(at: tick) }
         count(action.metrics)
         metrics.set(execution.gauges)
+        // Before the events: whoever is told of a phase change and asks for `status` finds it there.
+        let published = action.publishSnapshot ? publishSnapshot() : nil
         if !action.events.isEmpty || action.finishSubscriptions {
             hub.publish(action.events, finish: action.finishSubscriptions)
             log(action.events)
         }
         if action.wake { wake() }
-        if action.events.contains(where: { $0.kind == .phaseChanged && $0.phase == .draining }) { noteForecast() }
+        if let published, action.events.contains(where: { $0.kind == .phaseChanged && $0.phase == .draining }) {
+            noteForecast(published.snapshot)
+        }
     }
 
     /// Keeps the forecast made as the drain began in its timeline, so the drain's history can say whether
-    /// it was foreseen. Predictions are made from a snapshot, after the lock.
-    private func noteForecast() {
-        let snapshot = snapshot()
+    /// it was foreseen. Predictions are made from the snapshot published with the phase change, after the
+    /// lock.
+    private func noteForecast(_ snapshot: PoolSnapshot) {
         let forecast = DrainTimeline.Forecast(
             etaP50Seconds: snapshot.etaP50Seconds, etaP90Seconds: snapshot.etaP90Seconds,
             expectedMisses: snapshot.expectedMisses)
@@ -75,6 +80,27 @@ extension WorkerPool {
         }
         let stale = state.withLock { $0.adopt(timer: timer, task: task) }
         for task in stale { task.cancel() }
+    }
+
+    /// Starts the snapshot tick's task: it sleeps on the pool's clock (off the NIO event loops), then
+    /// feeds ``PoolStateMachine/tickFired(at:)`` back, whose action publishes and arms the next tick.
+    private func armTick(at deadline: Duration) {
+        let clock = self.clock
+        let task = Task { [weak self] in
+            do {
+                try await clock.sleep(until: deadline)
+            } catch {
+                return
+            }
+            self?.send { machine, now in machine.tickFired(at: now) }
+        }
+        let stale = state.withLock { core -> Task<Void, Never>? in
+            // The pool stopped while this was armed: its cancellation already ran, so this one goes too.
+            guard core.machine.lifecycle == .running else { return task }
+            defer { core.tick = task }
+            return core.tick
+        }
+        stale?.cancel()
     }
 
     private func count(_ deltas: PoolStateMachine.MetricDeltas) {

@@ -4,13 +4,60 @@ extension WorkerPool {
     /// The pool's state now: exact totals, the oldest in-flight jobs, the drain's progress and its
     /// predictions (while running, the planner's view of a drain started now).
     ///
+    /// Built fresh for this call. The control socket reads the snapshot the pool publishes every
+    /// ``WorkerPoolConfiguration/snapshotInterval`` instead, so its replies cost nothing to make.
+    ///
     /// Its cost does not grow with the number of jobs in flight; see ``PoolSnapshot``. The lock is held
     /// only to copy what the snapshot reads (counts, the samples, the start buckets, the oldest entries);
     /// percentiles are sorted and predictions made after it, so a busy poller does not stall the workers.
-    public func snapshot() -> PoolSnapshot {
+    public func snapshot() -> PoolSnapshot { takeSnapshot().snapshot }
+
+    /// The latest published snapshot: at most one ``WorkerPoolConfiguration/snapshotInterval`` plus the
+    /// time to build it old, and never older than the last phase change or deadline move. Before the first
+    /// publication, or without ticks, a fresh one (and it is kept, for a reader that follows).
+    package func latestSnapshot() -> PublishedSnapshot {
+        if configuration.snapshotInterval != nil, let latest = published.withLock({ $0 }) { return latest }
+        return keep(takeSnapshot())
+    }
+
+    /// The newest events, oldest first, as a snapshot taken now would carry them: a subscription's first
+    /// snapshot is its history, so it must not miss an event recorded since the last tick.
+    package func recentEvents() -> [DrainEvent] { state.withLock { $0.machine.recentEvents } }
+
+    /// Calls `hook` with every snapshot the pool publishes from now on, on the thread that published it
+    /// (the tick's task, or the one that changed the phase), after the pool's lock. The control server
+    /// encodes each snapshot there, so its event loops only copy bytes.
+    package func onPublish(_ hook: @escaping @Sendable (PublishedSnapshot) -> Void) {
+        publishHooks.withLock { $0.append(hook) }
+    }
+
+    /// Builds a snapshot and makes it the latest, unless a later state was published meanwhile.
+    @discardableResult
+    func publishSnapshot() -> PublishedSnapshot {
+        let taken = takeSnapshot()
+        let latest = keep(taken)
+        if latest === taken {
+            for hook in publishHooks.withLock({ $0 }) { hook(latest) }
+        }
+        return latest
+    }
+
+    private func keep(_ snapshot: PublishedSnapshot) -> PublishedSnapshot {
+        published.withLock { latest in
+            if let current = latest, current.seq > snapshot.seq { return current }
+            latest = snapshot
+            return snapshot
+        }
+    }
+
+    /// Reads the state under the lock, then computes the predictions and fills the snapshot after it.
+    private func takeSnapshot() -> PublishedSnapshot {
         let now = clock.now
         let wallNow = Date()
-        let raw = state.withLock { core in Raw(core.machine, oldest: configuration.snapshotJobLimit) }
+        let (seq, raw) = state.withLock { core in
+            core.snapshotSeq += 1
+            return (core.snapshotSeq, Raw(core.machine, oldest: configuration.snapshotJobLimit))
+        }
         let secondsLeft = raw.deadline.map { ($0 - now).seconds }
         let input = SnapshotPredictions(
             samples: raw.stats.mapValues(\.values), cut: raw.stats.mapValues(\.censoredValues), declared: raw.declared,
@@ -68,7 +115,7 @@ extension WorkerPool {
                 graceSeconds: input.defaultGrace, etaP50Seconds: forecast.etaP50, etaP90Seconds: forecast.etaP90,
                 expectedMisses: forecast.expectedMisses, suggestedGraceSeconds: result.suggestedGrace)
         }
-        return snapshot
+        return PublishedSnapshot(seq: seq, takenAt: now, snapshot: snapshot)
     }
 
     /// What a snapshot copies under the lock: values, and collections that are copied on write (the

@@ -21,6 +21,10 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     let clock: DrainClock
     let signals: AsyncStream<DrainSignal>?
     let state: Mutex<PoolCore>
+    /// The latest snapshot published (a tick, a phase change, a deadline move); nil before the first.
+    let published = Mutex<PublishedSnapshot?>(nil)
+    /// Called with each snapshot as it is published (see ``onPublish(_:)``).
+    let publishHooks = Mutex<[@Sendable (PublishedSnapshot) -> Void]>([])
     let hub: EventHub
     let appends: GroupCommit<NewJob, JobID>
     let settles: GroupCommit<JobOutcome, Void>

@@ -24,6 +24,14 @@ public struct WorkerPoolConfiguration: Sendable {
     /// The buffer of each event subscriber; a stalled subscriber loses its oldest events past it.
     public var subscriberBuffer: Int = 256
 
+    /// How often the pool publishes its snapshot: the one that `status`, `subscribe` and every subscriber
+    /// of the control socket read, with its predictions computed once. A phase change or a deadline move
+    /// publishes at once, between ticks, so a `status` that follows one always sees it.
+    ///
+    /// nil publishes only on those changes and builds a fresh snapshot for every read instead (tests on a
+    /// manual clock use that, since each tick is a sleep on the pool's clock).
+    public var snapshotInterval: Duration? = .milliseconds(100)
+
     /// How often the gauges are refreshed between transitions, so `drain_seconds_left` counts down in a
     /// scrape; nil refreshes them only when something happens (tests on a manual clock use that).
     public var gaugeRefreshInterval: Duration? = .seconds(1)

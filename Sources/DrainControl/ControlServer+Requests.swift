@@ -9,7 +9,7 @@ extension ControlServer {
     ///   thread that read the line.
     func handle(
         _ line: ByteBuffer, peer: PeerCredentials, outbox session: ControlOutbox,
-        reply answer: (ControlMessage, Int) -> Void
+        reply answer: (WireEncoder.Answer, Int) -> Void
     ) {
         let bytes = Data(line.readableBytesView)
         if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
@@ -17,21 +17,25 @@ extension ControlServer {
         switch RequestDecoder.decode(bytes) {
         case .success(let decoded): request = decoded
         case .failure(let failure):
-            answer(.failure(id: failure.id, failure.code, failure.message), session.version)
+            answer(.message(.failure(id: failure.id, failure.code, failure.message)), session.version)
             return
         }
         let id = request.id
         if let version = request.v, !ControlProtocol.versions.contains(version) {
             answer(
-                .failure(
-                    id: id, .unsupportedVersion,
-                    "protocol version \(version) is not supported; this server speaks 1 to \(ControlProtocol.latestVersion)"
-                ), session.version)
+                .message(
+                    .failure(
+                        id: id, .unsupportedVersion,
+                        "protocol version \(version) is not supported; this server speaks 1 to \(ControlProtocol.latestVersion)"
+                    )), session.version)
             return
         }
         // A request's own `v` decides its reply; `hello` and `subscribe` also set the connection's version.
         let version = request.v ?? session.version
-        func reply(_ message: ControlMessage) { answer(message, version) }
+        func reply(_ message: ControlMessage) { answer(.message(message), version) }
+        // The published snapshot, whose bytes are made once per tick: a change this request made (a drain,
+        // a deadline move) was published before the pool returned, so the reply shows it.
+        func replySnapshot() { answer(.status(id: id, pool.latestSnapshot()), version) }
         guard let operation = ControlRequest.Operation(rawValue: request.op) else {
             let known = ControlRequest.Operation.allCases.map(\.rawValue).joined(separator: ", ")
             reply(
@@ -51,7 +55,7 @@ extension ControlServer {
             reply(.hello(id: id, hello))
         case .status:
             logReadOnly(operation, peer: peer)
-            reply(snapshotReply(id: id))
+            replySnapshot()
         case .subscribe:
             let interval = request.intervalMs ?? 1000
             guard (50...60_000).contains(interval) else {
@@ -83,7 +87,7 @@ extension ControlServer {
             pool.audit("shutdown" + (grace.map { " grace \($0)s" } ?? " (default grace)"), cause: cause)
             do {
                 try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
-                reply(snapshotReply(id: id))
+                replySnapshot()
             } catch let error as DrainError {
                 reply(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
@@ -98,7 +102,7 @@ extension ControlServer {
             pool.audit("extend deadline by \(seconds)s", cause: cause)
             do {
                 try pool.moveDeadline(by: .milliseconds(Int64(seconds * 1000)), cause: cause)
-                reply(snapshotReply(id: id))
+                replySnapshot()
             } catch let error as DrainError {
                 reply(.failure(id: id, WireErrorCode(error), error.message))
             } catch {
@@ -111,7 +115,7 @@ extension ControlServer {
             }
             pool.audit("force", cause: cause)
             pool.force(cause: cause)
-            reply(snapshotReply(id: id))
+            replySnapshot()
         }
     }
 
@@ -125,6 +129,4 @@ extension ControlServer {
                 "drain.peer.uid": "\(peer.uid)",
             ])
     }
-
-    private func snapshotReply(id: Int?) -> ControlMessage { .status(id: id, pool.snapshot()) }
 }

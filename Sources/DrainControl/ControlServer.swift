@@ -61,6 +61,12 @@ public final class ControlServer: Service, CustomStringConvertible {
         self.logger = logger
         self.socketPath = socketPath
         self.listener = listener
+        // Encode each published snapshot once, on the thread that published it (the pool's tick task), in
+        // the form `status` replies use: the event loops then only wrap and copy its bytes.
+        // Weakly: the pool may outlive this server (one bound again on the same pool).
+        pool.onPublish { [weak encoder] published in
+            _ = encoder?.body(published, .of(version: ControlProtocol.version, pushed: false))
+        }
         self.fanout = SubscriberFanout(pool: pool, encoder: encoder)
     }
 

@@ -23,7 +23,7 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     /// Handles one line; calls `reply` for each answer with the protocol version it is in, synchronously.
-    typealias Handle = (ByteBuffer, (ControlMessage, Int) -> Void) -> Void
+    typealias Handle = (ByteBuffer, (WireEncoder.Answer, Int) -> Void) -> Void
 
     private var handle: Handle?
     private var encoder: WireEncoder
@@ -87,7 +87,7 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func route(_ line: ByteBuffer) {
         guard let handle else { return }
-        handle(line) { message, version in
+        handle(line) { answer, version in
             guard !self.shutting, let context = self.context else { return }
             // A client that does not read its replies is dropped, as one that does not read its
             // subscription is: it must not make the server buffer without end.
@@ -96,12 +96,12 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
                     .failure(id: nil, .slowClient, "the client does not read its replies; closing"), version: version)
                 return
             }
-            self.write(message, version: version)
+            self.write(answer, version: version)
         }
     }
 
-    private func write(_ message: ControlMessage, version: Int) {
-        guard let context, let bytes = encoder.line(message, version: version) else { return }
+    private func write(_ answer: WireEncoder.Answer, version: Int) {
+        guard let context, let bytes = encoder.line(answer, version: version) else { return }
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(bytes), promise: promise)
         lastWrite = promise.futureResult
@@ -144,7 +144,7 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         // close would reset the connection.
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         context.read()
-        write(message, version: version)
+        write(.message(message), version: version)
         let written = lastWrite ?? context.eventLoop.makeSucceededVoidFuture()
         // Through `self.context`: nil once the channel closed and removed this handler.
         written.assumeIsolated().whenComplete { _ in self.context?.close(mode: .output, promise: nil) }

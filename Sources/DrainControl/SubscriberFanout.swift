@@ -5,8 +5,9 @@ import Synchronization
 
 /// Pushes snapshots and events to every subscriber of a ``ControlServer``, taking and encoding each once.
 ///
-/// Subscribers are grouped by interval. Each group has one ticker: per tick it takes ONE snapshot from
-/// the pool and encodes it ONCE, then hands the same bytes to every subscriber of that interval, in one
+/// Subscribers are grouped by interval. Each group has one ticker: per tick it reads the pool's latest
+/// published snapshot, whose line the ``WireEncoder`` makes ONCE per version (and `status` reuses its
+/// body), then hands the same bytes to every subscriber of that interval, in one
 /// task per event loop that writes them to that loop's channels (``deliver(_:_:)``). Events come from
 /// one subscription to the pool, also encoded once and delivered the same way. So a thousand subscribers
 /// cost the pool one snapshot per tick, not a thousand, and the server one hop per event loop, not a
@@ -78,7 +79,13 @@ final class SubscriberFanout: Sendable {
             }
             if stale { ticker.cancel() }
         }
-        if let first = encoder.line(.snapshot(pool.snapshot()), version: version) { outbox.send(line: first) }
+        // The published snapshot, with the events as they are now: a tick's events may be a tick old, and
+        // the first snapshot is the history of a subscriber that hears only later events pushed.
+        var first = pool.latestSnapshot().snapshot
+        first.recentEvents = pool.recentEvents()
+        if let first = encoder.line(.snapshot(first), version: version) {
+            outbox.send(line: first)
+        }
         return added
     }
 
@@ -104,8 +111,8 @@ final class SubscriberFanout: Sendable {
         }
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
-        let last = pool.snapshot()
-        deliver(members) { self.encoder.line(.snapshot(Self.compact(last, $0)), version: $0) }
+        let last = pool.latestSnapshot()
+        deliver(members) { self.encoder.pushedLine(last, version: $0, form: Self.form($0)) }
         // Behind the last snapshot: each loop runs its tasks in order.
         for member in members { member.outbox.endSubscription() }
     }
@@ -130,13 +137,9 @@ final class SubscriberFanout: Sendable {
         }
     }
 
-    /// Version 2 pushes each event once, on its own line, so its snapshots leave the recent events out.
-    private static func compact(_ snapshot: PoolSnapshot, _ version: Int) -> PoolSnapshot {
-        guard version >= 2 else { return snapshot }
-        var compact = snapshot
-        compact.recentEvents = []
-        return compact
-    }
+    /// Version 2 pushes each event once, on its own line, so its snapshots leave the recent events out;
+    /// version 3 also writes the listed jobs as rows.
+    private static func form(_ version: Int) -> WireEncoder.SnapshotForm { .of(version: version, pushed: true) }
 
     private func members() -> [Member] {
         state.withLock { state in state.groups.values.flatMap { $0.members.values } }
@@ -161,8 +164,8 @@ final class SubscriberFanout: Sendable {
             }
             guard let members, !Task.isCancelled else { return }
             // One snapshot per tick, encoded once per version its subscribers speak.
-            let snapshot = pool.snapshot()
-            deliver(members) { self.encoder.line(.snapshot(Self.compact(snapshot, $0)), version: $0) }
+            let snapshot = pool.latestSnapshot()
+            deliver(members) { self.encoder.pushedLine(snapshot, version: $0, form: Self.form($0)) }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Drain
 import DrainProtocol
 import NIOCore
 import Synchronization
@@ -8,7 +9,13 @@ import Synchronization
     import Foundation
 #endif
 
-/// Encodes the server's lines, each event once.
+/// Encodes the server's lines: each published snapshot once per form, each event once.
+///
+/// The pool publishes one snapshot per tick (``PublishedSnapshot``). Its JSON body is made here once per
+/// form a version needs (with or without the recent events), kept while it is the latest, and wrapped
+/// for each `status` reply (whose `id` differs) and each pushed line (the same bytes for every subscriber
+/// of a version). So a `status` costs a copy of bytes, whatever is in flight; `JSONEncoder` runs once per
+/// tick, which is why sorting keys (the one dialect, `WireJSON`) is no longer worth avoiding.
 ///
 /// Every `status` reply and pushed snapshot carries the recent events, and every event is also pushed
 /// on its own: encoded naively, one event is encoded again for every reply until it ages out. Here an
@@ -20,6 +27,44 @@ final class WireEncoder: Sendable {
         var encoded = 0
     }
 
+    /// How a snapshot's body is written.
+    struct SnapshotForm: Hashable, Sendable {
+        /// The recent events: in `status` replies and the first pushed snapshot; left out of the pushed
+        /// snapshots of version 2 on, which push each event on its own.
+        var events: Bool
+        /// Listed jobs as rows (version 3 on) rather than objects.
+        var rows: Bool
+
+        /// The form of a `status` reply (`pushed` false) or a pushed snapshot after the first, in `version`.
+        static func of(version: Int, pushed: Bool) -> SnapshotForm {
+            SnapshotForm(events: !pushed || version < 2, rows: version >= 3)
+        }
+
+        /// A subscription's first snapshot: its history, so it carries the recent events.
+        static func first(version: Int) -> SnapshotForm { of(version: version, pushed: false) }
+    }
+
+    /// What a request is answered with: a message, or the pool's published snapshot (whose bytes are cached).
+    enum Answer: Sendable {
+        case message(ControlMessage)
+        case status(id: Int?, PublishedSnapshot)
+    }
+
+    /// The latest snapshot's bodies, by form, and its pushed lines, by version and form.
+    private struct Bodies {
+        var seq: UInt64 = 0
+        var forms: [SnapshotForm: [UInt8]] = [:]
+        var pushed: [PushedKey: ByteBuffer] = [:]
+        var encoded = 0
+    }
+
+    private struct PushedKey: Hashable {
+        var version: Int
+        var form: SnapshotForm
+    }
+
+    private let bodies = Mutex(Bodies())
+
     /// How many events' bytes are kept: more than a snapshot carries, so a reply finds them all.
     private let capacity: Int
     private let cache = Mutex(Cache())
@@ -29,6 +74,68 @@ final class WireEncoder: Sendable {
 
     /// How many events have been encoded so far (not served from the cache), for tests.
     var eventsEncoded: Int { cache.withLock { $0.encoded } }
+
+    /// How many snapshot bodies have been encoded (not served from the cache), for tests.
+    var snapshotsEncoded: Int { bodies.withLock { $0.encoded } }
+
+    /// One wire line for an answer, in `version`.
+    func line(_ answer: Answer, version: Int) -> ByteBuffer? {
+        switch answer {
+        case .message(let message): line(message, version: version)
+        case .status(let id, let published): statusLine(id: id, published, version: version)
+        }
+    }
+
+    /// A `status` reply with the published snapshot: its cached body, wrapped with this request's `id`.
+    /// Byte for byte what encoding ``ControlMessage/status(id:_:)`` writes (keys sorted: id, ok,
+    /// snapshot, type, v).
+    func statusLine(id: Int?, _ published: PublishedSnapshot, version: Int = ControlProtocol.version) -> ByteBuffer? {
+        guard let body = body(published, .of(version: version, pushed: false)) else { return nil }
+        let head = id.map { #"{"id":\#($0),"ok":true,"snapshot":"# } ?? #"{"ok":true,"snapshot":"#
+        let tail = #","type":"result","v":\#(version)}"# + "\n"
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(head.utf8.count + body.count + tail.utf8.count)
+        buffer.writeString(head)
+        buffer.writeBytes(body)
+        buffer.writeString(tail)
+        return buffer
+    }
+
+    /// A pushed snapshot line: made once per snapshot, version and form, then the same bytes for every
+    /// subscriber.
+    func pushedLine(_ published: PublishedSnapshot, version: Int, form: SnapshotForm) -> ByteBuffer? {
+        let key = PushedKey(version: version, form: form)
+        if let hit = bodies.withLock({ $0.seq == published.seq ? $0.pushed[key] : nil }) { return hit }
+        guard let body = body(published, form) else { return nil }
+        var buffer = ByteBuffer()
+        let tail = #","type":"snapshot","v":\#(version)}"# + "\n"
+        buffer.reserveCapacity(12 + body.count + tail.utf8.count)
+        buffer.writeString(#"{"snapshot":"#)
+        buffer.writeBytes(body)
+        buffer.writeString(tail)
+        bodies.withLock { if $0.seq == published.seq { $0.pushed[key] = buffer } }
+        return buffer
+    }
+
+    /// The snapshot's JSON object in a form: from the cache while it is the latest, else encoded (and
+    /// cached, unless a newer snapshot is cached already).
+    func body(_ published: PublishedSnapshot, _ form: SnapshotForm) -> [UInt8]? {
+        if let hit = bodies.withLock({ $0.seq == published.seq ? $0.forms[form] : nil }) { return hit }
+        var snapshot = published.snapshot
+        let events = snapshot.recentEvents
+        snapshot.recentEvents = []
+        let encoder = JSONEncoder.drain
+        if form.rows { encoder.userInfo[ControlMessage.versionKey] = 3 }
+        guard let encoded = try? encoder.encode(snapshot) else { return nil }
+        let body = form.events ? splice(Array(encoded), events, encoder) : Array(encoded)
+        bodies.withLock { bodies in
+            bodies.encoded += 1
+            if bodies.seq < published.seq { bodies = Bodies(seq: published.seq, encoded: bodies.encoded) }
+            guard bodies.seq == published.seq else { return }
+            bodies.forms[form] = body
+        }
+        return body
+    }
 
     /// One wire line for `message`, ending in a newline; nil if it cannot be encoded (never for our types).
     /// - Parameter version: The `v` the line carries: the protocol version of the connection it is for.

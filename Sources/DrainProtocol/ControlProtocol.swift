@@ -4,9 +4,11 @@ public enum ControlProtocol {
     public static let version = 1
     /// The newest version this build speaks. Version 2 changes subscriptions only: after the first
     /// snapshot, pushed snapshots leave `recent_events` empty, since every event is pushed once on its own.
-    public static let latestVersion = 2
+    /// Version 3 keeps that and writes each listed job as a row instead of an object (see
+    /// ``PoolSnapshot/InFlightJob``), in every snapshot it carries.
+    public static let latestVersion = 3
     /// Every version this build speaks; a request asking for another gets `unsupported_version`.
-    public static let versions = 1...2
+    public static let versions = 1...3
     /// The graces a drain accepts, in seconds: the server, `drainctl shutdown` and `top`'s prompt all
     /// check against this one range.
     public static let graceRange: ClosedRange<Double> = 0...86_400

@@ -33,6 +33,59 @@ public struct PoolSnapshot: Sendable, Codable, Hashable {
             case predictionSource = "prediction_source"
         }
 
+        /// Protocol version 3 writes a job as a row, in the order of ``CodingKeys`` (`started_at` as
+        /// seconds since 1970): `[id, kind, attempt, started_at, age_seconds, predicted_remaining_seconds,
+        /// p_miss, prediction_source]`, absent values as `null`. Fifty jobs per pushed snapshot then cost
+        /// neither their keys on the wire nor a keyed container and a date parse each to decode.
+        public func encode(to encoder: any Encoder) throws {
+            guard (encoder.userInfo[ControlMessage.versionKey] as? Int ?? ControlProtocol.version) >= 3 else {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(kind, forKey: .kind)
+                try container.encode(attempt, forKey: .attempt)
+                try container.encode(startedAt, forKey: .startedAt)
+                try container.encode(ageSeconds, forKey: .ageSeconds)
+                try container.encodeIfPresent(predictedRemainingSeconds, forKey: .predictedRemainingSeconds)
+                try container.encodeIfPresent(pMiss, forKey: .pMiss)
+                try container.encodeIfPresent(predictionSource, forKey: .predictionSource)
+                return
+            }
+            var row = encoder.unkeyedContainer()
+            try row.encode(id)
+            try row.encode(kind)
+            try row.encode(attempt)
+            try row.encode(startedAt.timeIntervalSince1970)
+            try row.encode(ageSeconds)
+            try row.encode(predictedRemainingSeconds)
+            try row.encode(pMiss)
+            try row.encode(predictionSource)
+        }
+
+        /// Reads either form: an object (versions 1 and 2) or a row (version 3).
+        public init(from decoder: any Decoder) throws {
+            if var row = try? decoder.unkeyedContainer() {
+                id = try row.decode(JobID.self)
+                kind = try row.decode(String.self)
+                attempt = try row.decode(Int.self)
+                startedAt = Date(timeIntervalSince1970: try row.decode(Double.self))
+                ageSeconds = try row.decode(Double.self)
+                predictedRemainingSeconds = try row.decode(Double?.self)
+                pMiss = try row.decode(Double?.self)
+                predictionSource = try row.decode(PredictionSource?.self)
+                return
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(JobID.self, forKey: .id)
+            kind = try container.decode(String.self, forKey: .kind)
+            attempt = try container.decode(Int.self, forKey: .attempt)
+            startedAt = try container.decode(Date.self, forKey: .startedAt)
+            ageSeconds = try container.decode(Double.self, forKey: .ageSeconds)
+            predictedRemainingSeconds = try container.decodeIfPresent(
+                Double.self, forKey: .predictedRemainingSeconds)
+            pMiss = try container.decodeIfPresent(Double.self, forKey: .pMiss)
+            predictionSource = try container.decodeIfPresent(PredictionSource.self, forKey: .predictionSource)
+        }
+
         /// A job in flight, every field given.
         public init(
             id: JobID, kind: String, attempt: Int, startedAt: Date, ageSeconds: Double,

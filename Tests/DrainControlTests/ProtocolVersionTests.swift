@@ -42,7 +42,7 @@ struct ProtocolVersionTests {
         ((snapshot["recent_events"] as? [[String: Any]]) ?? []).compactMap { $0["seq"] as? Int }
     }
 
-    @Test("hello with v 2 negotiates version 2; without v the server answers in version 1")
+    @Test("hello with v 2 or 3 negotiates that version; without v the server answers in version 1")
     func negotiation() async throws {
         let harness = try await ServerHarness()
         try await LineClient.with(path: harness.socketPath) { client in
@@ -56,6 +56,9 @@ struct ProtocolVersionTests {
             try await client.send("{\"op\":\"status\",\"id\":3}\n")
             #expect(try await client.reply()?["v"] as? Int == 2)
             try await client.send("{\"v\":3,\"op\":\"hello\",\"id\":4}\n")
+            let v3 = try #require(try await client.reply())
+            #expect(v3["v"] as? Int == 3 && (v3["hello"] as? [String: Any])?["version"] as? Int == 3)
+            try await client.send("{\"v\":4,\"op\":\"hello\",\"id\":5}\n")
             #expect(try await client.reply()?.errorCode == "unsupported_version")
         }
         await harness.stop()

@@ -25,7 +25,10 @@ struct RequestRouterTests {
         try channel.writeInbound(Self.line("b"))
         #expect(try Self.written(channel).isEmpty)
         router.activate(encoder: WireEncoder()) { line, reply in
-            reply(.subscribed(id: Int(line.readableBytes), intervalMs: Int(line.getInteger(at: 0, as: UInt8.self)!)), 1)
+            reply(
+                .message(
+                    .subscribed(id: Int(line.readableBytes), intervalMs: Int(line.getInteger(at: 0, as: UInt8.self)!))),
+                1)
         }
         #expect(try Self.written(channel).map { $0.contains("\"interval_ms\":\(UInt8(ascii: "a"))") } == [true, false])
         try channel.writeInbound(Self.line("c"))
@@ -65,7 +68,7 @@ struct RequestRouterTests {
         let events = Events()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([router, events])
-        router.activate(encoder: WireEncoder()) { _, reply in reply(.subscribed(id: 1, intervalMs: 100), 1) }
+        router.activate(encoder: WireEncoder()) { _, reply in reply(.message(.subscribed(id: 1, intervalMs: 100)), 1) }
         try channel.writeInbound(Self.line("x"))
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         channel.embeddedEventLoop.run()

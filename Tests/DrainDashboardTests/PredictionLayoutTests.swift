@@ -174,7 +174,7 @@ struct PredictionLayoutTests {
 /// The fast path of the wire decoder keeps every prediction field the screen shows.
 @Suite("Prediction wire decoding")
 struct PredictionWireTests {
-    @Test("a pushed snapshot with predictions takes the fast path and keeps them")
+    @Test("a pushed v3 snapshot with predictions keeps them")
     func fastPathKeepsPredictions() throws {
         var s = PredictionLayoutTests.predicted()
         s.kinds = []
@@ -184,8 +184,8 @@ struct PredictionWireTests {
             graceSeconds: 30, etaP50Seconds: nil, etaP90Seconds: nil, expectedMisses: 2.5, suggestedGraceSeconds: nil)
         for snapshot in [s, running] {
             var decoder = WireDecoder()
-            guard case .snapshot(let fast) = try decoder.decode(try WireDecoderTests.line(snapshot)) else {
-                Issue.record("expected the fast path")
+            guard case .snapshot(let fast) = try decoder.decode(try WireDecoderTests.line(snapshot, version: 3)) else {
+                Issue.record("expected a pushed snapshot")
                 continue
             }
             #expect(fast.etaP50Seconds == snapshot.etaP50Seconds)

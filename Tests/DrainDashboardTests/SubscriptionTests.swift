@@ -26,19 +26,19 @@ struct SubscriptionTests {
         }
     }
 
-    @Test("the subscribe request is DrainProtocol's, in version 2, in the one JSON dialect")
+    @Test("the subscribe request is DrainProtocol's, in version 3, in the one JSON dialect")
     func request() throws {
         let bytes = try Subscription.request(intervalMs: 100, version: ControlProtocol.latestVersion)
         #expect(bytes.last == UInt8(ascii: "\n"))
         let text = String(decoding: bytes.dropLast(), as: UTF8.self)
-        #expect(text == #"{"id":1,"interval_ms":100,"op":"subscribe","v":2}"#)
+        #expect(text == #"{"id":1,"interval_ms":100,"op":"subscribe","v":3}"#)
         let request = try JSONDecoder.drain.decode(ControlRequest.self, from: Data(bytes.dropLast()))
-        #expect(request == ControlRequest(op: .subscribe, id: 1, intervalMs: 100, version: 2))
+        #expect(request == ControlRequest(op: .subscribe, id: 1, intervalMs: 100, version: 3))
         let old = try Subscription.request(intervalMs: 500, version: 1)
         #expect(String(decoding: old, as: UTF8.self) == "{\"id\":1,\"interval_ms\":500,\"op\":\"subscribe\",\"v\":1}\n")
     }
 
-    @Test("a server that speaks only v1 refuses the v2 subscribe; the subscription asks again in v1 and works")
+    @Test("a server that speaks only v1 refuses v3 and v2; the subscription asks one version lower each time and works")
     func versionOneServer() async throws {
         let sandbox = try Sandbox()
         let path = sandbox.root + "/old.4242.sock"
@@ -50,6 +50,7 @@ struct SubscriptionTests {
         let server = try FakeServer(
             path: path,
             replies: [
+                refusal + "\n",
                 refusal + "\n",
                 #"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":1}"# + "\n" + snapshot + "\n",
             ])
@@ -64,6 +65,7 @@ struct SubscriptionTests {
         #expect(!updates.contains { if case .ended = $0 { true } else { false } }, "\(updates)")
         #expect(
             server.requests == [
+                #"{"id":1,"interval_ms":100,"op":"subscribe","v":3}"#,
                 #"{"id":1,"interval_ms":100,"op":"subscribe","v":2}"#,
                 #"{"id":1,"interval_ms":100,"op":"subscribe","v":1}"#,
             ])

@@ -5,14 +5,15 @@ import Testing
 
 @testable import DrainDashboard
 
-/// The subscription's line decoder: the cheap path must see what the full decoder sees, and fall back
-/// to it for everything it does not handle.
+/// The subscription's line decoder: DrainProtocol's own types, in every protocol version; a pushed
+/// snapshot with nothing new comes out as the pool's state alone.
 @Suite("Wire decoding")
 struct WireDecoderTests {
     /// A pushed snapshot line as the server writes it: snake_case keys, ISO 8601 dates, sorted keys.
-    static func line(_ snapshot: PoolSnapshot) throws -> Data {
-        let body = try JSONEncoder.drain.encode(snapshot)
-        return Data("{\"snapshot\":".utf8) + body + Data(",\"type\":\"snapshot\",\"v\":1}".utf8)
+    static func line(_ snapshot: PoolSnapshot, version: Int = 1) throws -> Data {
+        let encoder = JSONEncoder.drain
+        encoder.userInfo[ControlMessage.versionKey] = version
+        return try encoder.encode(ControlMessage.snapshot(snapshot))
     }
 
     /// A busy draining snapshot with events and a job without a prediction.
@@ -35,49 +36,52 @@ struct WireDecoderTests {
         try #require(try JSONDecoder.drain.decode(ControlMessage.self, from: line).snapshot)
     }
 
-    // MARK: - The fast path
+    // MARK: - Pushed snapshots
 
-    @Test("a snapshot with no new events takes the fast path and shows the same as the full decoder")
-    func fastPathMatches() throws {
-        let line = try Self.line(Self.draining())
+    @Test("a pushed snapshot reads the same in v1 and in v3, whose jobs are rows", arguments: [1, 2, 3])
+    func versionsMatch(version: Int) throws {
+        var snapshot = Self.draining()
+        snapshot.oldestJobs[0].pMiss = 0.75
+        snapshot.oldestJobs[0].predictionSource = .declared
+        let line = try Self.line(snapshot, version: version)
+        if version == 3 { #expect(String(decoding: line, as: UTF8.self).contains(#""oldest_jobs":[[100,"#)) }
         var decoder = WireDecoder()
         decoder.lastSeq = 2
-        guard case .snapshot(let fast) = try decoder.decode(line) else {
-            Issue.record("expected the fast path")
+        guard case .snapshot(let decoded) = try decoder.decode(line) else {
+            Issue.record("a snapshot with no new events is the pool's state")
             return
         }
-        var full = try Self.reference(line)
-        // The fast path leaves out what the dashboard never shows.
-        #expect(fast.recentEvents.isEmpty)
-        full.recentEvents = []
-        full.kinds = []
-        full.time = fast.time
-        full.drainStartedAt = nil
-        full.deadline = nil
-        // Ages and predictions are what the screen shows; startedAt is derived from the age.
-        #expect(fast.oldestJobs.map(\.ageSeconds) == full.oldestJobs.map(\.ageSeconds))
-        #expect(fast.oldestJobs.map(\.predictedRemainingSeconds) == full.oldestJobs.map(\.predictedRemainingSeconds))
-        #expect(fast.oldestJobs.map(\.attempt) == [1, 1, 1, 1, 1, 1, 3])
-        full.oldestJobs = fast.oldestJobs
-        #expect(fast == full)
-        #expect(fast.drainCause?.description == "drainctl pid 77 uid 1000 (deploy)")
+        #expect(decoded.recentEvents.isEmpty)
+        var expected = snapshot
+        expected.recentEvents = []
+        // Dates go through ISO 8601 (whole seconds) in v1 and v2, seconds since 1970 in v3.
+        for index in expected.oldestJobs.indices {
+            #expect(
+                abs(decoded.oldestJobs[index].startedAt.timeIntervalSince(expected.oldestJobs[index].startedAt)) < 1)
+            expected.oldestJobs[index].startedAt = decoded.oldestJobs[index].startedAt
+        }
+        expected.time = decoded.time
+        expected.drainStartedAt = decoded.drainStartedAt
+        expected.deadline = decoded.deadline
+        #expect(decoded == expected)
+        #expect(decoded.drainCause?.description == "drainctl pid 77 uid 1000 (deploy)")
     }
 
-    @Test("the fast path reads journal_reachable, so top can say a shared journal is down")
+    @Test("a pushed snapshot keeps journal_reachable, so top can say a shared journal is down")
     func journalReachable() throws {
         var snapshot = Self.draining()
         snapshot.journalReachable = false
         var decoder = WireDecoder()
         decoder.lastSeq = 2
         guard case .snapshot(let fast) = try decoder.decode(try Self.line(snapshot)) else {
-            Issue.record("expected the fast path")
+            Issue.record("expected a pushed snapshot")
             return
         }
         #expect(fast.journalReachable == false)
         #expect(try Self.reference(try Self.line(snapshot)).journalReachable == false)
     }
 
-    @Test("the fast path reads waiting_for_rescue, so top can show a shared journal's stranded jobs")
+    @Test("a pushed snapshot keeps waiting_for_rescue, so top can show a shared journal's stranded jobs")
     func waitingForRescue() throws {
         var snapshot = Self.draining()
         snapshot.journalReachable = true
@@ -85,14 +89,14 @@ struct WireDecoderTests {
         var decoder = WireDecoder()
         decoder.lastSeq = 2
         guard case .snapshot(let fast) = try decoder.decode(try Self.line(snapshot)) else {
-            Issue.record("expected the fast path")
+            Issue.record("expected a pushed snapshot")
             return
         }
         #expect(fast.waitingForRescue == 4)
         #expect(try Self.reference(try Self.line(snapshot)).waitingForRescue == 4)
     }
 
-    @Test("a snapshot with an event newer than the last one seen is decoded in full, once")
+    @Test("a snapshot with an event newer than the last one seen is passed on as a message, once")
     func newEventsGoTheFullWay() throws {
         var snapshot = Self.draining()
         var decoder = WireDecoder()
@@ -103,7 +107,7 @@ struct WireDecoderTests {
         #expect(first.snapshot?.recentEvents.map(\.seq) == [1, 2])
         #expect(decoder.lastSeq == 2)
         guard case .snapshot = try decoder.decode(try Self.line(snapshot)) else {
-            Issue.record("the same events again must take the fast path")
+            Issue.record("the same events again are only the state")
             return
         }
         snapshot.recentEvents.append(Fixtures.event(3, .deadlineChanged, "deadline moved", phase: .draining))
@@ -115,7 +119,7 @@ struct WireDecoderTests {
         #expect(decoder.lastSeq == 3)
     }
 
-    @Test("a snapshot carrying the shutdown report is decoded in full, so the banner gets it")
+    @Test("a snapshot carrying the shutdown report is passed on as a message, so the banner gets it")
     func reportGoesTheFullWay() throws {
         var snapshot = Fixtures.snapshot(.stopped)
         snapshot.report = try Fixtures.report(.forced, requeued: 4, drainSeconds: 12.5)
@@ -128,7 +132,7 @@ struct WireDecoderTests {
         #expect(message.snapshot?.report?.requeued == 4)
     }
 
-    @Test("replies, errors and pushed events go the full way")
+    @Test("replies, errors and pushed events are messages")
     func otherLines() throws {
         var decoder = WireDecoder()
         let reply = Data(#"{"id":1,"interval_ms":100,"ok":true,"type":"result","v":1}"#.utf8)
@@ -151,7 +155,7 @@ struct WireDecoderTests {
         #expect(error?.message == "too_many_clients: 64 clients")
     }
 
-    @Test("the fast path reads other key orders, spaces and unknown keys as the full decoder does")
+    @Test("other key orders, spaces and unknown keys read as the encoder's own lines do")
     func fastPathIsLenient() throws {
         let compact = try Self.line(Self.draining())
         var object = try #require(try JSONSerialization.jsonObject(with: compact) as? [String: Any])
@@ -162,7 +166,7 @@ struct WireDecoderTests {
         var decoder = WireDecoder()
         decoder.lastSeq = 2
         guard case .snapshot(let fast) = try decoder.decode(spaced) else {
-            Issue.record("expected the fast path")
+            Issue.record("expected a pushed snapshot")
             return
         }
         let full = try Self.reference(compact)
@@ -170,17 +174,17 @@ struct WireDecoderTests {
         #expect(fast.inFlightAtDrainStart == full.inFlightAtDrainStart && fast.secondsLeft == full.secondsLeft)
     }
 
-    @Test("an escaped string or a missing key leaves the line to the full decoder, which has the last word")
-    func fastPathDefers() throws {
+    @Test("an escaped string is read as written; a missing key is a protocol violation")
+    func escapesAndMissingKeys() throws {
         var snapshot = Self.draining()
         snapshot.oldestJobs[0].kind = "report \"weekly\""
         var decoder = WireDecoder()
         decoder.lastSeq = 2
-        guard case .message(let message) = try decoder.decode(try Self.line(snapshot)) else {
-            Issue.record("an escaped kind must take the full decoder")
+        guard case .snapshot(let decoded) = try decoder.decode(try Self.line(snapshot, version: 3)) else {
+            Issue.record("expected a pushed snapshot")
             return
         }
-        #expect(message.snapshot?.oldestJobs.first?.kind == "report \"weekly\"")
+        #expect(decoded.oldestJobs.first?.kind == "report \"weekly\"")
         let line = String(decoding: try Self.line(Self.draining()), as: UTF8.self)
         let withoutQueued = line.replacingOccurrences(of: "\"queued\":0,", with: "")
         #expect(withoutQueued != line)

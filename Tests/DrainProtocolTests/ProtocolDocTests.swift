@@ -69,6 +69,7 @@ struct ProtocolDocTests {
             case "request": _ = try Self.roundTrip(ControlRequest.self, example)
             case "message": _ = try Self.roundTrip(ControlMessage.self, example)
             case "message-v2": _ = try Self.roundTrip(ControlMessage.self, example, version: 2)
+            case "message-v3": _ = try Self.roundTrip(ControlMessage.self, example, version: 3)
             default: Issue.record("\(example): unknown golden kind")
             }
         }
@@ -92,6 +93,25 @@ struct ProtocolDocTests {
             }
         }
         #expect(Set(shapes) == ["hello", "status", "subscribed", "error", "snapshot", "event", "stopped"])
+    }
+
+    @Test("every version has golden examples, and v3's jobs are rows that read as v1's objects")
+    func versions() throws {
+        let examples = try Self.examples()
+        for kind in ["message", "message-v2", "message-v3"] {
+            #expect(examples.contains { $0.kind == kind }, "no golden \(kind) example")
+        }
+        // A v3 snapshot written as v1 is the same snapshot with its jobs as objects, and reads back equal.
+        for example in examples where example.kind == "message-v3" {
+            let message = try JSONDecoder.drain.decode(ControlMessage.self, from: Data(example.json.utf8))
+            guard let snapshot = message.snapshot, !snapshot.oldestJobs.isEmpty else { continue }
+            let v1 = try JSONEncoder.drain.encode(message)
+            #expect(String(decoding: v1, as: UTF8.self).contains(#""oldest_jobs":[{"#))
+            let back = try JSONDecoder.drain.decode(ControlMessage.self, from: v1)
+            #expect(back.snapshot?.oldestJobs.map(\.id) == snapshot.oldestJobs.map(\.id))
+            #expect(back.snapshot?.oldestJobs.map(\.pMiss) == snapshot.oldestJobs.map(\.pMiss))
+            #expect(back.snapshot?.oldestJobs.map(\.ageSeconds) == snapshot.oldestJobs.map(\.ageSeconds))
+        }
     }
 
     @Test("a documented error code is one the server can send")

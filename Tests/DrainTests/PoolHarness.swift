@@ -24,7 +24,8 @@ final class PoolHarness: Sendable {
     init(
         concurrency: Int = 4, maxQueued: Int = 100, grace: Duration = .seconds(10), lameDuck: Duration = .zero,
         cancellationWindow: Duration = .seconds(1), journalDirectory: URL? = nil,
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance, gaugeRefresh: Duration? = nil
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, gaugeRefresh: Duration? = nil,
+        snapshotInterval: Duration? = nil
     ) throws {
         directory =
             journalDirectory
@@ -40,6 +41,8 @@ final class PoolHarness: Sendable {
         configuration.cancellationWindow = cancellationWindow
         // Off unless a test asks: its sleeps on the manual clock would count as armed timers.
         configuration.gaugeRefreshInterval = gaugeRefresh
+        // Likewise the snapshot tick: tests that count armed timers would count it.
+        configuration.snapshotInterval = snapshotInterval
         let (stream, continuation) = AsyncStream.makeStream(of: DrainSignal.self)
         signals = continuation
         pool = WorkerPool(

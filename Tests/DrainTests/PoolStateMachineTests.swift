@@ -12,7 +12,7 @@ struct PoolStateMachineTests {
     enum Event: String, CaseIterable, CustomStringConvertible {
         case submit, appended, appendFailed, nextStep, claimed, jobDone, jobFailed, jobCancelled
         case operationStart, operationEnd, timerFired, drain, extend, shorten, force
-        case sigterm, sigquit, journalDown, journalUp, news, rescued, audit, stopped
+        case sigterm, sigquit, journalDown, journalUp, news, rescued, audit, stopped, tick
 
         var description: String { rawValue }
     }
@@ -73,11 +73,28 @@ struct PoolStateMachineTests {
                 [.drain, .extend, .shorten, .timerFired, .force, .sigterm, .sigquit].contains(event),
                 "\(event) moved the deadline")
         }
+        // A phase change or a deadline move is published at once, not at the next tick.
+        if after.phase != before.phase || after.deadline != before.deadline {
+            #expect(fixture.lastAction.publishSnapshot, "\(event) in \(phase) changed the drain unpublished")
+        }
         if phase == .stopped {
             let action = fixture.lastAction
             #expect(action.cancelJobs.isEmpty && action.armTimer == nil && action.resumeWaiters.isEmpty)
+            #expect(action.armTick == nil && !action.publishSnapshot, "\(event) ticked after the stop")
             #expect(action.events.isEmpty || event == .audit, "\(event) published an event after the stop")
         }
+    }
+
+    @Test("the snapshot tick publishes and re-arms itself one interval on, until the pool stops")
+    func tick() {
+        var fixture = Fixture()
+        fixture.enter(.draining)
+        let action = fixture.machine.tickFired(at: fixture.now)
+        #expect(action.publishSnapshot)
+        #expect(action.armTick == fixture.now.offset + .milliseconds(100))
+        #expect(action.events.isEmpty && !action.wake)
+        fixture.enter(.stopped)
+        #expect(fixture.machine.tickFired(at: fixture.now).isEmpty)
     }
 
     @Test("forcing cancels every job and operation in flight and arms the cancellation window")
@@ -270,6 +287,7 @@ struct Fixture {
             case .news: lastAction = machine.journalUpdate(JournalUpdate(queued: 3, wake: true), at: now)
             case .rescued: lastAction = machine.journalUpdate(JournalUpdate(rescued: 1), at: now)
             case .audit: lastAction = machine.audit("status", cause: .application, at: now)
+            case .tick: lastAction = machine.tickFired(at: now)
             case .stopped:
                 // The dispatcher stops only when nothing is in flight: settle everything first.
                 guard machine.phase >= .draining, machine.phase != .stopped else { break }

@@ -119,8 +119,8 @@ struct ControlCLITests {
             ("bad_request", Array("{\"op\":5}\n".utf8)),
             ("bad_request", Array("{\"id\":3}\n".utf8)),
             ("unknown_operation", Array("{\"op\":\"dance\"}\n".utf8)),
-            // Version 2 exists now (compact subscriptions); 3 does not.
-            ("unsupported_version", Array("{\"v\":3,\"op\":\"status\"}\n".utf8)),
+            // Versions 2 and 3 exist now (compact subscriptions, jobs as rows); 4 does not.
+            ("unsupported_version", Array("{\"v\":4,\"op\":\"status\"}\n".utf8)),
             ("invalid_argument", Array("{\"op\":\"shutdown\",\"grace\":-1}\n".utf8)),
             ("not_draining", Array("{\"op\":\"extend\",\"seconds\":5}\n".utf8)),
         ]

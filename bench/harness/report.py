@@ -112,6 +112,8 @@ def tables(summary):
             ("socket floor, fresh connection", "floor_fresh_us", " µs", floor_fresh, None),
             ("drain-demo status, kept-open connection", "status_kept_open_us", " µs", floor_kept, None),
             ("drain-demo status, fresh connection", "status_fresh_us", " µs", floor_fresh, info),
+            ("drain-demo status, kept-open, 1,000 jobs in flight", "loaded_status_kept_open_us", " µs", floor_kept, None),
+            ("drain-demo status, fresh, 1,000 jobs in flight", "loaded_status_fresh_us", " µs", floor_fresh, info),
             ("HAProxy `show info`, fresh connection", "haproxy_show_info_fresh_us", " µs", floor_fresh, info),
             ("drain-vapor status, kept-open connection", "vapor_status_kept_open_us", " µs", floor_kept, None),
             ("drain-vapor status, fresh connection", "vapor_status_fresh_us", " µs", floor_fresh, info),
@@ -138,7 +140,10 @@ def tables(summary):
                   "", _row(["measure", "median (min–max)"]), _row(["---"] * 2),
                   _row(["server CPU, % of the machine (all cores)", fmt(m.get("server_cpu_machine_pct"), " %")]),
                   _row(["server CPU, % of one core", fmt(m.get("server_cpu_core_pct"), " %")]),
-                  _row(["bytes the subscribers received, MB/s", fmt(m.get("wire_mb_per_s"))]), ""]
+                  _row(["bytes the subscribers received, MB/s", fmt(m.get("wire_mb_per_s"))]),
+                  _row(["with 1,000 jobs in flight: server CPU, % of the machine",
+                        fmt(m.get("loaded_server_cpu_machine_pct"), " %")]),
+                  _row(["with 1,000 jobs in flight: bytes received, MB/s", fmt(m.get("loaded_wire_mb_per_s"))]), ""]
     if "storm" in summary:
         data = summary["storm"].get(DEMO, {})
         m = data.get("metrics", {})
@@ -169,11 +174,17 @@ TARGETS = [
      lambda v, m, s: m.get("floor_kept_open_us") is not None and v <= 2 * m["floor_kept_open_us"]["median"]),
     ("status fresh ≤ HAProxy show info", "control", "status_fresh_us",
      lambda v, m, s: m.get("haproxy_show_info_fresh_us") is not None and v <= m["haproxy_show_info_fresh_us"]["median"]),
+    ("status kept-open, 1,000 jobs in flight ≤ 2× the C echo floor", "control", "loaded_status_kept_open_us",
+     lambda v, m, s: m.get("floor_kept_open_us") is not None and v <= 2 * m["floor_kept_open_us"]["median"]),
+    ("status fresh, 1,000 jobs in flight ≤ HAProxy show info", "control", "loaded_status_fresh_us",
+     lambda v, m, s: m.get("haproxy_show_info_fresh_us") is not None and v <= m["haproxy_show_info_fresh_us"]["median"]),
     ("`drainctl status` whole command ≤ 2× the C one-shot client", "control", "drainctl_status_ms",
      lambda v, m, s: m.get("oneshot_status_ms") is not None and v <= 2 * m["oneshot_status_ms"]["median"]),
     ("`drainctl status` peak RSS ≤ 14 MB", "control", "drainctl_status_max_rss_mb", lambda v, m, s: v <= 14),
     ("1,000 subscribers at 10 Hz < 1 % of the machine in the server", "subscribers", "server_cpu_machine_pct",
      lambda v, m, s: v < 1),
+    ("1,000 subscribers at 10 Hz, 1,000 jobs in flight, < 1 % of the machine", "subscribers",
+     "loaded_server_cpu_machine_pct", lambda v, m, s: v < 1),
     ("storm: the drain ends ≤ 50 ms later than without it", "storm", "storm_drain_end_ms",
      lambda v, m, s: m.get("quiet_drain_end_ms") is not None and v - m["quiet_drain_end_ms"]["median"] <= 50),
     ("storm: an admitted operator's `status` p99 ≤ 50 ms", "storm", "storm_status_p99_ms", lambda v, m, s: v <= 50),

@@ -183,6 +183,15 @@ def control(env, demo, haproxy, floor_path, params, vapor=None):
             metrics[f"{name}_max_rss_mb"] = rss
     finally:
         running.child.stop()
+    # The same round trips with HELD jobs in flight (issue 18): the reply must cost what it costs idle.
+    loaded = demo.start(grace=None, extra=("--hold", str(HELD_JOBS)))
+    try:
+        _wait_in_flight(loaded.control, HELD_JOBS)
+        metrics["loaded_status_kept_open_us"] = us(
+            probes.round_trips_kept_open(loaded.control, request, params.kept_open, _status_ok))
+        metrics["loaded_status_fresh_us"] = us(probes.round_trips_fresh(loaded.control, request, params.fresh, _status_ok))
+    finally:
+        loaded.child.stop()
     if haproxy is not None:
         proxy = haproxy.start(grace=None)
         try:
@@ -228,14 +237,46 @@ def _command_stats(argv, count, env):
     return median(walls) * 1000, median(cpus) * 1000, median(peaks)
 
 
+# Jobs held in flight for the loaded control and subscriber measurements (issue 18).
+HELD_JOBS = 1000
+
+
+def _wait_in_flight(path, jobs, timeout=60):
+    """Waits until drain-demo's `status` shows `jobs` jobs in flight (its held jobs all started)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = probes.unix_connect(path)
+        try:
+            sock.sendall(b'{"op":"status"}\n')
+            line, _ = probes.read_line(sock)
+        finally:
+            sock.close()
+        if json.loads(line)["snapshot"]["in_flight_jobs"] >= jobs:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"drain-demo did not reach {jobs} jobs in flight: {line[:200]!r}")
+        time.sleep(0.1)
+
+
 def subscribers(env, demo, params):
     """The server's CPU while `params.subscribers` clients each hold a 10 Hz subscription, as a share of
-    the whole machine (all cores), from the server's /proc utime + stime over the measuring window."""
+    the whole machine (all cores), from the server's /proc utime + stime over the measuring window; idle,
+    then with HELD_JOBS jobs in flight (keys prefixed `loaded_`)."""
+    outcome = _subscribers(env, demo, params, held=0)
+    loaded = _subscribers(env, demo, params, held=HELD_JOBS)
+    outcome["metrics"].update({f"loaded_{key}": value for key, value in loaded["metrics"].items()})
+    return outcome
+
+
+def _subscribers(env, demo, params, held):
     import selectors
     import socket as sockets
 
     # The default limit is 64 connections; this scenario is about many more.
-    running = demo.start(grace=None, extra=("--max-clients", str(params.subscribers + 16)))
+    extra = ("--max-clients", str(params.subscribers + 16)) + (("--hold", str(held)) if held else ())
+    running = demo.start(grace=None, extra=extra)
+    if held:
+        _wait_in_flight(running.control, held)
     connections = []
     selector = selectors.DefaultSelector()
     try:

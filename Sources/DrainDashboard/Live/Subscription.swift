@@ -12,19 +12,17 @@ import Synchronization
     import Glibc
 #endif
 
-/// One `subscribe` connection in protocol v2, read by a thread of its own with blocking system calls.
+/// One `subscribe` connection in protocol v3, read by a thread of its own with blocking system calls.
 ///
 /// Version 2 pushes every event once, on its own line, and leaves `recent_events` out of every snapshot
 /// after the first (docs/PROTOCOL.md, "Version 2"); the screen keeps the event log from the event lines
-/// plus the first snapshot's history. A server that speaks only version 1 refuses the v2 `subscribe`
-/// with `unsupported_version`; the subscription then asks again in version 1, whose snapshots repeat
-/// recent events, which the screens already drop by sequence number.
+/// plus the first snapshot's history. Version 3 also writes the listed jobs as rows, so `JSONDecoder`
+/// reads a pushed snapshot cheaply. A server that speaks an older version refuses the `subscribe` with
+/// `unsupported_version`; the subscription then asks again one version lower, down to version 1, whose
+/// snapshots repeat recent events, which the screens already drop by sequence number.
 ///
-/// Not ``DrainClient/ControlClient``: that one decodes every line in full with `JSONDecoder`. This reader
-/// sleeps in `read` between lines on one thread of its own and lets the lines go through the cheap
-/// ``WireDecoder``, which picks out only what the screen draws. Decoding every pushed snapshot in full
-/// with `JSONDecoder.drain` instead measured 0.90–0.92 % of a core against 0.59–0.60 % (top at 10 Hz,
-/// 10,000 jobs in flight: BENCHMARKS.md), so the full decoder reads only the lines the lean one defers.
+/// Not ``DrainClient/ControlClient``: that one waits for replies. This reader sleeps in `read` between
+/// lines on one thread of its own and hands each line to the ``WireDecoder`` (DrainProtocol's types).
 /// Commands (shutdown, extend) use `ControlClient` on short connections.
 final class Subscription: Sendable {
     /// The socket, nil once closed; guarded so ``cancel()`` never shuts down a descriptor reused since.
@@ -174,7 +172,8 @@ final class Subscription: Sendable {
             else { return .ended("the connection to \(entry.path) was lost while sending") }
             return nil
         }
-        if let failed = subscribe(ControlProtocol.latestVersion) { return outcome(failed) }
+        var version = ControlProtocol.latestVersion
+        if let failed = subscribe(version) { return outcome(failed) }
         var answered = false
         var decoder = WireDecoder()
         var buffer = [UInt8]()
@@ -195,12 +194,16 @@ final class Subscription: Sendable {
                 guard !line.isEmpty else { continue }
                 do {
                     let decoded = try decoder.decode(line)
-                    // The first reply says whether the server speaks version 2; the only one refused is
-                    // a server older than it, which gets the same subscription in version 1.
+                    // The first reply says whether the server speaks this version; one that does not
+                    // gets the same subscription one version lower.
                     if !answered, case .message(let message) = decoded {
                         answered = message.type == .result || message.type == .error
-                        if message.error?.code == WireErrorCode.unsupportedVersion.rawValue {
-                            if let failed = subscribe(ControlProtocol.version) { return outcome(failed) }
+                        if message.error?.code == WireErrorCode.unsupportedVersion.rawValue,
+                            version > ControlProtocol.version
+                        {
+                            answered = false
+                            version -= 1
+                            if let failed = subscribe(version) { return outcome(failed) }
                             continue
                         }
                         subscribed = message.type == .result
