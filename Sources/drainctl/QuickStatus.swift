@@ -29,26 +29,32 @@ struct QuickStatus {
     /// option), which ArgumentParser then parses and answers, errors and help included.
     init?(arguments: some Collection<String>) {
         guard arguments.first == "status" else { return nil }
-        var seen: Set<String> = []
+        // No Set or Dictionary here: each generic type the runtime instantiates at start costs a scan of
+        // every protocol conformance in the executable (docs/STARTUP.md).
         var rest = arguments.dropFirst()[...]
         while let argument = rest.popFirst() {
-            let name: String
+            let name: Substring
             var value: String?
             if let equals = argument.firstIndex(of: "=") {
-                name = String(argument[..<equals])
+                name = argument[..<equals]
                 value = String(argument[argument.index(after: equals)...])
             } else {
-                name = argument
+                name = argument[...]
             }
-            guard seen.insert(name).inserted else { return nil }
             switch name {
             case "--json":
-                guard value == nil else { return nil }
+                guard value == nil, !json else { return nil }
                 json = true
             case "--socket", "--run-dir":
                 if value == nil { value = rest.popFirst() }
                 guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
-                if name == "--socket" { socket = value } else { runDir = value }
+                if name == "--socket" {
+                    guard socket == nil else { return nil }
+                    socket = value
+                } else {
+                    guard runDir == nil else { return nil }
+                    runDir = value
+                }
             default:
                 return nil
             }
