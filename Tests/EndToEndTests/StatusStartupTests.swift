@@ -21,12 +21,10 @@ struct StatusStartupTests {
             ["status", "--run-dir", sandbox.runDir, "--socket", server.path],
         ] {
             let child = try Spawned(Binaries.drainctl, arguments, environment: sandbox.environment, in: sandbox)
-            let connection = try await server.accept()
-            let id = try await connection.request()
-            // drainctl has sent its request and is blocked on the reply: every thread it will ever have
-            // exists now. The async path ran that request on a worker thread of the global executor.
-            #expect(Self.threads(of: child.pid) == 1, "\(arguments): threads \(Self.threads(of: child.pid))")
-            connection.reply(id: id)
+            let threads = await server.serveOne(client: child.pid)
+            // Counted while drainctl, its request sent, waits for the reply: every thread it will ever have
+            // exists then. The async path ran that request on a worker thread of the global executor.
+            #expect(threads == 1, "\(arguments)")
             #expect(try await child.wait() == 0, "\(arguments): \(child.stderr)")
             #expect(child.stdout.contains("held"), "\(arguments): \(child.stdout)")
         }
@@ -42,8 +40,7 @@ struct StatusStartupTests {
             for socket in [["--socket", server.path], ["--socket", "/nowhere", "--socket", server.path]] {
                 let arguments = ["status"] + (json ? ["--json"] : []) + socket
                 let child = try Spawned(Binaries.drainctl, arguments, environment: sandbox.environment, in: sandbox)
-                let connection = try await server.accept()
-                connection.reply(id: try await connection.request())
+                #expect(await server.serveOne(client: child.pid) > 0, "\(arguments)")
                 #expect(try await child.wait() == 0, "\(arguments): \(child.stderr)")
                 outputs.append(child.stdout)
             }
@@ -69,15 +66,14 @@ struct StatusStartupTests {
         #expect(result.code == code, "\(arguments): \(result.err)")
         #expect((result.out + result.err).contains(message), "\(arguments): \(result.out)\(result.err)")
     }
-
-    static func threads(of pid: Int32) -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).count
-    }
 }
 
-/// A control socket that accepts a connection, reads its request and answers only when told: a server
-/// that holds the client where the test wants it.
-final class HeldServer {
+/// A control socket that answers one `status` with a snapshot of a process named `held`, after counting the
+/// threads of the client waiting for it.
+///
+/// Each connection is served on a thread of its own, not in a task: in a full test run the cooperative pool
+/// can be busy for longer than drainctl's 5 s reply timeout.
+final class HeldServer: Sendable {
     let path: String
     private let fd: Int32
 
@@ -94,56 +90,49 @@ final class HeldServer {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard bound == 0, listen(fd, 4) == 0, fcntl(fd, F_SETFL, O_NONBLOCK) == 0 else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        guard bound == 0, listen(fd, 4) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    /// Accepts one connection, reads its request, counts the threads of `client` (the process that
+    /// connected), answers and closes. Returns the thread count, or 0 when no client came or the request
+    /// was not one.
+    func serveOne(client pid: Int32) async -> Int {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.serve(pid)) }.start()
         }
     }
 
-    func accept() async throws -> Connection {
-        let client = try await eventuallyValue("drainctl to connect") { () -> Int32? in
-            let client = Glibc.accept(self.fd, nil, nil)
-            return client >= 0 ? client : nil
+    private func serve(_ pid: Int32) -> Int {
+        var listener = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&listener, 1, 30_000) == 1 else { return 0 }
+        let client = accept(fd, nil, nil)
+        guard client >= 0 else { return 0 }
+        defer { close(client) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !received.contains(UInt8(ascii: "\n")) {
+            var ready = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 30_000) == 1 else { return 0 }
+            let count = read(client, &buffer, buffer.count)
+            guard count > 0 else { return 0 }
+            received += buffer[..<count]
         }
-        return Connection(fd: client)
+        let line = received.prefix { $0 != UInt8(ascii: "\n") }
+        guard let request = try? JSONDecoder.drain.decode(ControlRequest.self, from: Data(line)),
+            request.op == ControlRequest.Operation.status.rawValue
+        else { return 0 }
+        let threads = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [])
+            .count
+        let snapshot = PoolSnapshot(
+            name: "held", pid: 4242, phase: .running, time: Date(timeIntervalSince1970: 1_800_000_000))
+        var reply = (try? JSONEncoder.drain.encode(ControlMessage.status(id: request.id, snapshot))) ?? Data()
+        reply.append(UInt8(ascii: "\n"))
+        reply.withUnsafeBytes { _ = write(client, $0.baseAddress, $0.count) }
+        return threads
     }
 
     deinit {
         close(fd)
         unlink(path)
-    }
-
-    final class Connection {
-        let fd: Int32
-        private var received: [UInt8] = []
-
-        init(fd: Int32) {
-            self.fd = fd
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-        }
-
-        /// Waits for the request line and returns its id.
-        func request() async throws -> Int? {
-            let line = try await eventuallyValue("drainctl's request") { () -> [UInt8]? in
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                let count = read(self.fd, &buffer, buffer.count)
-                if count > 0 { self.received += buffer[..<count] }
-                guard let end = self.received.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-                return Array(self.received[..<end])
-            }
-            let request = try JSONDecoder.drain.decode(ControlRequest.self, from: Data(line))
-            #expect(request.op == ControlRequest.Operation.status.rawValue)
-            return request.id
-        }
-
-        /// Answers with a snapshot of a process named `held`, and closes.
-        func reply(id: Int?) {
-            let snapshot = PoolSnapshot(
-                name: "held", pid: 4242, phase: .running, time: Date(timeIntervalSince1970: 1_800_000_000))
-            var line = (try? JSONEncoder.drain.encode(ControlMessage.status(id: id, snapshot))) ?? Data()
-            line.append(UInt8(ascii: "\n"))
-            line.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
-        }
-
-        deinit { close(fd) }
     }
 }
