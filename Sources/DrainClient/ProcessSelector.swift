@@ -17,13 +17,14 @@ import DrainProtocol
 public enum ProcessSelector {
     /// - Parameters:
     ///   - socket: `--socket`, a path to one process's socket.
-    ///   - runDirectory: Where to look when `socket` is nil.
+    ///   - runDirectory: Where to look when `socket` is nil; only evaluated then, because the default run
+    ///     directory reads the whole environment, which `drainctl status --socket` has no use for.
     ///   - probe: Whether to check that `socket` answers (a connection of its own). A caller about to
     ///     connect anyway passes false: its own `connect` tells a stale socket, with the same message.
     /// - Throws: ``ControlError`` `notFound`, `ambiguous` or `unsafeRunDirectory`.
-    public static func select(socket: String?, runDirectory: RunDirectory, probe: Bool = true) throws
-        -> ProcessEntry
-    {
+    public static func select(
+        socket: String?, runDirectory: @autoclosure () -> RunDirectory, probe: Bool = true
+    ) throws -> ProcessEntry {
         if let socket {
             let slash = socket.lastIndex(of: "/")
             let fileName = slash.map { String(socket[socket.index(after: $0)...]) } ?? socket
@@ -46,6 +47,7 @@ public enum ProcessSelector {
             case .missing: throw ControlError(.notFound, "there is no socket at \(socket)")
             }
         }
+        let runDirectory = runDirectory()
         if FileManager.default.fileExists(atPath: runDirectory.path) { try runDirectory.verify() }
         let live = runDirectory.entries().filter { SocketProbe.probe(path: $0.path) == .live }
         switch live.count {

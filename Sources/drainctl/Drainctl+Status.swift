@@ -1,12 +1,4 @@
 import ArgumentParser
-import DrainClient
-import DrainProtocol
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 extension Drainctl {
     struct Status: AsyncParsableCommand {
@@ -47,16 +39,8 @@ extension Drainctl {
                 if code != 0 { throw ExitCode(code) }
                 return
             }
-            let entry = try target.select(probe: false)
-            // One blocking connection and one round trip: no reader thread, no task group, no timer task.
-            let snapshot = try await reportingFailures {
-                try ControlConnection(path: entry.path).status(timeout: .seconds(5))
-            }
-            if json {
-                emit(String(decoding: try JSONEncoder.drain.encode(snapshot), as: UTF8.self))
-            } else {
-                emit(SnapshotText.render(snapshot))
-            }
+            let code = QuickStatus(socket: target.socket, runDir: target.runDir, json: json).run()
+            if code != 0 { throw ExitCode(code) }
         }
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 
 /// `drainctl`: watch and steer the graceful shutdown of services built on Drain.
-@main
+///
+/// The root of the command tree; the process starts in ``Entry``, which answers the plain forms of
+/// `drainctl status` before this tree is built.
 struct Drainctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drainctl",
