@@ -23,6 +23,9 @@ struct RestartTests {
 
     private func restartMidDrain(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
+        // The schema is migrated first, under the suite's 30 s timeout: on a freshly started server and a loaded
+        // machine a migration took over 5 s, and the 5 s timeout below is for the restart, not the set-up.
+        try await fleet.withProducer { _ in }
         // The product's own operation timeout: these tests wait for calls to a stopped server to give up.
         let worker = FleetWorker(
             try fleet.journal(lease: .seconds(5), heartbeat: .milliseconds(250), operationTimeout: .seconds(5)),
@@ -68,6 +71,9 @@ struct RestartTests {
 
     private func unwrittenOutcomesRescued(_ server: LocalPostgres) async throws {
         let fleet = try await Fleet(server: server)
+        // The schema is migrated first, under the suite's 30 s timeout: on a freshly started server and a loaded
+        // machine a migration took over 5 s, and the 5 s timeout below is for the restart, not the set-up.
+        try await fleet.withProducer { _ in }
         let worker = FleetWorker(
             try fleet.journal(lease: .seconds(1), heartbeat: .milliseconds(250), operationTimeout: .seconds(5)),
             name: "cut-off",
