@@ -1,7 +1,6 @@
 import Drain
 import DrainSQLite
 import Foundation
-import GRDB
 import Testing
 
 @Suite("Drain history in the SQLite journal", .timeLimit(.minutes(1)))
@@ -82,36 +81,9 @@ struct DrainHistoryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("old.sqlite").path
         // The file as the previous build left it: migrations v1 and v2, one queued job.
-        do {
-            let old = try DatabaseQueue(path: path)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("v1") { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE jobs (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload BLOB NOT NULL,
-                            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
-                            attempts INTEGER NOT NULL DEFAULT 0, enqueued_at REAL NOT NULL,
-                            started_at REAL, finished_at REAL, last_error TEXT
-                        );
-                        CREATE INDEX jobs_by_state ON jobs (state, id);
-                        INSERT INTO jobs (kind, payload, state, enqueued_at) VALUES ('a', x'01', 'queued', 100);
-                        """
-                )
-            }
-            migrator.registerMigration("v2") { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE cut_runs (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, seconds REAL NOT NULL,
-                            cut_at REAL NOT NULL
-                        );
-                        """
-                )
-            }
-            try migrator.migrate(old)
-            try old.close()
-        }
+        try OldJournal.write(
+            at: path, migrations: 2,
+            rows: "INSERT INTO jobs (kind, payload, state, enqueued_at) VALUES ('a', x'01', 'queued', 100)")
         let journal = try SQLiteJournal(path: path)
         #expect(try await journal.drainHistory().isEmpty)
         try await journal.recordDrain(Self.report())

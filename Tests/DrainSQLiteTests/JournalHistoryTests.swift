@@ -1,7 +1,6 @@
 import Drain
 import DrainSQLite
 import Foundation
-import GRDB
 import Testing
 
 @Suite("Duration history in the journal", .timeLimit(.minutes(1)))
@@ -69,27 +68,11 @@ struct JournalHistoryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("old.sqlite").path
         // The file as the previous build left it: only migration v1, one finished and one queued job.
-        do {
-            let old = try DatabaseQueue(path: path)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("v1") { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE jobs (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload BLOB NOT NULL,
-                            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
-                            attempts INTEGER NOT NULL DEFAULT 0, enqueued_at REAL NOT NULL,
-                            started_at REAL, finished_at REAL, last_error TEXT
-                        );
-                        CREATE INDEX jobs_by_state ON jobs (state, id);
-                        INSERT INTO jobs (kind, payload, state, attempts, enqueued_at, started_at, finished_at)
-                            VALUES ('a', x'', 'done', 1, 100, 100, 102.5), ('a', x'01', 'queued', 0, 100, NULL, NULL);
-                        """
-                )
-            }
-            try migrator.migrate(old)
-            try old.close()
-        }
+        try OldJournal.write(
+            at: path, migrations: 1,
+            rows:
+                "INSERT INTO jobs (kind, payload, state, attempts, enqueued_at, started_at, finished_at) VALUES ('a', x'', 'done', 1, 100, 100, 102.5), ('a', x'01', 'queued', 0, 100, NULL, NULL)"
+        )
         let journal = try SQLiteJournal(path: path)
         #expect(try await journal.recentRuns(limit: 10)["a"] == [RunDuration(seconds: 2.5)])
         let claimed = try await journal.claim(limit: 1)
