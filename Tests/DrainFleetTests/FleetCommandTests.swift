@@ -11,20 +11,6 @@ import Testing
 /// `drainctl ls --postgres` and `status --postgres` against a private PostgreSQL with the journal's tables.
 @Suite("drainctl on the fleet's journal", .timeLimit(.minutes(1)))
 struct FleetCommandTests {
-    /// Runs drainctl to its end; stdout and stderr together in the output, as a user sees them.
-    ///
-    /// Spawned with `posix_spawn` and awaited without blocking: a test that blocks one of the cooperative
-    /// pool's two threads stalls every other test of the run.
-    func drainctl(_ arguments: [String]) async throws -> (code: Int32?, out: String) {
-        let output = "/tmp/fleet-cli-\(UUID().uuidString.prefix(8)).out"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let child = try ChildProcess(
-            executable: Binaries.drainctl.path, arguments: arguments,
-            environment: ProcessInfo.processInfo.environment, outputPath: output)
-        let code = await child.wait(upTo: .seconds(30))
-        return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-    }
-
     func fleet() async throws -> (LocalPostgres, String) {
         let server = try await LocalPostgres.shared()
         let schema = "cli_\(UUID().uuidString.prefix(8).lowercased())"
@@ -48,14 +34,14 @@ struct FleetCommandTests {
     @Test("ls --postgres lists every worker with its host, a silent one lost with its jobs waiting for rescue")
     func list() async throws {
         let (server, schema) = try await fleet()
-        let text = try await drainctl(["ls", "--postgres", server.socketURL(schema: schema)])
+        let text = try await runDrainctl(["ls", "--postgres", server.socketURL(schema: schema)])
         #expect(text.code == 0, "\(text.out)")
         let rows = text.out.split(separator: "\n")
         #expect(rows.first?.hasPrefix("HOST") == true)
         #expect(rows.contains { $0.hasPrefix("host-b") && $0.contains("web-3") && $0.contains("lost") })
         #expect(text.out.contains("2 jobs wait for rescue"))
         #expect(text.out.contains("3 workers on 2 hosts: 1 running, 1 draining, 1 lost; 1 queued"))
-        let json = try await drainctl(["ls", "--postgres", server.socketURL(schema: schema), "--json"])
+        let json = try await runDrainctl(["ls", "--postgres", server.socketURL(schema: schema), "--json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
         #expect(array.count == 3)
         let web3 = try #require(array.first { $0["name"] as? String == "web-3" })
@@ -68,7 +54,7 @@ struct FleetCommandTests {
     @Test("status --postgres summarises the fleet and names the workers draining or lost")
     func status() async throws {
         let (server, schema) = try await fleet()
-        let result = try await drainctl(["status", "--postgres", server.socketURL(schema: schema)])
+        let result = try await runDrainctl(["status", "--postgres", server.socketURL(schema: schema)])
         #expect(result.code == 0, "\(result.out)")
         #expect(result.out.contains("3 workers on 2 hosts"))
         #expect(result.out.contains("web-2 on host-b (pid 102): draining"))
@@ -79,10 +65,10 @@ struct FleetCommandTests {
     @Test("a schema without a journal exits 2 and says so; a bad URL is a usage error", arguments: ["ls", "status"])
     func errors(command: String) async throws {
         let server = try await LocalPostgres.shared()
-        let missing = try await drainctl([command, "--postgres", server.socketURL(schema: "no_such_fleet")])
+        let missing = try await runDrainctl([command, "--postgres", server.socketURL(schema: "no_such_fleet")])
         #expect(missing.code == 2)
         #expect(missing.out.contains("has a worker with this journal started yet?"), "\(missing.out)")
-        let bad = try await drainctl([command, "--postgres", "http://db/jobs"])
+        let bad = try await runDrainctl([command, "--postgres", "http://db/jobs"])
         #expect(bad.code == 64)
         #expect(bad.out.contains("postgres://"), "\(bad.out)")
     }

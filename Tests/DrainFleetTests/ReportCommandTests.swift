@@ -7,16 +7,6 @@ import Testing
 /// `drainctl report --postgres`'s refusals: each bad input a clear message and its exit code.
 @Suite("drainctl report on a fleet: bad input", .timeLimit(.minutes(1)))
 struct ReportCommandTests {
-    func drainctl(_ arguments: [String]) async throws -> (code: Int32?, out: String) {
-        let output = "/tmp/report-cli-\(UUID().uuidString.prefix(8)).out"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let child = try ChildProcess(
-            executable: Binaries.drainctl.path, arguments: arguments,
-            environment: ProcessInfo.processInfo.environment, outputPath: output)
-        let code = await child.wait(upTo: .seconds(30))
-        return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-    }
-
     @Test("bad spans and flag mixes are usage errors (64), each naming what is wrong")
     func usage() async throws {
         let url = "postgres://drain@127.0.0.1:1/jobs"
@@ -30,7 +20,7 @@ struct ReportCommandTests {
             (["report", "--postgres", "mysql://x"], "is not a postgres:// or postgresql:// URL"),
         ]
         for (arguments, message) in cases {
-            let result = try await drainctl(arguments)
+            let result = try await runDrainctl(arguments)
             #expect(result.code == 64, "\(arguments): \(result.out)")
             #expect(result.out.contains(message), "\(arguments): \(result.out)")
         }
@@ -38,10 +28,10 @@ struct ReportCommandTests {
 
     @Test("an unreachable database exits 2; a schema without a journal exits 3 and says why")
     func unreachableAndEmpty() async throws {
-        let refused = try await drainctl(["report", "--postgres", "postgres://drain@127.0.0.1:1/jobs"])
+        let refused = try await runDrainctl(["report", "--postgres", "postgres://drain@127.0.0.1:1/jobs"])
         #expect(refused.code == 2 && refused.out.contains("cannot connect"), "\(refused.out)")
         let server = try await LocalPostgres.shared()
-        let empty = try await drainctl([
+        let empty = try await runDrainctl([
             "report", "--postgres", server.socketURL(schema: "no_such_fleet"), "--since", "1h",
         ])
         #expect(empty.code == 3, "\(empty.out)")

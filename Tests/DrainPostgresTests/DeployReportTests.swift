@@ -12,18 +12,6 @@ import Testing
 /// `drainctl report --postgres` against real drain-demos on one PostgreSQL: a rolling deploy as it happens.
 @Suite("drainctl report on a fleet", .serialized, .timeLimit(.minutes(2)))
 struct DeployReportTests {
-    /// Runs drainctl to its end; stdout and stderr together.
-    func drainctl(_ arguments: [String]) async throws -> (code: Int32?, out: String) {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)").path
-        defer { unlink(output) }
-        let child = try ChildProcess(
-            executable: Binaries.drainctl.path, arguments: arguments,
-            environment: ProcessInfo.processInfo.environment.merging(["LANG": "C.UTF-8"]) { $1 },
-            outputPath: output)
-        let code = await child.wait(upTo: .seconds(30))
-        return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-    }
-
     @Test("three drain-demos drain one after another: report lists their drains, draws one, and draws the deploy")
     func rollingDeploy() async throws {
         let fleet = try await Fleet()
@@ -55,7 +43,8 @@ struct DeployReportTests {
         }
 
         let drainctlURL = fleet.server.socketURL(schema: fleet.schema)
-        let list = try await drainctl(["report", "--postgres", drainctlURL, "--width", "160"])
+        let list = try await runDrainctl(
+            ["report", "--postgres", drainctlURL, "--width", "160"], environment: ["LANG": "C.UTF-8"])
         #expect(list.code == 0, "\(list.out)")
         let rows = list.out.split(separator: "\n")
         #expect(rows.first?.hasPrefix("ID") == true)
@@ -64,12 +53,14 @@ struct DeployReportTests {
         #expect(w1Row.contains("forced"))
         let drainID = try #require(w1Row.split(separator: " ").first.map(String.init))
 
-        let one = try await drainctl(["report", drainID, "--postgres", drainctlURL, "--width", "100"])
+        let one = try await runDrainctl(
+            ["report", drainID, "--postgres", drainctlURL, "--width", "100"], environment: ["LANG": "C.UTF-8"])
         #expect(one.code == 0, "\(one.out)")
         #expect(one.out.hasPrefix("drain \(drainID) · w1 pid \(w1.child.pid)"), "\(one.out)")
         for id in ids { #expect(one.out.contains("#\(id) email.send"), "\(one.out)") }
 
-        let deploy = try await drainctl(["report", "--postgres", drainctlURL, "--since", "1h", "--width", "140"])
+        let deploy = try await runDrainctl(
+            ["report", "--postgres", drainctlURL, "--since", "1h", "--width", "140"], environment: ["LANG": "C.UTF-8"])
         #expect(deploy.code == 0, "\(deploy.out)")
         let lines = deploy.out.split(separator: "\n").map(String.init)
         #expect(lines.first?.contains("3 drains of 3 workers") == true, "\(deploy.out)")
@@ -85,7 +76,8 @@ struct DeployReportTests {
         let takers = lines.filter { ($0.hasPrefix("w2 pid ") || $0.hasPrefix("w3 pid ")) && $0.contains("took ") }
         #expect(!takers.isEmpty, "\(deploy.out)")
 
-        let missing = try await drainctl(["report", "99999", "--postgres", drainctlURL])
+        let missing = try await runDrainctl(
+            ["report", "99999", "--postgres", drainctlURL], environment: ["LANG": "C.UTF-8"])
         #expect(missing.code == 64 && missing.out.contains("no drain 99999"), "\(missing.out)")
     }
 }
