@@ -184,6 +184,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `calibrate` carries the finished jobs of one drain's journal to the next.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // `calibrate`'s reliability diagram, drawn with the timeline's SVG writer (issue 19).
+                "DrainSVG",
             ],
             swiftSettings: strict
         ),

@@ -18,7 +18,7 @@ extension DrainChaos {
                 --sample-after seconds into the drain and matches them with the shutdown report. Prints \
                 recall and precision of "likely to miss" (P ≥ 0.5), the Brier score, the error of the \
                 expected count, how often the end fell inside the ETA's p50–p90, a reliability table, and \
-                the same for the previous rule and a naive baseline; writes reliability.png.
+                the same for the previous rule and a naive baseline; writes reliability.svg.
 
                 By default each drain starts on a journal holding the finished jobs of the drains before it \
                 (not their backlog), as a service restarted again and again would, so the history kept in \
@@ -43,7 +43,7 @@ extension DrainChaos {
         @Flag(help: "The demo declares each kind's median duration, as an application may (--declare-durations).")
         var declared = false
         @Option(help: "The drain-demo binary (default: next to drain-chaos).") var demo: String?
-        @Option(help: "Where drains, observations.jsonl, report.json and reliability.png go (default: new in /tmp).")
+        @Option(help: "Where drains, observations.jsonl, report.json and reliability.svg go (default: new in /tmp).")
         var out: String?
         @Option(help: "Score the observations.jsonl of an earlier run instead of running drains.") var rescore: String?
         @Flag(help: "Print the report as JSON (snake_case keys) instead of text.") var json = false
@@ -120,13 +120,13 @@ extension DrainChaos {
             let data = try JSONEncoder.drain.encode(report)
             do {
                 try data.write(to: URL(fileURLWithPath: "\(work)/report.json"), options: .atomic)
-                try ReliabilityPlot.draw(report.scores).encoded()
-                    .write(to: URL(fileURLWithPath: "\(work)/reliability.png"), options: .atomic)
+                try Data(ReliabilityPlot.draw(report.scores).rendered.utf8)
+                    .write(to: URL(fileURLWithPath: "\(work)/reliability.svg"), options: .atomic)
             } catch {
                 DrainChaos.printError("cannot write the results to \(work): \(error.localizedDescription)")
                 throw ExitCode(DrainChaos.harnessFailure)
             }
-            print(json ? String(decoding: data, as: UTF8.self) : report.text + "\n\nwritten: \(work)/reliability.png")
+            print(json ? String(decoding: data, as: UTF8.self) : report.text + "\n\nwritten: \(work)/reliability.svg")
             withExtendedLifetime(trap) {}
         }
 
@@ -150,8 +150,8 @@ extension DrainChaos {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             do {
                 try JSONEncoder.drain.encode(report).write(to: directory.appendingPathComponent("report.json"))
-                try ReliabilityPlot.draw(report.scores).encoded()
-                    .write(to: directory.appendingPathComponent("reliability.png"), options: .atomic)
+                try Data(ReliabilityPlot.draw(report.scores).rendered.utf8)
+                    .write(to: directory.appendingPathComponent("reliability.svg"), options: .atomic)
             } catch {
                 DrainChaos.printError("cannot write the results next to \(path): \(error.localizedDescription)")
                 throw ExitCode(DrainChaos.harnessFailure)
