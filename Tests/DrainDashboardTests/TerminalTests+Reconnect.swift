@@ -16,7 +16,9 @@ extension TerminalTests {
     func reconnectsWhenDropped() async throws {
         let sandbox = try Sandbox()
         // Info: the service logs when it drops a client, which is the condition this test waits for.
-        let demo = try await Demo(["--rate", "20", "--duration-scale", "0.1", "--log-level", "info"], in: sandbox)
+        // Short jobs: the drain below must end well inside the test's minute, whatever the exports' long tail
+        // draws (at scale 0.1 one export outlasted a 30 s grace on a loaded machine, and the test its limit).
+        let demo = try await Demo(["--rate", "40", "--duration-scale", "0.02", "--log-level", "info"], in: sandbox)
         let tmux = try await Tmux(
             Binaries.drainctl.path + " top",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
@@ -35,9 +37,12 @@ extension TerminalTests {
         let screen = try await tmux.waitFor("reconnected to demo")
         #expect(!screen.contains("CONNECTION LOST"), "\(screen)")
         // A live subscription sees the drain end: a lost one would have kept its CONNECTION LOST banner.
-        let shutdown = try await runDrainctl(["shutdown", "--grace", "30"], in: sandbox)
-        #expect(shutdown.code == 0, "\(shutdown.output)")
-        let banner = try await tmux.waitFor("STOPPED CLEAN")
+        // Clean (0) or forced (1): which one is the workload's draw; that top follows the end is the test.
+        let shutdown = try await runDrainctl(["shutdown", "--grace", "5"], in: sandbox)
+        #expect(shutdown.code == 0 || shutdown.code == 1, "\(shutdown.output)")
+        let banner = try await tmux.waitUntil("the end banner") {
+            $0.firstMatch(of: /STOPPED (CLEAN|FORCED)/) != nil ? $0 : nil
+        }
         #expect(!banner.contains("CONNECTION LOST"))
         await tmux.send("q")
         try await tmux.expectRestored(exitCode: 0)
