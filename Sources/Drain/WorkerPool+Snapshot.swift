@@ -20,10 +20,6 @@ extension WorkerPool {
         return keep(takeSnapshot())
     }
 
-    /// The newest events, oldest first, as a snapshot taken now would carry them: a subscription's first
-    /// snapshot is its history, so it must not miss an event recorded since the last tick.
-    package func recentEvents() -> [DrainEvent] { state.withLock { $0.machine.recentEvents } }
-
     /// Calls `hook` with every snapshot the pool publishes from now on, on the thread that published it
     /// (the tick's task, or the one that changed the phase), after the pool's lock. The control server
     /// encodes each snapshot there, so its event loops only copy bytes.
@@ -32,8 +28,10 @@ extension WorkerPool {
     }
 
     /// Builds a snapshot and makes it the latest, unless a later state was published meanwhile.
+    ///
+    /// The control server publishes one for each new subscriber: its first snapshot must be as of now.
     @discardableResult
-    func publishSnapshot() -> PublishedSnapshot {
+    package func publishSnapshot() -> PublishedSnapshot {
         let taken = takeSnapshot()
         let latest = keep(taken)
         if latest === taken {

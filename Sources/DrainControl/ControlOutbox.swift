@@ -15,6 +15,24 @@ import Synchronization
 /// up is not reading: it is dropped rather than allowed to make anyone wait. The server's watchdog reads
 /// ``activity`` to close connections that take no line for the write timeout or stay idle.
 final class ControlOutbox: Sendable {
+    /// The `seq` of the newest snapshot written to this subscriber: a pushed snapshot older than the one it
+    /// has (a tick read before its first, fresh snapshot was taken) is skipped, so a client never sees the
+    /// pool go back in time.
+    private let newestSnapshot = Atomic<UInt64>(0)
+
+    /// Whether a snapshot with `seq` is newer than every one this subscriber has been given, recording it
+    /// as the newest if so. Called on the channel's event loop, in the order the lines are written.
+    func claimSnapshot(_ seq: UInt64) -> Bool {
+        var current = newestSnapshot.load(ordering: .relaxed)
+        while seq > current {
+            let (exchanged, original) = newestSnapshot.compareExchange(
+                expected: current, desired: seq, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
     /// What the watchdog needs to know about a connection, in nanoseconds of ``ControlOutbox/now``.
     struct Activity: Sendable {
         /// While lines wait to be written: when the client last took one (or the first was handed over);

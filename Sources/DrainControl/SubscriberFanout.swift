@@ -79,11 +79,13 @@ final class SubscriberFanout: Sendable {
             }
             if stale { ticker.cancel() }
         }
-        // The published snapshot, with the events as they are now: a tick's events may be a tick old, and
-        // the first snapshot is the history of a subscriber that hears only later events pushed.
-        var first = pool.latestSnapshot().snapshot
-        first.recentEvents = pool.recentEvents()
-        if let first = encoder.line(.snapshot(first), version: version) {
+        // A snapshot taken now, and published: the first snapshot is the history of a subscriber that hears
+        // only later events pushed, so its events must be as they are now, and its counts from the same
+        // moment. (The last tick's counts with today's events was a snapshot that never existed: one that
+        // said `started` with the journal's queue not yet counted, and drain-chaos took its queue for
+        // empty.) A tick read before this one is skipped for this subscriber (`claimSnapshot`).
+        let fresh = pool.publishSnapshot()
+        if outbox.claimSnapshot(fresh.seq), let first = encoder.line(.snapshot(fresh.snapshot), version: version) {
             outbox.send(line: first)
         }
         return added
@@ -112,7 +114,7 @@ final class SubscriberFanout: Sendable {
         for ticker in tickers { ticker.cancel() }
         guard !Task.isCancelled else { return }
         let last = pool.latestSnapshot()
-        deliver(members) { self.encoder.pushedLine(last, version: $0, form: Self.form($0)) }
+        deliver(members, snapshot: last.seq) { self.encoder.pushedLine(last, version: $0, form: Self.form($0)) }
         // Behind the last snapshot: each loop runs its tasks in order.
         for member in members { member.outbox.endSubscription() }
     }
@@ -120,7 +122,10 @@ final class SubscriberFanout: Sendable {
     /// Hands a line (encoded once per protocol version) to every member, in one task per event loop that
     /// writes it to each of that loop's channels: a thousand subscribers on two loops cost two hops, not a
     /// thousand wake-ups. A member too far behind is dropped and removed.
-    private func deliver(_ members: [Member], _ encode: (Int) -> ByteBuffer?) {
+    ///
+    /// A snapshot's `seq` (`snapshot`) is claimed on the loop, as the line is written: a subscriber that
+    /// already has a newer one skips it.
+    private func deliver(_ members: [Member], snapshot seq: UInt64? = nil, _ encode: (Int) -> ByteBuffer?) {
         var lines: [Int: ByteBuffer] = [:]
         var batches: [ObjectIdentifier: (loop: any EventLoop, writes: [(ControlOutbox, ByteBuffer)])] = [:]
         for member in members {
@@ -132,7 +137,10 @@ final class SubscriberFanout: Sendable {
         for batch in batches.values {
             let writes = batch.writes
             batch.loop.execute {
-                for (outbox, line) in writes where !outbox.write(line) { self.remove(outbox) }
+                for (outbox, line) in writes {
+                    if let seq, !outbox.claimSnapshot(seq) { continue }
+                    if !outbox.write(line) { self.remove(outbox) }
+                }
             }
         }
     }
@@ -165,7 +173,9 @@ final class SubscriberFanout: Sendable {
             guard let members, !Task.isCancelled else { return }
             // One snapshot per tick, encoded once per version its subscribers speak.
             let snapshot = pool.latestSnapshot()
-            deliver(members) { self.encoder.pushedLine(snapshot, version: $0, form: Self.form($0)) }
+            deliver(members, snapshot: snapshot.seq) {
+                self.encoder.pushedLine(snapshot, version: $0, form: Self.form($0))
+            }
         }
     }
 }
