@@ -16,6 +16,9 @@ struct CalibrationReport: Sendable, Codable {
     var plannedClean: Int
     /// The planner's graces, to show what they cost.
     var plannedGraceMedianSeconds: Double?
+    /// Over the same drains: the oracle planner's grace (the p90 of the time every job in flight at the
+    /// plan needs, from drain-demo's true distributions), for the target "median grace ≤ 1.5× the oracle's".
+    var oracleGraceMedianSeconds: Double?
     var seconds: Double
 
     private enum CodingKeys: String, CodingKey {
@@ -25,6 +28,7 @@ struct CalibrationReport: Sendable, Codable {
         case plannedDrains = "planned_drains"
         case plannedClean = "planned_clean"
         case plannedGraceMedianSeconds = "planned_grace_median_seconds"
+        case oracleGraceMedianSeconds = "oracle_grace_median_seconds"
     }
 
     init(seed: UInt64, drains: [DrainObservation], seconds: Double) {
@@ -41,6 +45,9 @@ struct CalibrationReport: Sendable, Codable {
         plannedClean = planned.filter { $0.outcome == .clean }.count
         let graces = planned.map(\.graceSeconds).sorted()
         plannedGraceMedianSeconds = graces.isEmpty ? nil : graces[graces.count / 2]
+        // A day: the longest grace the protocol accepts.
+        let oracle = planned.compactMap { $0.oracleGrace(cap: 86_400) }.sorted()
+        oracleGraceMedianSeconds = oracle.isEmpty ? nil : oracle[oracle.count / 2]
         self.seconds = seconds
     }
 
@@ -52,7 +59,7 @@ struct CalibrationReport: Sendable, Codable {
             "calibration: \(drains) drains (\(cleanDrains) clean, \(endedBeforeSample) over before the prediction), "
                 + "\(jobs) jobs in flight at the prediction, \(missed) missed; seed \(seed); \(f(seconds, "%.0f"))s",
             "",
-            "predictor   recall  precision  brier  count err  eta err  in p50–p90  ≤ p90",
+            "predictor   recall  precision  brier  count err  eta err  in p50–p90  ≤ p90  worst bucket",
         ]
         for score in scores {
             lines.append(
@@ -60,7 +67,7 @@ struct CalibrationReport: Sendable, Codable {
                     + "  " + f(score.recall).leftPad(6) + "  " + f(score.precision).leftPad(9)
                     + "  " + f(score.brier, "%.3f").leftPad(5) + "  " + f(score.meanCountError).leftPad(9)
                     + "  " + f(score.meanEtaError).leftPad(7) + "  " + f(score.insideP50P90).leftPad(10)
-                    + "  " + f(score.atOrBeforeP90).leftPad(5))
+                    + "  " + f(score.atOrBeforeP90).leftPad(5) + "  " + f(score.worstReliabilityGap).leftPad(12))
         }
         if let model = scores.first(where: { $0.predictor == .model }), model.expectedInsideP50P90 != nil {
             lines.append(
@@ -79,7 +86,8 @@ struct CalibrationReport: Sendable, Codable {
             lines.append("")
             lines.append(
                 "planner: \(plannedClean)/\(plannedDrains) drains started with its grace ended clean"
-                    + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s)")
+                    + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s; the oracle planner's, same drains: "
+                    + "\(f(oracleGraceMedianSeconds, "%.1f"))s)")
         }
         return lines.joined(separator: "\n")
     }

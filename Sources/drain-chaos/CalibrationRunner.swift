@@ -69,18 +69,19 @@ struct CalibrationRunner: Sendable {
         let randomGrace =
             settings.graces.lowerBound
             + (settings.graces.upperBound - settings.graces.lowerBound) * Double(random.next() >> 11) / Double(1 << 53)
-        let (plan, start, sample) = try await withControlDeadline(.seconds(30), what: demo.socketPath) {
-            try await Self.connect(demo) { client -> (DrainPlan?, PoolSnapshot, PoolSnapshot?) in
-                let plan = try await client.status().plan
+        let (before, start, sample) = try await withControlDeadline(.seconds(30), what: demo.socketPath) {
+            try await Self.connect(demo) { client -> (PoolSnapshot, PoolSnapshot, PoolSnapshot?) in
+                let before = try await client.status()
                 let grace =
-                    planned ? min(settings.plannerCap, plan?.suggestedGraceSeconds ?? settings.plannerCap) : randomGrace
+                    planned
+                    ? min(settings.plannerCap, before.plan?.suggestedGraceSeconds ?? settings.plannerCap) : randomGrace
                 let start = try await client.shutdown(grace: (grace * 1000).rounded() / 1000, reason: "calibrate")
                 try await Task.sleep(for: .seconds(settings.sampleAfter))
                 do {
-                    return (plan, start, try await client.status())
+                    return (before, start, try await client.status())
                 } catch let error as ControlError where error.code == .connectionLost {
                     // The drain ended before the prediction was due: nothing was in flight to predict.
-                    return (plan, start, nil)
+                    return (before, start, nil)
                 }
             }
         }
@@ -97,9 +98,14 @@ struct CalibrationRunner: Sendable {
         }
         if settings.keepHistory { try history.absorb(journal) }
         var observation = Self.observation(
-            index: index, seed: workloadSeed, scale: settings.durationScale, planned: planned, plan: plan,
+            index: index, seed: workloadSeed, scale: settings.durationScale, planned: planned, plan: before.plan,
             sample: sample ?? start, report: outcome, endedBeforeSample: sample == nil)
         observation.runSeed = seed
+        // What the planner saw: the oracle planner plans on the same jobs (every one is listed while the
+        // demo runs at most snapshotJobLimit at once).
+        if before.oldestJobs.count == before.inFlightJobs {
+            observation.planJobs = before.oldestJobs.map { .init(kind: $0.kind, ageSeconds: $0.ageSeconds) }
+        }
         return observation
     }
 

@@ -40,9 +40,16 @@ struct CalibrationScore: Sendable, Codable {
     var expectedInsideP50P90: Double?
     var expectedAtOrBeforeP90: Double?
     var reliability: [Bucket]
+    /// The largest |observed − mean predicted| over the buckets holding at least
+    /// ``reliableBucketJobs`` jobs; nil when none does.
+    var worstReliabilityGap: Double?
+
+    /// Fewer jobs than this in a bucket make its observed rate too noisy to judge (issue 19's rule).
+    static let reliableBucketJobs = 20
 
     private enum CodingKeys: String, CodingKey {
         case predictor, jobs, missed, recall, precision, brier, reliability
+        case worstReliabilityGap = "worst_reliability_gap"
         case meanCountError = "mean_count_error"
         case meanEtaError = "mean_eta_error"
         case insideP50P90 = "inside_p50_p90"
@@ -104,6 +111,8 @@ struct CalibrationScore: Sendable, Codable {
                 meanPredicted: inBucket.map(\.p).reduce(0, +) / Double(inBucket.count),
                 observedMissRate: Double(inBucket.filter(\.missed).count) / Double(inBucket.count))
         }
+        worstReliabilityGap = reliability.filter { $0.jobs >= Self.reliableBucketJobs }
+            .map { abs($0.observedMissRate - $0.meanPredicted) }.max()
     }
 
     private static func mean(_ values: [Double]) -> Double? {

@@ -27,7 +27,9 @@ extension DrainChaos {
                 Examples:
                   drain-chaos calibrate --drains 60 --seed 1 --out /tmp/calibration
                   drain-chaos calibrate --drains 3 --warm-up 2 --graces 1-2 --json
+                  drain-chaos calibrate --all-conditions --drains 60 --planner-every 2 --seed 1 --out /tmp/cal
                   drain-chaos calibrate --rescore /tmp/calibration/observations.jsonl   # score again, no drains
+                  drain-chaos calibrate --rescore /tmp/cal                              # all four again
                 """
         )
 
@@ -42,6 +44,13 @@ extension DrainChaos {
         @Flag(help: "A fresh journal for every drain: no history from earlier drains.") var freshJournal = false
         @Flag(help: "The demo declares each kind's median duration, as an application may (--declare-durations).")
         var declared = false
+        @Flag(
+            help: """
+                Run the four conditions side by side, each in its own directory under --out: A history, B fresh \
+                journal, C fresh journal and durations declared, D history and declarations (seeds --seed to \
+                --seed + 3); then compare each with the oracle against the targets.
+                """)
+        var allConditions = false
         @Option(help: "The drain-demo binary (default: next to drain-chaos).") var demo: String?
         @Option(help: "Where drains, observations.jsonl, report.json and reliability.svg go (default: new in /tmp).")
         var out: String?
@@ -66,6 +75,9 @@ extension DrainChaos {
                 throw ValidationError("--planner-cap must be above 0 and at most 86400")
             }
             if let out, out.isEmpty { throw ValidationError("--out must not be empty") }
+            if allConditions, freshJournal || declared {
+                throw ValidationError("--all-conditions runs every condition; drop --fresh-journal and --declared")
+            }
         }
 
         private var parsedGraces: ClosedRange<Double>? {
@@ -81,16 +93,76 @@ extension DrainChaos {
             let trap = InterruptTrap()
             defer { DemoProcess.killAll() }
             let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
-            let runner: CalibrationRunner
+            guard allConditions else {
+                let runner = try prepareOrExit(out: out, keepHistory: !freshJournal, declared: declared)
+                defer { try? FileManager.default.removeItem(atPath: runner.settings.runDirectory) }
+                let report = try await drive(runner, seed: seed, label: nil)
+                print(
+                    json
+                        ? String(decoding: try JSONEncoder.drain.encode(report), as: UTF8.self)
+                        : report.text + "\n\nwritten: \(runner.settings.workDirectory)/reliability.svg")
+                return withExtendedLifetime(trap) {}
+            }
+            // The four conditions side by side: their drains are mostly waiting, so running them at once
+            // costs little accuracy and a quarter of the time.
+            let base = try prepareOrExit(out: out, keepHistory: true, declared: false).settings.workDirectory
+            var runners: [(CalibrationCondition, CalibrationRunner)] = []
+            for condition in CalibrationCondition.allCases {
+                runners.append(
+                    (
+                        condition,
+                        try prepareOrExit(
+                            out: "\(base)/\(condition.rawValue)", keepHistory: condition.keepHistory,
+                            declared: condition.declared)
+                    ))
+            }
+            defer {
+                for (_, runner) in runners { try? FileManager.default.removeItem(atPath: runner.settings.runDirectory) }
+            }
+            let rows = try await withThrowingTaskGroup(of: CalibrationComparison.Row.self) { group in
+                for (condition, runner) in runners {
+                    group.addTask {
+                        let report = try await drive(
+                            runner, seed: condition.seed(base: seed), label: condition.rawValue)
+                        return .init(condition: condition, report: report)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }.sorted {
+                    $0.condition.rawValue < $1.condition.rawValue
+                }
+            }
+            try finish(CalibrationComparison(rows: rows), in: base)
+            withExtendedLifetime(trap) {}
+        }
+
+        /// Prints the comparison and writes it as comparison.json.
+        private func finish(_ comparison: CalibrationComparison, in directory: String) throws {
+            let data = try JSONEncoder.drain.encode(comparison)
             do {
-                runner = try prepare()
-            } catch let error as ChaosError {
-                DrainChaos.printError(error.message)
+                try data.write(to: URL(fileURLWithPath: "\(directory)/comparison.json"), options: .atomic)
+            } catch {
+                DrainChaos.printError("cannot write \(directory)/comparison.json: \(error.localizedDescription)")
                 throw ExitCode(DrainChaos.harnessFailure)
             }
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                for row in comparison.rows {
+                    print("\(row.condition.rawValue): \(row.condition.summary), seed \(row.report.seed)")
+                    print(row.report.text)
+                    print("")
+                }
+                print(comparison.text + "\n\nwritten: \(directory)/comparison.json and each condition's directory")
+            }
+        }
+
+        /// Runs one condition's drains, writing observations.jsonl as they come, then report.json and
+        /// reliability.svg.
+        private func drive(_ runner: CalibrationRunner, seed: UInt64, label: String?) async throws -> CalibrationReport
+        {
             let work = runner.settings.workDirectory
-            defer { try? FileManager.default.removeItem(atPath: runner.settings.runDirectory) }
-            progress("seed \(seed), \(drains) drains, output in \(work)")
+            let prefix = label.map { "\($0): " } ?? ""
+            progress("\(prefix)seed \(seed), \(drains) drains, output in \(work)")
             let clock = ContinuousClock()
             let started = clock.now
             var observations: [DrainObservation] = []
@@ -101,37 +173,56 @@ extension DrainChaos {
                 do {
                     observation = try await runner.run(index: index, seed: seed)
                 } catch let error as ChaosError {
-                    DrainChaos.printError("drain \(index): \(error.message)")
+                    DrainChaos.printError("\(prefix)drain \(index): \(error.message)")
                     throw ExitCode(DrainChaos.harnessFailure)
                 } catch let error as ControlError {
-                    DrainChaos.printError("drain \(index): \(error.message)")
+                    DrainChaos.printError("\(prefix)drain \(index): \(error.message)")
                     throw ExitCode(DrainChaos.harnessFailure)
                 }
                 observations.append(observation)
                 if let line = try? JSONEncoder.drain.encode(observation) { log?.write(line + Data("\n".utf8)) }
                 progress(
-                    "drain \(index + 1)/\(drains): grace \(String(format: "%.1f", observation.graceSeconds))s"
+                    "\(prefix)drain \(index + 1)/\(drains): grace \(String(format: "%.1f", observation.graceSeconds))s"
                         + "\(observation.planned ? " (planner)" : ""), \(observation.outcome.rawValue), "
                         + "expected \(String(format: "%.1f", observation.expectedMisses ?? 0)) missed "
                         + "\(observation.actualMisses)")
             }
             try? log?.close()
             let report = CalibrationReport(seed: seed, drains: observations, seconds: (clock.now - started).seconds)
-            let data = try JSONEncoder.drain.encode(report)
             do {
-                try data.write(to: URL(fileURLWithPath: "\(work)/report.json"), options: .atomic)
+                try JSONEncoder.drain.encode(report).write(
+                    to: URL(fileURLWithPath: "\(work)/report.json"), options: .atomic)
                 try Data(ReliabilityPlot.draw(report.scores).rendered.utf8)
                     .write(to: URL(fileURLWithPath: "\(work)/reliability.svg"), options: .atomic)
             } catch {
                 DrainChaos.printError("cannot write the results to \(work): \(error.localizedDescription)")
                 throw ExitCode(DrainChaos.harnessFailure)
             }
-            print(json ? String(decoding: data, as: UTF8.self) : report.text + "\n\nwritten: \(work)/reliability.svg")
-            withExtendedLifetime(trap) {}
+            return report
         }
 
         /// Scores an earlier run's observations again, writing the report and the plot next to them.
         private func score(observationsAt path: String) throws {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                var rows: [CalibrationComparison.Row] = []
+                for condition in CalibrationCondition.allCases {
+                    let file = "\(path)/\(condition.rawValue)/observations.jsonl"
+                    guard FileManager.default.fileExists(atPath: file) else { continue }
+                    rows.append(.init(condition: condition, report: try rescored(file)))
+                }
+                guard !rows.isEmpty else {
+                    DrainChaos.printError("\(path) holds no A–D/observations.jsonl of an --all-conditions run")
+                    throw ExitCode(DrainChaos.harnessFailure)
+                }
+                return try finish(CalibrationComparison(rows: rows), in: path)
+            }
+            let report = try rescored(path)
+            print(json ? String(decoding: try JSONEncoder.drain.encode(report), as: UTF8.self) : report.text)
+        }
+
+        /// Reads and scores one observations.jsonl, writing report.json and reliability.svg next to it.
+        private func rescored(_ path: String) throws -> CalibrationReport {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 DrainChaos.printError("cannot read \(path)")
                 throw ExitCode(DrainChaos.harnessFailure)
@@ -156,10 +247,19 @@ extension DrainChaos {
                 DrainChaos.printError("cannot write the results next to \(path): \(error.localizedDescription)")
                 throw ExitCode(DrainChaos.harnessFailure)
             }
-            print(json ? String(decoding: try JSONEncoder.drain.encode(report), as: UTF8.self) : report.text)
+            return report
         }
 
-        private func prepare() throws -> CalibrationRunner {
+        private func prepareOrExit(out: String?, keepHistory: Bool, declared: Bool) throws -> CalibrationRunner {
+            do {
+                return try prepare(out: out, keepHistory: keepHistory, declared: declared)
+            } catch let error as ChaosError {
+                DrainChaos.printError(error.message)
+                throw ExitCode(DrainChaos.harnessFailure)
+            }
+        }
+
+        private func prepare(out: String?, keepHistory: Bool, declared: Bool) throws -> CalibrationRunner {
             let demoPath = demo ?? Run.siblingDemo()
             guard access(demoPath, X_OK) == 0 else {
                 throw ChaosError(
@@ -189,7 +289,7 @@ extension DrainChaos {
             let settings = CalibrationRunner.Settings(
                 demo: demoPath, runDirectory: String(cString: made), workDirectory: work, warmUp: warmUp,
                 graces: parsedGraces ?? 3...10, durationScale: durationScale, sampleAfter: sampleAfter,
-                plannerEvery: plannerEvery, plannerCap: plannerCap, keepHistory: !freshJournal,
+                plannerEvery: plannerEvery, plannerCap: plannerCap, keepHistory: keepHistory,
                 declareDurations: declared)
             return CalibrationRunner(settings: settings)
         }

@@ -20,6 +20,17 @@ struct DrainObservation: Sendable, Codable {
         }
     }
 
+    /// A job in flight when the planner was asked, just before the drain.
+    struct PlanJob: Sendable, Codable {
+        var kind: String
+        var ageSeconds: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case kind
+            case ageSeconds = "age_seconds"
+        }
+    }
+
     var index: Int
     /// The calibration run's `--seed`; the drain's own choices derive from it and ``index``.
     var runSeed: UInt64?
@@ -32,6 +43,8 @@ struct DrainObservation: Sendable, Codable {
     var planned: Bool
     /// What the planner said just before the drain, for the default grace.
     var plan: DrainPlan?
+    /// The jobs in flight when the plan was read; nil when some were not listed (or in older observations).
+    var planJobs: [PlanJob]?
     /// The drain was over before the prediction was due: it is left out of the scores (not the planner's).
     var endedBeforeSample: Bool
     /// Seconds from the drain's start to the prediction.
@@ -49,6 +62,7 @@ struct DrainObservation: Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case index, seed, planned, plan, jobs, outcome
+        case planJobs = "plan_jobs"
         case endedBeforeSample = "ended_before_sample"
         case durationScale = "duration_scale"
         case runSeed = "run_seed"
@@ -66,4 +80,24 @@ struct DrainObservation: Sendable, Codable {
     /// Seconds from the prediction to the end of the drain.
     var actualRemaining: Double { max(0, drainSeconds - sampledAfterSeconds) }
     var actualMisses: Int { jobs.filter(\.missed).count }
+
+    /// The oracle planner's grace: the time by which every job in flight at the plan has finished with
+    /// probability `quantile`, from drain-demo's true distributions; nil without the plan's jobs or
+    /// beyond `cap`.
+    func oracleGrace(quantile: Double = 0.9, cap: Double) -> Double? {
+        guard let planJobs else { return nil }
+        func allDone(by t: Double) -> Double {
+            planJobs.reduce(1) {
+                $0 * (1 - DemoWorkload.pMiss($1.kind, age: $1.ageSeconds, further: t, scale: durationScale))
+            }
+        }
+        guard allDone(by: cap) >= quantile else { return nil }
+        var low = 0.0
+        var high = cap
+        for _ in 0..<60 where high - low > 0.001 {
+            let middle = (low + high) / 2
+            if allDone(by: middle) >= quantile { high = middle } else { low = middle }
+        }
+        return high
+    }
 }
