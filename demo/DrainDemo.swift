@@ -39,7 +39,7 @@ struct DrainDemo: AsyncParsableCommand {
     var postgres: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
-    @Flag(help: "Declare each kind's median and p90 durations (scaled) when registering it, as predictions' prior.")
+    @Flag(help: "Declare each kind's median, p90 and p99 durations (scaled) when registering it, as predictions' prior.")
     var declareDurations = false
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
     @Option(
@@ -181,9 +181,11 @@ struct DrainDemo: AsyncParsableCommand {
         for kind in SyntheticWork.Kind.allCases {
             let median = SyntheticWork.typicalSeconds(kind) * durationScale
             let p90 = SyntheticWork.p90Seconds(kind) * durationScale
+            let p99 = SyntheticWork.p99Seconds(kind) * durationScale
             pool.register(
                 kind: kind.rawValue, expectedDuration: declareDurations ? .milliseconds(Int64(median * 1000)) : nil,
-                expectedP90: declareDurations ? .milliseconds(Int64(p90 * 1000)) : nil
+                expectedP90: declareDurations ? .milliseconds(Int64(p90 * 1000)) : nil,
+                expectedP99: declareDurations ? .milliseconds(Int64(p99 * 1000)) : nil
             ) { job in try await work.perform(job, recorder: recorder) }
         }
         // `hold`: runs until the drain cancels it, so the pool has `--hold` jobs in flight for as long as it runs.

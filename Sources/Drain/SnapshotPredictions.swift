@@ -25,7 +25,8 @@ struct SnapshotPredictions: Sendable {
 
     /// A prior worth this many observations: three samples do not outweigh it, a few dozen do.
     static let priorWeight = 8.0
-    /// How widely a kind nobody described is taken to vary: about ×4.5 either way.
+    /// How widely the configured pool-wide prior is taken to vary, about ×4.5 either way: the spread of
+    /// kinds ``PooledPrior`` starts from before it has seen any.
     static let priorSigma = 1.5
 
     /// Unlisted jobs younger than this keep a group per start second.
@@ -95,9 +96,6 @@ struct SnapshotPredictions: Sendable {
     }
 
     func compute() -> Result {
-        let fallback = DurationDistribution(
-            samples: [], prior: DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior),
-            priorWeight: Self.priorWeight)
         // The listed jobs are predicted one by one; the rest by start second, aged from its middle.
         var rest = buckets
         for job in listed { rest[job.kind]?[job.bucket, default: 1] -= 1 }
@@ -118,10 +116,14 @@ struct SnapshotPredictions: Sendable {
         for (kind, seconds) in cut {
             censored[kind, default: []].append(contentsOf: seconds.map { (seconds: $0, count: 1) })
         }
+        // Kinds nobody described lean on what the pool learnt of every kind, not on a fixed guess.
+        let pooled = PooledPrior(
+            finished: samples, censored: censored, fallbackMedian: priorMedian, fallbackSigma: Self.priorSigma)
+        let fallback = DurationDistribution(
+            samples: [], prior: pooled.unseen, priorWeight: Self.priorWeight)
         var distributions: [String: DurationDistribution] = [:]
         for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
-            let prior =
-                declared[kind]?.prior ?? DurationPrior(median: priorMedian, sigma: Self.priorSigma, source: .prior)
+            let prior = declared[kind]?.prior ?? pooled.prior(for: kind)
             distributions[kind] = DurationDistribution(
                 samples: samples[kind] ?? [], censored: censored[kind] ?? [], prior: prior,
                 priorWeight: Self.priorWeight)

@@ -91,14 +91,23 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     ///   - expectedDuration: A typical (median) run of one job; nil to leave it to the pool-wide prior.
     ///   - expectedP90: The run nine jobs in ten finish within; above `expectedDuration`, else ignored
     ///     (with a warning in the log).
+    ///   - expectedP99: The run 99 jobs in 100 finish within: the kind's tail. With a p90, the prior's
+    ///     tail past the p90 is a Pareto through both, so a kind with rare very long runs gets the grace
+    ///     they need. Above the p90 (or the median), else ignored with a warning.
     ///   - handler: Runs one job; see ``JobHandler`` for cancellation and idempotence.
     public func register(
-        kind: String, expectedDuration: Duration?, expectedP90: Duration? = nil, handler: @escaping JobHandler
+        kind: String, expectedDuration: Duration?, expectedP90: Duration? = nil, expectedP99: Duration? = nil,
+        handler: @escaping JobHandler
     ) {
-        let declared = DeclaredDuration(median: expectedDuration, p90: expectedP90)
+        let declared = DeclaredDuration(median: expectedDuration, p90: expectedP90, p99: expectedP99)
         if expectedP90 != nil, declared?.p90 == nil {
             logger.warning(
                 "the declared p90 is ignored: it must be above the declared median duration",
+                metadata: ["drain.kind": "\(kind)"])
+        }
+        if expectedP99 != nil, declared?.p99 == nil {
+            logger.warning(
+                "the declared p99 is ignored: it must be above the declared p90 and median durations",
                 metadata: ["drain.kind": "\(kind)"])
         }
         state.withLock {
