@@ -39,7 +39,8 @@ struct DrainDemo: AsyncParsableCommand {
     var postgres: String?
     @Option(help: "Write the shutdown report as JSON here.") var report: String?
     @Option(help: "Multiply every job's duration by this factor.") var durationScale = 1.0
-    @Flag(help: "Declare each kind's median, p90 and p99 durations (scaled) when registering it, as predictions' prior.")
+    @Flag(
+        help: "Declare each kind's median, p90 and p99 durations (scaled) when registering it, as predictions' prior.")
     var declareDurations = false
     @Option(help: "Stop submitting after this many jobs.") var maxJobs: Int?
     @Option(

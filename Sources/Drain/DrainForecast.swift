@@ -45,7 +45,7 @@ struct DrainForecast: Sendable {
     ///   - listed: Jobs predicted one by one (the snapshot's listed jobs), `count` 1 each.
     ///   - others: The remaining jobs in flight, grouped by kind and age.
     ///   - distributions: Per kind; a kind without one uses `fallback`.
-    ///   - fallback: The pool-wide prior, for kinds never seen.
+    ///   - fallback: The pooled prior of a kind never seen.
     ///   - timeLeft: Seconds until the deadline (zero or less: it has passed).
     init(
         listed: [Group], others: [Group], distributions: [String: DurationDistribution],

@@ -36,7 +36,7 @@ struct DurationDistribution: Sendable {
     /// - Parameters:
     ///   - samples: Observed durations in seconds, in any order.
     ///   - censored: Runs still going, as (age in seconds, how many): each lasts at least its age.
-    ///   - prior: The declared or pool-wide prior.
+    ///   - prior: The declared or pooled prior.
     ///   - priorWeight: How many observations the prior is worth.
     init(
         samples: [Double], censored: [(seconds: Double, count: Int)] = [], prior: DurationPrior,

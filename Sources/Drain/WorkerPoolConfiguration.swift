@@ -16,10 +16,13 @@ public struct WorkerPoolConfiguration: Sendable {
     public var snapshotJobLimit: Int = 50
     /// How many recent events a snapshot carries.
     public var snapshotEventLimit: Int = 20
-    /// The median duration assumed for a job of a kind that has neither history nor a declared duration.
+    /// The median duration assumed for a job before the pool has seen any run of any kind.
     ///
-    /// Taken as widely spread (a log-normal, about ×4.5 either way), and outweighed by a few dozen
-    /// observed durations of the kind; see ``PredictionSource``.
+    /// Kinds without a declared duration lean on a prior learnt from every kind the pool has seen (the
+    /// kinds' medians and spreads, runs still in flight counted as lasting at least their age); this
+    /// value counts as one more kind in it, taken as widely spread (about ×4.5 either way). So it
+    /// matters on a fresh journal's first seconds, and hardly once a few kinds have run; see
+    /// ``PredictionSource``.
     public var priorJobDuration: Duration = .seconds(5)
     /// The buffer of each event subscriber; a stalled subscriber loses its oldest events past it.
     public var subscriberBuffer: Int = 256
