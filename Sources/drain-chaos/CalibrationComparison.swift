@@ -36,7 +36,7 @@ struct CalibrationComparison: Sendable, Codable {
         let clean =
             row.report.plannedDrains > 0
             ? Double(row.report.plannedClean) / Double(row.report.plannedDrains) >= Self.plannerClean : nil
-        let ratio = zip(row.report.plannedGraceMedianSeconds, row.report.oracleGraceMedianSeconds)
+        let ratio = zip(row.report.suggestedGraceMedianSeconds, row.report.oracleGraceMedianSeconds)
             .map { $0 <= Self.graceRatio * $1 }
         return [brier, count, reliable, clean, ratio]
     }
@@ -48,7 +48,7 @@ struct CalibrationComparison: Sendable, Codable {
         func mark(_ verdict: Bool?) -> String { verdict.map { $0 ? "✓" : "✗" } ?? " " }
         var lines = [
             "condition                              brier model/oracle   count err model/oracle   worst bucket"
-                + "   planner clean   grace median / oracle's"
+                + "   planner clean   suggested grace median / oracle's"
         ]
         for row in rows {
             let verdict = verdicts(row)
@@ -66,7 +66,7 @@ struct CalibrationComparison: Sendable, Codable {
                     + "\(f(row.model?.worstReliabilityGap, "%.2f")) \(mark(verdict[2]))".padding(
                         toLength: 13, withPad: " ", startingAt: 0)
                     + "  " + "\(planner) \(mark(verdict[3]))".padding(toLength: 14, withPad: " ", startingAt: 0)
-                    + "  " + "\(f(row.report.plannedGraceMedianSeconds, "%.1f"))s / "
+                    + "  " + "\(f(row.report.suggestedGraceMedianSeconds, "%.1f"))s / "
                     + "\(f(row.report.oracleGraceMedianSeconds, "%.1f"))s \(mark(verdict[4]))")
         }
         lines.append("")

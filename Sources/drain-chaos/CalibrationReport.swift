@@ -19,6 +19,9 @@ struct CalibrationReport: Sendable, Codable {
     /// Over the same drains: the oracle planner's grace (the p90 of the time every job in flight at the
     /// plan needs, from drain-demo's true distributions), for the target "median grace ≤ 1.5× the oracle's".
     var oracleGraceMedianSeconds: Double?
+    /// The planner's own answers on those drains before `--planner-cap` (what the oracle's is compared
+    /// with: a cap is the operator's, not the planner's).
+    var suggestedGraceMedianSeconds: Double?
     var seconds: Double
 
     private enum CodingKeys: String, CodingKey {
@@ -29,6 +32,7 @@ struct CalibrationReport: Sendable, Codable {
         case plannedClean = "planned_clean"
         case plannedGraceMedianSeconds = "planned_grace_median_seconds"
         case oracleGraceMedianSeconds = "oracle_grace_median_seconds"
+        case suggestedGraceMedianSeconds = "suggested_grace_median_seconds"
     }
 
     init(seed: UInt64, drains: [DrainObservation], seconds: Double) {
@@ -48,6 +52,8 @@ struct CalibrationReport: Sendable, Codable {
         // A day: the longest grace the protocol accepts.
         let oracle = planned.compactMap { $0.oracleGrace(cap: 86_400) }.sorted()
         oracleGraceMedianSeconds = oracle.isEmpty ? nil : oracle[oracle.count / 2]
+        let suggested = planned.compactMap { $0.plan?.suggestedGraceSeconds }.sorted()
+        suggestedGraceMedianSeconds = suggested.isEmpty ? nil : suggested[suggested.count / 2]
         self.seconds = seconds
     }
 
@@ -86,7 +92,8 @@ struct CalibrationReport: Sendable, Codable {
             lines.append("")
             lines.append(
                 "planner: \(plannedClean)/\(plannedDrains) drains started with its grace ended clean"
-                    + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s; the oracle planner's, same drains: "
+                    + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s, suggested before the cap "
+                    + "\(f(suggestedGraceMedianSeconds, "%.1f"))s; the oracle planner's, same drains: "
                     + "\(f(oracleGraceMedianSeconds, "%.1f"))s)")
         }
         return lines.joined(separator: "\n")
