@@ -7,9 +7,51 @@ struct CalibrationComparison: Sendable, Codable {
     struct Row: Sendable, Codable {
         var condition: CalibrationCondition
         var report: CalibrationReport
+        /// Each target: met, missed, or nil when these drains cannot tell (no planner drain, no bucket
+        /// with enough jobs).
+        var targets: Targets
+
+        init(condition: CalibrationCondition, report: CalibrationReport) {
+            self.condition = condition
+            self.report = report
+            targets = Targets(report)
+        }
 
         var model: CalibrationScore? { report.scores.first { $0.predictor == .model } }
         var oracle: CalibrationScore? { report.scores.first { $0.predictor == .oracle } }
+    }
+
+    /// Issue 19's targets for one condition.
+    struct Targets: Sendable, Codable {
+        var brier: Bool?
+        var countError: Bool?
+        var reliability: Bool?
+        var plannerClean: Bool?
+        var graceRatio: Bool?
+
+        private enum CodingKeys: String, CodingKey {
+            case brier, reliability
+            case countError = "count_error"
+            case plannerClean = "planner_clean"
+            case graceRatio = "grace_ratio"
+        }
+
+        init(_ report: CalibrationReport) {
+            let model = report.scores.first { $0.predictor == .model }
+            let oracle = report.scores.first { $0.predictor == .oracle }
+            brier = both(model?.brier, oracle?.brier).map { $0 <= $1 + CalibrationComparison.brierMargin }
+            countError = both(model?.meanCountError, oracle?.meanCountError)
+                .map { $0 <= $1 + CalibrationComparison.countMargin }
+            reliability = model?.worstReliabilityGap.map { $0 <= CalibrationComparison.reliabilityMargin }
+            plannerClean =
+                report.plannedDrains > 0
+                ? Double(report.plannedClean) / Double(report.plannedDrains) >= CalibrationComparison.plannerClean
+                : nil
+            graceRatio = both(report.suggestedGraceMedianSeconds, report.oracleGraceMedianSeconds)
+                .map { $0 <= CalibrationComparison.graceRatio * $1 }
+        }
+
+        var all: [Bool?] { [brier, countError, reliability, plannerClean, graceRatio] }
     }
 
     /// The model's Brier score may exceed the oracle's by this much.
@@ -24,21 +66,12 @@ struct CalibrationComparison: Sendable, Codable {
     static let graceRatio = 1.5
 
     var rows: [Row]
+    /// Every target met in every condition (one that the drains cannot tell counts as not missed).
+    var met: Bool
 
-    /// Every target met in every condition.
-    var met: Bool { rows.allSatisfy { verdicts($0).allSatisfy { $0 != false } } }
-
-    /// Brier, count error, reliability, planner's clean share, grace ratio: met, missed, or nil (no data).
-    func verdicts(_ row: Row) -> [Bool?] {
-        let brier = zip(row.model?.brier, row.oracle?.brier).map { $0 <= $1 + Self.brierMargin }
-        let count = zip(row.model?.meanCountError, row.oracle?.meanCountError).map { $0 <= $1 + Self.countMargin }
-        let reliable = row.model?.worstReliabilityGap.map { $0 <= Self.reliabilityMargin }
-        let clean =
-            row.report.plannedDrains > 0
-            ? Double(row.report.plannedClean) / Double(row.report.plannedDrains) >= Self.plannerClean : nil
-        let ratio = zip(row.report.suggestedGraceMedianSeconds, row.report.oracleGraceMedianSeconds)
-            .map { $0 <= Self.graceRatio * $1 }
-        return [brier, count, reliable, clean, ratio]
+    init(rows: [Row]) {
+        self.rows = rows
+        met = rows.allSatisfy { $0.targets.all.allSatisfy { $0 != false } }
     }
 
     var text: String {
@@ -51,7 +84,7 @@ struct CalibrationComparison: Sendable, Codable {
                 + "   planner clean   suggested grace median / oracle's"
         ]
         for row in rows {
-            let verdict = verdicts(row)
+            let verdict = row.targets.all
             let planner =
                 row.report.plannedDrains > 0 ? "\(row.report.plannedClean)/\(row.report.plannedDrains)" : "–"
             lines.append(
@@ -81,7 +114,7 @@ struct CalibrationComparison: Sendable, Codable {
 }
 
 /// Both values, or nil.
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+private func both<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
     guard let a, let b else { return nil }
     return (a, b)
 }

@@ -47,6 +47,71 @@ struct CalibrateTests {
         #expect(rendered.out.trimmingCharacters(in: .whitespacesAndNewlines) == "480 504")
     }
 
+    @Test("--all-conditions runs the four conditions side by side; a rescore judges each target again")
+    func allConditions() async throws {
+        let sandbox = try Sandbox()
+        let out = sandbox.root.appendingPathComponent("conditions")
+        let child = try Spawned(
+            Self.chaos,
+            [
+                "calibrate", "--all-conditions", "--drains", "1", "--warm-up", "2", "--graces", "1-2",
+                "--planner-every", "1", "--planner-cap", "5", "--seed", "7", "--json", "--quiet", "--demo",
+                Binaries.demo.path, "--out", out.path,
+            ],
+            environment: sandbox.environment, in: sandbox)
+        let code = try await child.wait(timeout: .seconds(90))
+        #expect(code == 0, "stderr: \(child.stderr)")
+        let comparison = try #require(
+            try JSONSerialization.jsonObject(with: Data(child.stdout.utf8)) as? [String: Any])
+        let rows = try #require(comparison["rows"] as? [[String: Any]])
+        #expect(rows.compactMap { $0["condition"] as? String } == ["A", "B", "C", "D"])
+        // Seeds --seed … --seed + 3, in order: each condition replays alone with its own seed.
+        #expect(rows.compactMap { ($0["report"] as? [String: Any])?["seed"] as? Int } == [7, 8, 9, 10])
+        #expect(rows.allSatisfy { ($0["report"] as? [String: Any])?["planned_drains"] as? Int == 1 })
+        for condition in ["A", "B", "C", "D"] {
+            let lines = try String(
+                contentsOf: out.appendingPathComponent("\(condition)/observations.jsonl"), encoding: .utf8)
+            #expect(lines.split(separator: "\n").count == 1)
+        }
+
+        // Condition A's drain rewritten: one e-mail a second old, said certain to miss with 5 s left, and
+        // it did not. The model's Brier score is 1; the oracle's, which knows an e-mail of that age is
+        // nearly always done 5 s later, is near 0: that target is missed, and the whole comparison with it.
+        let file = out.appendingPathComponent("A/observations.jsonl")
+        var drain = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        drain["ended_before_sample"] = false
+        drain["seconds_left"] = 5.0
+        drain["expected_misses"] = 1.0
+        drain["jobs"] = [
+            ["id": 1, "kind": "email.send", "age_seconds": 1.0, "p_miss": 1.0, "source": "prior", "missed": false]
+        ]
+        try JSONSerialization.data(withJSONObject: drain).write(to: file)
+        let rescore = try Spawned(
+            Self.chaos, ["calibrate", "--rescore", out.path, "--json"], environment: sandbox.environment, in: sandbox)
+        #expect(try await rescore.wait(timeout: .seconds(30)) == 0, "stderr: \(rescore.stderr)")
+        let judged = try #require(try JSONSerialization.jsonObject(with: Data(rescore.stdout.utf8)) as? [String: Any])
+        #expect(judged["met"] as? Bool == false)
+        let first = try #require((judged["rows"] as? [[String: Any]])?.first)
+        let targets = try #require(first["targets"] as? [String: Any])
+        #expect(targets["brier"] as? Bool == false)
+        let model = try #require(
+            ((first["report"] as? [String: Any])?["scores"] as? [[String: Any]])?.first {
+                $0["predictor"] as? String == "model"
+            })
+        #expect(model["brier"] as? Double == 1)
+    }
+
+    @Test("--all-conditions with --fresh-journal or --declared is refused with exit 64")
+    func allConditionsConflicts() async throws {
+        let sandbox = try Sandbox()
+        let child = try Spawned(
+            Self.chaos, ["calibrate", "--all-conditions", "--declared", "--demo", Binaries.demo.path],
+            environment: sandbox.environment, in: sandbox)
+        #expect(try await child.wait(timeout: .seconds(30)) == 64)
+        #expect(child.stderr.contains("--all-conditions runs every condition"))
+    }
+
     @Test("a grace range that is not MIN-MAX is refused with exit 64 and says why")
     func badGraces() async throws {
         let sandbox = try Sandbox()
