@@ -12,9 +12,9 @@ import Foundation
 /// at least their age (right-censored). Without them, the durations seen early in a process's life
 /// would be only the short runs of a long kind, the long ones not having finished yet. It is linear
 /// between its steps, and past the longest run it continues as the kind's ``TailFamily`` (log-normal or
-/// Pareto, whichever fits its finished runs better) once it has enough of them, else as a Pareto tail
-/// fitted to the longest ones (a Hill estimate): a job that has outlived every sample is then neither
-/// certain to finish at once nor certain never to finish.
+/// Pareto, whichever fits its runs better) once it has enough finished ones, else as the prior's own
+/// tail (a Pareto fitted to the longest runs, Hill's estimate, where the prior gives out): a job that has
+/// outlived every sample is then neither certain to finish at once nor certain never to finish.
 struct DurationDistribution: Sendable {
     /// What most of the weight rests on.
     let source: PredictionSource
@@ -28,6 +28,7 @@ struct DurationDistribution: Sendable {
     /// The tail past ``tailStart`` when the kind has enough finished runs to choose one.
     private let family: TailFamily?
     private let familyAtStart: Double
+    private let priorAtStart: Double
     /// Where the Pareto tail starts: the longest run observed, finished or censored. Kaplan–Meier's curve
     /// stays flat after its last step up to the longest censored run (those runs were still going), so a
     /// kind whose long runs were all cut is not taken to end right after its longest finished one.
@@ -78,10 +79,12 @@ struct DurationDistribution: Sendable {
         source = weight >= 0.5 ? .history : prior.source
         tailIndex = Self.hill(finished)
         tailStart = max(times.last ?? 0, running.last?.seconds ?? 0)
-        let family = TailFamily.fit(finished)
+        let family =
+            finished.count >= TailFamily.minimumRuns ? TailFamily.fit(finished, censored: CensoredRuns(running)) : nil
         familyAtStart = family?.survival(tailStart) ?? 0
         // A fit that gives the longest run no chance at all cannot say how much longer one runs.
         self.family = familyAtStart > 0 ? family : nil
+        priorAtStart = prior.survival(tailStart)
     }
 
     /// The tail chosen for the kind's longest runs; nil while it has too few finished runs to choose.
@@ -140,6 +143,9 @@ struct DurationDistribution: Sendable {
             let level = survivals[survivals.count - 1]
             guard t > tailStart else { return level }
             if let family { return level * family.survival(t) / familyAtStart }
+            // Too few runs to choose a family: the prior's shape past them (declared, or pooled from the
+            // other kinds), which a handful of runs cannot contradict; Hill's only where it gives out.
+            if priorAtStart > 1e-12 { return level * prior.survival(t) / priorAtStart }
             return level * (tailStart > 0 ? pow(tailStart / t, tailIndex) : 0)
         }
         // The first corner at or after t; the curve runs linearly from the corner before it.

@@ -11,8 +11,8 @@ import Foundation
 /// taken for a 1-second kind. The configured ``WorkerPoolConfiguration/priorJobDuration`` counts as one
 /// more kind: with no runs anywhere it is the whole prior, as before.
 ///
-/// Pure and bounded: per kind, a pass over its finished runs and its censored runs binned by age (5 %
-/// wide), and a bisection.
+/// Pure and bounded: per kind, a pass over its finished runs and its ``CensoredRuns`` bins, and a
+/// bisection.
 struct PooledPrior: Sendable {
     /// How widely a kind's runs vary (σ of the log) before any kind has two finished runs.
     static let defaultWithinSigma = 1.0
@@ -48,16 +48,7 @@ struct PooledPrior: Sendable {
             kinds[kind, default: Kind()].finished = seconds.compactMap { $0 > 0 && $0.isFinite ? log($0) : nil }
         }
         for (kind, runs) in censored {
-            // Binned by age so the fit costs the same at 10 or 10,000 runs in flight.
-            var bins: [Int: (log: Double, count: Double)] = [:]
-            for run in runs where run.seconds > 0 && run.seconds.isFinite && run.count > 0 {
-                let value = log(run.seconds)
-                let key = Int((value / 0.05).rounded(.down))
-                let count = Double(run.count)
-                bins[key, default: (0, 0)].log += value * count
-                bins[key, default: (0, 0)].count += count
-            }
-            kinds[kind, default: Kind()].censored = bins.values.map { ($0.log / $0.count, $0.count) }
+            kinds[kind, default: Kind()].censored = CensoredRuns(runs).bins
         }
         // The spread within kinds, pooled over those with two runs or more.
         var squares = 0.0
@@ -115,7 +106,7 @@ struct PooledPrior: Sendable {
         let total = kind.finished.reduce(0, +)
         func slope(_ mu: Double) -> Double {
             var sum = -(mu - center) / (between * between) + (total - n * mu) / (sigma * sigma)
-            for run in kind.censored { sum += run.count * millsRatio((run.log - mu) / sigma) / sigma }
+            for run in kind.censored { sum += run.count * CensoredRuns.millsRatio((run.log - mu) / sigma) / sigma }
             return sum
         }
         var low = min(center, kind.finished.min() ?? center) - 20
@@ -127,10 +118,4 @@ struct PooledPrior: Sendable {
         return (low + high) / 2
     }
 
-    /// φ(z) / Q(z): how hard a run known to outlast z standard deviations pushes the median up.
-    private static func millsRatio(_ z: Double) -> Double {
-        if z > 8 { return z + 1 / z - 2 / (z * z * z) }
-        let q = 0.5 * erfc(z / 2.0.squareRoot())
-        return exp(-z * z / 2) / (2 * Double.pi).squareRoot() / q
-    }
 }

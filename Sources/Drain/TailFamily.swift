@@ -15,27 +15,69 @@ enum TailFamily: Sendable, Hashable {
     /// tell a log-normal from a Pareto.
     static let minimumRuns = 30
 
-    /// The better fit to `sorted` (ascending, positive); nil with fewer than ``minimumRuns`` positive
-    /// durations, or when they do not vary.
-    static func fit(_ sorted: [Double]) -> TailFamily? {
+    /// How many EM steps the censored log-normal fit takes from the uncensored one: each moves it less
+    /// than the last, and a few settle it well within what a tail can be told from.
+    static let fitSteps = 12
+
+    /// The better fit to the finished runs `sorted` (ascending, seconds) and the runs known to last at
+    /// least some time (`censored`); nil with fewer than ``minimumRuns`` positive finished durations, or
+    /// when they do not vary.
+    ///
+    /// The censored runs count in both fits and both likelihoods (as `log S(age)`): a kind whose long
+    /// runs are usually cut by drains would otherwise be fitted to its short ones, and get too light a
+    /// tail.
+    static func fit(_ sorted: [Double], censored: CensoredRuns = CensoredRuns([])) -> TailFamily? {
         let values = sorted.filter { $0 > 0 && $0.isFinite }
         guard values.count >= minimumRuns, let minimum = values.first, let maximum = values.last, maximum > minimum
         else { return nil }
         let n = Double(values.count)
         let logs = values.map { log($0) }
         let sumLogs = logs.reduce(0, +)
-        let mu = sumLogs / n
-        let variance = logs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / n
-        let sigma = max(variance.squareRoot(), 1e-3)
-        // log L of the log-normal at its MLE: −Σ log x − n log σ − n/2 log 2π − n/2.
-        let logNormal = -sumLogs - n * log(sigma) - n / 2 * log(2 * Double.pi) - n / 2
-        // The Pareto from the shortest run: index n / Σ log(x / min);
-        // log L = n log α + nα log min − (α + 1) Σ log x.
-        let excess = sumLogs - n * log(minimum)
-        guard excess > 0 else { return .logNormal(mu: mu, sigma: sigma) }
-        let index = n / excess
-        let pareto = n * log(index) + n * index * log(minimum) - (index + 1) * sumLogs
+        let (mu, sigma) = logNormalFit(logs, censored: censored)
+        var logNormal = -sumLogs - n * log(sigma) - n / 2 * log(2 * Double.pi)
+        logNormal -= logs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / (2 * sigma * sigma)
+        for run in censored.bins {
+            logNormal += run.count * CensoredRuns.logNormalSurvival((run.log - mu) / sigma)
+        }
+        // The Pareto from the shortest finished run: index d / (Σ log(x / min) over every run, a censored
+        // one at its age); log L = d log α + dα log min − (α + 1) Σ log x + Σ_censored α log(min / age).
+        let logMinimum = log(minimum)
+        var exposure = sumLogs - n * logMinimum
+        for run in censored.bins where run.log > logMinimum { exposure += run.count * (run.log - logMinimum) }
+        guard exposure > 0 else { return .logNormal(mu: mu, sigma: sigma) }
+        let index = n / exposure
+        let pareto =
+            n * log(index) + n * index * logMinimum - (index + 1) * sumLogs - index
+            * (exposure - (sumLogs - n * logMinimum))
         return pareto > logNormal ? .pareto(minimum: minimum, index: index) : .logNormal(mu: mu, sigma: sigma)
+    }
+
+    /// The log-normal's maximum-likelihood μ and σ with censored runs, by EM from the finished runs' own:
+    /// a censored run counts as its expected log-duration given that it outlasted its age.
+    private static func logNormalFit(_ logs: [Double], censored: CensoredRuns) -> (mu: Double, sigma: Double) {
+        let n = Double(logs.count)
+        var mu = logs.reduce(0, +) / n
+        var sigma = max((logs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / n).squareRoot(), 1e-3)
+        guard !censored.isEmpty else { return (mu, sigma) }
+        let squares = logs.reduce(0) { $0 + $1 * $1 }
+        let sum = logs.reduce(0, +)
+        for _ in 0..<fitSteps {
+            var total = n
+            var first = sum
+            var second = squares
+            for run in censored.bins {
+                let z = (run.log - mu) / sigma
+                let lambda = CensoredRuns.millsRatio(z)
+                let mean = mu + sigma * lambda
+                let variance = sigma * sigma * max(0, 1 + z * lambda - lambda * lambda)
+                total += run.count
+                first += run.count * mean
+                second += run.count * (variance + mean * mean)
+            }
+            mu = first / total
+            sigma = max((second / total - mu * mu).squareRoot(), 1e-3)
+        }
+        return (mu, sigma)
     }
 
     /// The chance that a run lasts longer than `seconds`.

@@ -67,4 +67,31 @@ struct TailFamilyTests {
         let lightRatio = light.survival(lightLongest * 2) / light.survival(lightLongest)
         #expect(lightRatio < 0.01, "a log-normal's tail past twice its longest run: \(lightRatio)")
     }
+
+    @Test("runs cut by drains count: a Pareto kind whose long runs were all cut keeps its heavy tail")
+    func censoredRunsCount() throws {
+        // Pareto from 4 s, index 1.35; every run past 12 s was cut at 12 s (a drain's deadline).
+        let runs = quantiles(400) { 4 * pow(1 - $0, -1 / 1.35) }
+        let finished = runs.filter { $0 <= 12 }.sorted()
+        let cut = runs.count - finished.count
+        let withCuts = try #require(TailFamily.fit(finished, censored: CensoredRuns([(seconds: 12, count: cut)])))
+        guard case .pareto(_, let index) = withCuts else {
+            Issue.record("fitted \(withCuts), expected a Pareto")
+            return
+        }
+        #expect(abs(index - 1.35) < 0.2, "index \(index)")
+        // Without the cut runs the finished ones look far lighter-tailed than the kind is.
+        let withoutCuts = try #require(TailFamily.fit(finished))
+        #expect(withoutCuts.survival(40) < withCuts.survival(40) / 2, "\(withoutCuts) against \(withCuts)")
+    }
+
+    @Test("with too few runs to choose a family, the curve past them keeps the prior's shape")
+    func priorShapePastFewRuns() {
+        let prior = DurationPrior(median: 10, sigma: 1, tail: .init(start: 20, index: 1.35), source: .declared)
+        let distribution = DurationDistribution(samples: [5, 6, 7, 8, 9], prior: prior, priorWeight: 8)
+        #expect(distribution.tailFamily == nil)
+        // Past every run, doubling the time keeps a fixed share: the declared Pareto's 2^−1.35.
+        let ratio = distribution.survival(100) / distribution.survival(50)
+        #expect(abs(ratio - pow(2, -1.35)) < 0.01, "ratio \(ratio)")
+    }
 }
