@@ -80,8 +80,8 @@ struct CalibrationComparison: Sendable, Codable {
         }
         func mark(_ verdict: Bool?) -> String { verdict.map { $0 ? "✓" : "✗" } ?? " " }
         var lines = [
-            "condition                              brier model/oracle   count err model/oracle   worst bucket"
-                + "   planner clean   suggested grace median / oracle's"
+            "condition                              brier model/oracle   count err model/oracle   worst bucket m/o"
+                + "      planner clean   suggested grace median / oracle's"
         ]
         for row in rows {
             let verdict = row.targets.all
@@ -96,8 +96,8 @@ struct CalibrationComparison: Sendable, Codable {
                     + "\(f(row.model?.meanCountError, "%.2f")) / \(f(row.oracle?.meanCountError, "%.2f")) "
                     .appending(mark(verdict[1])).padding(toLength: 23, withPad: " ", startingAt: 0)
                     + "  "
-                    + "\(f(row.model?.worstReliabilityGap, "%.2f")) \(mark(verdict[2]))".padding(
-                        toLength: 13, withPad: " ", startingAt: 0)
+                    + "\(f(row.model?.worstReliabilityGap, "%.2f")) / \(f(row.oracle?.worstReliabilityGap, "%.2f")) "
+                    .appending(mark(verdict[2])).padding(toLength: 20, withPad: " ", startingAt: 0)
                     + "  " + "\(planner) \(mark(verdict[3]))".padding(toLength: 14, withPad: " ", startingAt: 0)
                     + "  " + "\(f(row.report.suggestedGraceMedianSeconds, "%.1f"))s / "
                     + "\(f(row.report.oracleGraceMedianSeconds, "%.1f"))s \(mark(verdict[4]))")
