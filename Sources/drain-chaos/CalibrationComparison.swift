@@ -81,12 +81,13 @@ struct CalibrationComparison: Sendable, Codable {
         func mark(_ verdict: Bool?) -> String { verdict.map { $0 ? "✓" : "✗" } ?? " " }
         var lines = [
             "condition                              brier model/oracle   count err model/oracle   worst bucket m/o"
-                + "      planner clean   suggested grace median / oracle's"
+                + "      planner clean           suggested grace median / oracle's"
         ]
         for row in rows {
             let verdict = row.targets.all
             let planner =
-                row.report.plannedDrains > 0 ? "\(row.report.plannedClean)/\(row.report.plannedDrains)" : "–"
+                (row.report.plannedDrains > 0 ? "\(row.report.plannedClean)/\(row.report.plannedDrains)" : "–")
+                + (row.report.cappedDrains > 0 ? " +\(row.report.cappedDrains) capped" : "")
             lines.append(
                 "\(row.condition.rawValue): \(row.condition.summary)".padding(toLength: 37, withPad: " ", startingAt: 0)
                     + "  "
@@ -98,7 +99,7 @@ struct CalibrationComparison: Sendable, Codable {
                     + "  "
                     + "\(f(row.model?.worstReliabilityGap, "%.2f")) / \(f(row.oracle?.worstReliabilityGap, "%.2f")) "
                     .appending(mark(verdict[2])).padding(toLength: 20, withPad: " ", startingAt: 0)
-                    + "  " + "\(planner) \(mark(verdict[3]))".padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + "  " + "\(planner) \(mark(verdict[3]))".padding(toLength: 22, withPad: " ", startingAt: 0)
                     + "  " + "\(f(row.report.suggestedGraceMedianSeconds, "%.1f"))s / "
                     + "\(f(row.report.oracleGraceMedianSeconds, "%.1f"))s \(mark(verdict[4]))")
         }

@@ -12,8 +12,13 @@ struct CalibrationReport: Sendable, Codable {
     var missed: Int
     var scores: [CalibrationScore]
     /// Drains whose grace came from the planner, and how many of them ended clean.
+    /// Drains on the planner's own grace, and how many of them ended clean.
     var plannedDrains: Int
     var plannedClean: Int
+    /// Planner drains whose suggestion was above `--planner-cap`, so they ran on the cap instead: not
+    /// the planner's grace, so not in its clean share.
+    var cappedDrains: Int
+    var cappedClean: Int
     /// The planner's graces, to show what they cost.
     var plannedGraceMedianSeconds: Double?
     /// Over the same drains: the oracle planner's grace (the p90 of the time every job in flight at the
@@ -30,6 +35,8 @@ struct CalibrationReport: Sendable, Codable {
         case cleanDrains = "clean_drains"
         case plannedDrains = "planned_drains"
         case plannedClean = "planned_clean"
+        case cappedDrains = "capped_drains"
+        case cappedClean = "capped_clean"
         case plannedGraceMedianSeconds = "planned_grace_median_seconds"
         case oracleGraceMedianSeconds = "oracle_grace_median_seconds"
         case suggestedGraceMedianSeconds = "suggested_grace_median_seconds"
@@ -45,8 +52,11 @@ struct CalibrationReport: Sendable, Codable {
         missed = scored.map(\.actualMisses).reduce(0, +)
         scores = Predictor.allCases.map { CalibrationScore($0, drains: scored) }
         let planned = drains.filter(\.planned)
-        plannedDrains = planned.count
-        plannedClean = planned.filter { $0.outcome == .clean }.count
+        let capped = planned.filter(\.capped)
+        plannedDrains = planned.count - capped.count
+        plannedClean = planned.filter { !$0.capped && $0.outcome == .clean }.count
+        cappedDrains = capped.count
+        cappedClean = capped.filter { $0.outcome == .clean }.count
         let graces = planned.map(\.graceSeconds).sorted()
         plannedGraceMedianSeconds = graces.isEmpty ? nil : graces[graces.count / 2]
         // A day: the longest grace the protocol accepts.
@@ -88,10 +98,11 @@ struct CalibrationReport: Sendable, Codable {
                     format: "  %.1f–%.1f  %5d  %.3f  %.3f", bucket.low, bucket.high, bucket.jobs,
                     bucket.meanPredicted, bucket.observedMissRate))
         }
-        if plannedDrains > 0 {
+        if plannedDrains + cappedDrains > 0 {
             lines.append("")
             lines.append(
                 "planner: \(plannedClean)/\(plannedDrains) drains started with its grace ended clean"
+                    + (cappedDrains > 0 ? "; \(cappedClean)/\(cappedDrains) on the cap, above its grace, did" : "")
                     + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s, suggested before the cap "
                     + "\(f(suggestedGraceMedianSeconds, "%.1f"))s; the oracle planner's, same drains: "
                     + "\(f(oracleGraceMedianSeconds, "%.1f"))s)")

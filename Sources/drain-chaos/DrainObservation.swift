@@ -77,6 +77,13 @@ struct DrainObservation: Sendable, Codable {
         case drainSeconds = "drain_seconds"
     }
 
+    /// A planner drain whose suggested grace was above `--planner-cap`: it ran on the cap instead.
+    var capped: Bool {
+        guard planned, let suggested = plan?.suggestedGraceSeconds else { return false }
+        // The grace sent is rounded to the millisecond.
+        return suggested > graceSeconds + 0.001
+    }
+
     /// Seconds from the prediction to the end of the drain.
     var actualRemaining: Double { max(0, drainSeconds - sampledAfterSeconds) }
     var actualMisses: Int { jobs.filter(\.missed).count }
