@@ -12,9 +12,9 @@ import Foundation
 /// at least their age (right-censored). Without them, the durations seen early in a process's life
 /// would be only the short runs of a long kind, the long ones not having finished yet. It is linear
 /// between its steps, and past the longest run it continues as the kind's ``TailFamily`` (log-normal or
-/// Pareto, whichever fits its runs better) once it has enough finished ones, else as the prior's own
-/// tail (a Pareto fitted to the longest runs, Hill's estimate, where the prior gives out): a job that has
-/// outlived every sample is then neither certain to finish at once nor certain never to finish.
+/// Pareto, whichever fits its runs better) once it has enough finished ones, else as the heavier of the
+/// prior's own tail and a Pareto fitted to the longest runs (Hill's estimate): a job that has outlived
+/// every sample is then neither certain to finish at once nor certain never to finish.
 struct DurationDistribution: Sendable {
     /// What most of the weight rests on.
     let source: PredictionSource
@@ -143,10 +143,13 @@ struct DurationDistribution: Sendable {
             let level = survivals[survivals.count - 1]
             guard t > tailStart else { return level }
             if let family { return level * family.survival(t) / familyAtStart }
-            // Too few runs to choose a family: the prior's shape past them (declared, or pooled from the
-            // other kinds), which a handful of runs cannot contradict; Hill's only where it gives out.
-            if priorAtStart > 1e-12 { return level * prior.survival(t) / priorAtStart }
-            return level * (tailStart > 0 ? pow(tailStart / t, tailIndex) : 0)
+            // Too few runs to choose a family: the heavier of the prior's shape past them (declared, or
+            // pooled from the other kinds) and a Pareto on the longest runs (Hill's index, 1 with fewer
+            // than five). A handful of runs can tell neither tail apart, and a planner that takes the
+            // lighter one plans graces that heavy-tailed kinds overrun (calibrated in PREDICTIONS.md).
+            let hill = tailStart > 0 ? pow(tailStart / t, tailIndex) : 0
+            guard priorAtStart > 1e-12 else { return level * hill }
+            return level * max(hill, prior.survival(t) / priorAtStart)
         }
         // The first corner at or after t; the curve runs linearly from the corner before it.
         var low = 0
