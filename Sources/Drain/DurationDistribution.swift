@@ -11,10 +11,11 @@ import Foundation
 /// The empirical part is a Kaplan–Meier estimate: the jobs still in flight count as runs known to last
 /// at least their age (right-censored). Without them, the durations seen early in a process's life
 /// would be only the short runs of a long kind, the long ones not having finished yet. It is linear
-/// between its steps, and past the longest run it continues as the kind's ``TailFamily`` (log-normal or
-/// Pareto, whichever fits its runs better) once it has enough finished ones, else as the heavier of the
-/// prior's own tail and a Pareto fitted to the longest runs (Hill's estimate): a job that has outlived
-/// every sample is then neither certain to finish at once nor certain never to finish.
+/// between its steps. Once the kind has enough finished runs to choose its ``TailFamily`` (log-normal or
+/// Pareto, whichever fits its runs better), that family continues the curve past the longest run (a
+/// Pareto already from the last step with 20 runs still at risk); before that, the curve continues as
+/// the heavier of the prior's own tail and a Pareto fitted to the longest runs (Hill's estimate): a job
+/// that has outlived every sample is then neither certain to finish at once nor certain never to finish.
 struct DurationDistribution: Sendable {
     /// What most of the weight rests on.
     let source: PredictionSource
@@ -27,8 +28,16 @@ struct DurationDistribution: Sendable {
     private let tailIndex: Double
     /// The tail past ``tailStart`` when the kind has enough finished runs to choose one.
     private let family: TailFamily?
+    /// Where the family takes over from Kaplan–Meier, and the curve's level there: the last corner with
+    /// at least ``minimumAtRisk`` runs at risk (or the longest run, if it always had them).
+    private let familyStart: Double
+    private let familyLevel: Double
     private let familyAtStart: Double
     private let priorAtStart: Double
+
+    /// Past the point where fewer runs than this are still at risk, Kaplan–Meier's steps are a handful
+    /// of runs each, and biased low; a chosen family continues the curve from there instead.
+    static let minimumAtRisk = 20.0
     /// Where the Pareto tail starts: the longest run observed, finished or censored. Kaplan–Meier's curve
     /// stays flat after its last step up to the longest censored run (those runs were still going), so a
     /// kind whose long runs were all cut is not taken to end right after its longest finished one.
@@ -52,6 +61,8 @@ struct DurationDistribution: Sendable {
         var survival = 1.0
         var times: [Double] = []
         var survivals: [Double] = []
+        // The last corner reached with minimumAtRisk runs still at risk.
+        var wellFounded = -1
         var i = 0
         var j = 0
         while i < finished.count {
@@ -65,6 +76,7 @@ struct DurationDistribution: Sendable {
                 ended += 1
                 i += 1
             }
+            if atRisk >= Self.minimumAtRisk { wellFounded = times.count }
             survival *= 1 - Double(ended) / atRisk
             atRisk -= Double(ended)
             times.append(t)
@@ -81,8 +93,18 @@ struct DurationDistribution: Sendable {
         tailStart = max(times.last ?? 0, running.last?.seconds ?? 0)
         let family =
             finished.count >= TailFamily.minimumRuns ? TailFamily.fit(finished, censored: CensoredRuns(running)) : nil
-        familyAtStart = family?.survival(tailStart) ?? 0
-        // A fit that gives the longest run no chance at all cannot say how much longer one runs.
+        // Only a Pareto's: its few longest runs are where the steps err most (a heavy tail that few runs
+        // reach), while a log-normal or bounded kind's longest runs lie close to where it ends, and its
+        // steps say so better than a fitted curve (uniform work fitted as a log-normal would go on past 10 s).
+        if case .pareto = family, wellFounded >= 0, wellFounded < times.count - 1 {
+            familyStart = times[wellFounded]
+            familyLevel = survivals[wellFounded]
+        } else {
+            familyStart = tailStart
+            familyLevel = survivals.last ?? 1
+        }
+        familyAtStart = family?.survival(familyStart) ?? 0
+        // A fit that gives that point no chance at all cannot say how much longer a run goes on.
         self.family = familyAtStart > 0 ? family : nil
         priorAtStart = prior.survival(tailStart)
     }
@@ -138,11 +160,11 @@ struct DurationDistribution: Sendable {
 
     private func empiricalSurvival(_ t: Double) -> Double {
         guard t > 0 else { return 1 }
+        if let family, t > familyStart { return familyLevel * family.survival(t) / familyAtStart }
         guard let last = times.last, t < last else {
             // Past the longest sample: flat up to the longest censored run, then a Pareto tail.
             let level = survivals[survivals.count - 1]
             guard t > tailStart else { return level }
-            if let family { return level * family.survival(t) / familyAtStart }
             // Too few runs to choose a family: the heavier of the prior's shape past them (declared, or
             // pooled from the other kinds) and a Pareto on the longest runs (Hill's index, 1 with fewer
             // than five). A handful of runs can tell neither tail apart, and a planner that takes the

@@ -94,4 +94,20 @@ struct TailFamilyTests {
         let ratio = distribution.survival(100) / distribution.survival(50)
         #expect(abs(ratio - pow(2, -1.35)) < 0.01, "ratio \(ratio)")
     }
+
+    @Test("a Pareto kind whose longest runs were cut: its curve past them stays near the truth")
+    func sparseTail() {
+        // 150 exports (Pareto from 4 s, index 1.35); those past 25 s were cut there by drains.
+        let runs = quantiles(150) { 4 * pow(1 - $0, -1 / 1.35) }
+        let finished = runs.filter { $0 <= 25 }
+        let cut = runs.count - finished.count
+        let distribution = DurationDistribution(
+            samples: finished, censored: [(seconds: 25, count: cut)],
+            prior: DurationPrior(median: 8, sigma: 0.5, source: .prior), priorWeight: 8)
+        for t in [20.0, 30, 60, 120] {
+            let truth = pow(4 / t, 1.35)
+            let ratio = distribution.survival(t) / truth
+            #expect(ratio > 0.75 && ratio < 1.35, "S(\(t)) is \(ratio)× the truth")
+        }
+    }
 }
