@@ -220,7 +220,7 @@ let package = Package(
         .target(
             name: "DrainTesting", dependencies: ["DrainClient", "DrainProtocol", "DrainSpawn"], path: "Tests/Testing"),
         .target(
-            name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn", "DrainTesting"],
+            name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainProtocol", "DrainSpawn", "DrainTesting"],
             path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
