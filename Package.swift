@@ -259,7 +259,7 @@ let package = Package(
                 // The timeline's SVG is parsed as XML (FoundationXML) and rendered by rsvg-convert.
                 "DrainSVG",
             ],
-            exclude: ["Timeline/Goldens"]
+            exclude: ["Goldens", "Timeline/Goldens"]
         ),
         .testTarget(
             name: "EndToEndTests",
