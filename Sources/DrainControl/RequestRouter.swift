@@ -53,8 +53,15 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     private var awaiting = false
     /// The client ended its input before every line was answered: passed on once they are.
     private var inputEnded = false
-    /// A read of the socket asked for while ``awaiting``: made once the answer is given.
+    /// The awaited answer filled the channel's buffer (a long history): the lines held behind it wait
+    /// until the client has taken it, so that their replies do not find a full channel and have a client
+    /// that reads dropped as one that does not.
+    private var flushing = false
+    /// A read of the socket asked for while paused: made once the connection goes on.
     private var heldRead = false
+
+    /// Lines are held, and the socket is not read: an answer is being prepared, or is still being taken.
+    private var paused: Bool { awaiting || flushing }
     /// The longest request line, for the message that refuses a longer one.
     private let maxLineBytes: Int
     /// Lines that may wait before admission; more is not a client that means well.
@@ -91,16 +98,34 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         guard awaiting else { return }
         awaiting = false
         reply(answer, version: version)
+        guard let context, !shutting else { return }
+        guard context.channel.isWritable else {
+            flushing = true
+            return
+        }
+        goOn()
+    }
+
+    /// After a pause: answers the lines held, and reads the socket again if nothing pauses it anew.
+    private func goOn() {
         routeWaiting()
-        if heldRead, !awaiting, let context {
+        if heldRead, !paused, let context {
             heldRead = false
             context.read()
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if flushing, context.channel.isWritable {
+            flushing = false
+            goOn()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func read(context: ChannelHandlerContext) {
-        // Back-pressure while an answer is prepared: the client's next lines stay in its socket.
-        guard !awaiting || shutting else {
+        // Back-pressure while an answer is prepared or taken: the client's next lines stay in its socket.
+        guard !paused || shutting else {
             heldRead = true
             return
         }
@@ -120,7 +145,7 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         let line = unwrapInboundIn(data)
         if shutting { return }
         arrived()
-        guard handle != nil, !awaiting else {
+        guard handle != nil, !paused else {
             waitingBytes += line.readableBytes
             guard waitingBytes <= maxWaitingBytes else {
                 let when =
@@ -139,12 +164,12 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     /// Handles the lines that waited, in order, until one must wait for its answer; once none is left,
     /// passes on an end of input that waited for them.
     private func routeWaiting() {
-        while !awaiting, !shutting, handle != nil, !waiting.isEmpty {
+        while !paused, !shutting, handle != nil, !waiting.isEmpty {
             let line = waiting.removeFirst()
             waitingBytes -= line.readableBytes
             route(line)
         }
-        if inputEnded, !awaiting, !shutting, handle != nil, waiting.isEmpty {
+        if inputEnded, !paused, !shutting, handle != nil, waiting.isEmpty {
             inputEnded = false
             passInputClosed()
         }
@@ -232,7 +257,7 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // Lines still to answer (before admission, or behind an answer being prepared): the end waits for
         // them, else the connection would close before they are answered.
-        guard handle != nil, !awaiting, waiting.isEmpty else {
+        guard handle != nil, !paused, waiting.isEmpty else {
             inputEnded = true
             return
         }

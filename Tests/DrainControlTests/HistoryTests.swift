@@ -11,8 +11,8 @@ import Testing
 /// event loop, answered in request order; and a pool whose journal keeps no history.
 @Suite("the history operation", .timeLimit(.minutes(1)))
 struct HistoryTests {
-    /// A clean drain of `name`, stopped `minutesAgo` minutes ago, with one lane.
-    static func report(_ name: String, minutesAgo: Double) -> ShutdownReport {
+    /// A clean drain of `name`, stopped `minutesAgo` minutes ago, with `lanes` lanes.
+    static func report(_ name: String, minutesAgo: Double, lanes: Int = 1) -> ShutdownReport {
         let stopped = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - minutesAgo * 60).rounded())
         let start = stopped.addingTimeInterval(-2)
         return ShutdownReport(
@@ -21,7 +21,9 @@ struct HistoryTests {
             recovered: 0, rejected: 0, queued: 0, jobs: [],
             timeline: DrainTimeline(
                 drainStartedAt: start, deadlines: [.init(at: start, deadline: start.addingTimeInterval(30))],
-                lanes: [.init(id: 7, kind: "email.send", startedAt: start, endedAt: stopped, fate: .done)]))
+                lanes: (0..<lanes).map {
+                    .init(id: JobID(7 + $0), kind: "email.send", startedAt: start, endedAt: stopped, fate: .done)
+                }))
     }
 
     /// A server on a journal that already keeps three drains (`first`, `second`, `third`, oldest first).
@@ -140,6 +142,26 @@ struct HistoryTests {
             #expect(replies[4]["hello"] != nil)
         }
         try await eventually("the connection released") { harness.server.connectionCount == 0 }
+    }
+
+    @Test("a history answer larger than the socket's buffer is taken before the requests behind it are answered")
+    func largeAnswerThenPipelined() async throws {
+        // A hundred drains of 200 lanes each: a line of megabytes, which no socket buffer holds at once.
+        let history = (0..<100).map { Self.report("big-\($0)", minutesAgo: Double(100 - $0), lanes: 200) }
+        let harness = try await ServerHarness(history: history)
+        do {
+            try await LineClient.with(path: harness.socketPath) { client in
+                try await client.send("{\"op\":\"history\",\"id\":1,\"limit\":100}\n{\"op\":\"status\",\"id\":2}\n")
+                let first = try #require(try await client.reply())
+                #expect((first["drains"] as? [Any])?.count == 100)
+                let second = try #require(try await client.reply(), "the connection was closed behind the answer")
+                #expect(second["id"] as? Int == 2 && second["snapshot"] != nil, "\(second)")
+            }
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
     }
 
     @Test("a connection waiting for its history answer is not idle, and one that has it counts idle from then")
