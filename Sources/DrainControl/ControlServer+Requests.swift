@@ -165,7 +165,7 @@ extension ControlServer {
         return .awaiting
     }
 
-    /// A request that changes nothing in the pool (hello, status, subscribe): logged with its peer and
+    /// A request that changes nothing in the pool (hello, status, subscribe, history): logged with its peer and
     /// counted, not kept as a pool event.
     private func logReadOnly(_ operation: ControlRequest.Operation, peer: PeerCredentials) {
         logger.debug(
