@@ -220,7 +220,7 @@ let package = Package(
         .target(
             name: "DrainTesting", dependencies: ["DrainClient", "DrainProtocol", "DrainSpawn"], path: "Tests/Testing"),
         .target(
-            name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainSpawn", "DrainTesting"],
+            name: "DrainTestSupport", dependencies: ["DrainPostgres", "DrainProtocol", "DrainSpawn", "DrainTesting"],
             path: "Tests/Support"),
         .testTarget(
             name: "DrainControlTests",
@@ -259,7 +259,7 @@ let package = Package(
                 // The timeline's SVG is parsed as XML (FoundationXML) and rendered by rsvg-convert.
                 "DrainSVG",
             ],
-            exclude: ["Timeline/Goldens"]
+            exclude: ["Goldens", "Timeline/Goldens"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -69,6 +69,20 @@ public protocol JobJournal: Sendable {
     ///   carries; nil when the journal keeps no history.
     @discardableResult
     func recordDrain(_ report: ShutdownReport) async throws -> Int64?
+
+    /// Whether the journal keeps a drain history that ``drainHistory(limit:)`` and ``drain(id:)`` read:
+    /// a journal that implements ``recordDrain(_:)`` says so here, so that the pool's control socket can
+    /// tell "no drain yet" from "no history kept" (`no_history`). False by default.
+    var keepsDrainHistory: Bool { get }
+
+    /// The newest drains of the history, newest first, each report carrying its ID (`history_id`).
+    /// - Parameter limit: The most returned.
+    /// - Throws: ``DrainError`` ``DrainError/Code/journal`` when the history cannot be read.
+    func drainHistory(limit: Int) async throws -> [DrainHistoryEntry]
+
+    /// One drain of the history, its report carrying its ID; nil when it is not (or no longer) kept.
+    /// - Throws: ``DrainError`` ``DrainError/Code/journal`` when the history cannot be read.
+    func drain(id: Int64) async throws -> DrainHistoryEntry?
 }
 
 extension JobJournal {
@@ -94,6 +108,15 @@ extension JobJournal {
     /// A journal that keeps no drain history forgets the report.
     @discardableResult
     public func recordDrain(_ report: ShutdownReport) async throws -> Int64? { nil }
+
+    /// A journal keeps no drain history unless it says so.
+    public var keepsDrainHistory: Bool { false }
+
+    /// A journal that keeps no drain history has none to read.
+    public func drainHistory(limit: Int) async throws -> [DrainHistoryEntry] { [] }
+
+    /// A journal that keeps no drain history has no drain to read.
+    public func drain(id: Int64) async throws -> DrainHistoryEntry? { nil }
 }
 
 /// What a shared journal tells the pool.

@@ -101,6 +101,15 @@ public final class ControlClient {
         try ControlConnection.snapshot(of: await send(ControlRequest(op: .extend, seconds: seconds)), path: path)
     }
 
+    /// `history`: drains of the process's drain history, newest first; see
+    /// ``ControlConnection/history(drainID:limit:timeout:)`` for the errors.
+    public func history(
+        drainID: Int64? = nil, limit: Int = ControlProtocol.defaultHistoryLimit
+    ) async throws -> [DrainHistoryEntry] {
+        let request = ControlConnection.historyRequest(drainID: drainID, limit: limit)
+        return try ControlConnection.drains(of: await send(request), path: path)
+    }
+
     /// `subscribe`: after this, ``next()`` returns a snapshot every `intervalMs` and every event.
     public func subscribe(intervalMs: Int) async throws {
         try await send(ControlRequest(op: .subscribe, intervalMs: intervalMs))

@@ -88,7 +88,7 @@ public final class ControlConnection {
     package static func reply(_ message: ControlMessage, to id: Int) throws(ControlError) -> ControlMessage? {
         guard message.type == .result || message.type == .error else { return nil }
         if message.type == .error, let error = message.error {
-            throw ControlError(.refused, "\(error.code): \(error.message)")
+            throw ControlError(.refused, "\(error.code): \(error.message)", serverCode: error.code)
         }
         return message.id == id || message.id == nil ? message : nil
     }
@@ -145,6 +145,31 @@ public final class ControlConnection {
     /// `status`: a snapshot of the pool.
     public func status(timeout: Duration? = nil) throws(ControlError) -> PoolSnapshot {
         try Self.snapshot(of: send(ControlRequest(op: .status), timeout: timeout), path: path)
+    }
+
+    /// `history`: drains of the process's drain history, newest first, each with its report.
+    /// - Parameters:
+    ///   - drainID: The one drain to read; nil for the newest `limit`.
+    ///   - limit: How many of the newest to read (``ControlProtocol/historyLimits``).
+    /// - Throws: ``ControlError`` `refused` with the server's ``ControlError/serverCode``: `not_found` (no
+    ///   such drain kept), `no_history` (its journal keeps none), `journal_failed`, or `unknown_operation`
+    ///   from a server older than the operation.
+    public func history(
+        drainID: Int64? = nil, limit: Int = ControlProtocol.defaultHistoryLimit, timeout: Duration? = nil
+    ) throws(ControlError) -> [DrainHistoryEntry] {
+        try Self.drains(of: send(Self.historyRequest(drainID: drainID, limit: limit), timeout: timeout), path: path)
+    }
+
+    /// The `history` request: one drain by its ID, or the newest `limit`.
+    package static func historyRequest(drainID: Int64?, limit: Int) -> ControlRequest {
+        ControlRequest(op: .history, drainID: drainID, limit: drainID == nil ? limit : nil)
+    }
+
+    package static func drains(of message: ControlMessage, path: String) throws(ControlError) -> [DrainHistoryEntry] {
+        guard let drains = message.drains else {
+            throw ControlError(.protocolViolation, "the history reply from \(path) has no drains")
+        }
+        return drains
     }
 
     package static func snapshot(of message: ControlMessage, path: String) throws(ControlError) -> PoolSnapshot {

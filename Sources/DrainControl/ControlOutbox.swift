@@ -46,6 +46,9 @@ final class ControlOutbox: Sendable {
         /// The server has admitted the connection and answers its requests. Until then any wait is the
         /// server's, not the client's: it is never idle.
         var answering = true
+        /// A request's answer is being prepared off the event loop (`history`): the wait is the server's,
+        /// so the connection is not idle, and a stopping server gives it its close grace.
+        var awaitingReply = false
     }
 
     private struct State {
@@ -63,6 +66,8 @@ final class ControlOutbox: Sendable {
         var closed = false
         /// See ``Activity/answering``.
         var answering = false
+        /// Answers being prepared off the event loop and not yet written (see ``Activity/awaitingReply``).
+        var awaitingReplies = 0
     }
 
     private let state: Mutex<State>
@@ -139,7 +144,7 @@ final class ControlOutbox: Sendable {
                 state.closed = true
                 return first
             }
-            return state.finishing && state.pending == 0 && !state.closed
+            return state.finishing && state.pending == 0 && !state.closed && state.awaitingReplies == 0
         }
         if close { channel.close(promise: nil) }
     }
@@ -175,6 +180,46 @@ final class ControlOutbox: Sendable {
 
     /// A request line arrived: the connection is not idle.
     func requestArrived() { state.withLock { $0.lastRequest = Self.now } }
+
+    /// A request is answered later, off the event loop; false when the connection takes no more lines
+    /// (there is no one left to answer). The router holds the connection's next lines meanwhile.
+    func awaitReply() -> Bool {
+        state.withLock { state in
+            guard !state.closed, !state.finishing else { return false }
+            state.awaitingReplies += 1
+            return true
+        }
+    }
+
+    /// The answer to the request that ``awaitReply()`` deferred: written on the channel's event loop by the
+    /// router, in its place among the replies, and the connection's held lines are answered after it. From
+    /// any thread.
+    func deliverAwaited(_ answer: WireEncoder.Answer, version: Int) {
+        guard channel.eventLoop.inEventLoop else {
+            channel.eventLoop.execute { self.deliverAwaited(answer, version: version) }
+            return
+        }
+        // Gone when the channel closed meanwhile: the answer has no one to go to.
+        guard let router = try? channel.pipeline.syncOperations.handler(type: RequestRouter.self) else {
+            awaitEnded()
+            return
+        }
+        router.resume(with: answer, version: version)
+        // Counted as awaited until written, so a connection told to finish meanwhile (its subscription
+        // ended) closes only after this answer is out.
+        router.afterWrites { self.awaitEnded() }
+    }
+
+    /// The answer ``awaitReply()`` announced is out (or will not come). Idleness counts from now: the client
+    /// waited for the server until then. A connection that was told to finish meanwhile closes now.
+    func awaitEnded() {
+        let close = state.withLock { state -> Bool in
+            state.awaitingReplies -= 1
+            state.lastRequest = Self.now
+            return state.finishing && state.pending == 0 && !state.closed && state.awaitingReplies == 0
+        }
+        if close { channel.close(promise: nil) }
+    }
 
     /// The client stopped sending: end the connection unless a subscription still streams to it.
     func endInbound() {
@@ -215,6 +260,8 @@ final class ControlOutbox: Sendable {
     /// connection without a request in flight: neither may delay the end.
     static func awaitsFinalLines(_ activity: Activity, now: UInt64, recent: UInt64) -> Bool {
         if activity.subscribed && !activity.ending { return true }
+        // A `history` answer on its way: the client asked and waits for it.
+        if activity.awaitingReply && !activity.ending { return true }
         guard let started = activity.writeStarted else { return false }
         return now <= started || now - started <= recent
     }
@@ -231,7 +278,9 @@ final class ControlOutbox: Sendable {
         if let started = activity.writeStarted {
             return elapsed(since: started) > writeTimeout ? .slowClient : nil
         }
-        if activity.answering, !activity.subscribed, elapsed(since: activity.lastRequest) > idleTimeout {
+        if activity.answering, !activity.subscribed, !activity.awaitingReply,
+            elapsed(since: activity.lastRequest) > idleTimeout
+        {
             return .idleTimeout
         }
         return nil
@@ -245,7 +294,8 @@ final class ControlOutbox: Sendable {
         }
         let close = state.withLock { state -> Bool in
             state.finishing = true
-            return state.pending == 0 && !state.closed
+            // An answer being prepared (`history`) closes the connection once written: see deliverAwaited.
+            return state.pending == 0 && !state.closed && state.awaitingReplies == 0
         }
         if close { channel.close(promise: nil) }
     }
@@ -254,7 +304,8 @@ final class ControlOutbox: Sendable {
         state.withLock {
             Activity(
                 writeStarted: $0.progress, lastRequest: $0.lastRequest, subscribed: $0.subscribed,
-                ending: $0.finishing || $0.closed, answering: $0.answering)
+                ending: $0.finishing || $0.closed, answering: $0.answering,
+                awaitingReply: $0.awaitingReplies > 0)
         }
     }
 }

@@ -43,6 +43,8 @@ public final class ControlServer: Service, CustomStringConvertible {
     /// drops connections accepted as it closes, and only this list can still close those.
     let accepted: AcceptedChannels
     let fanout: SubscriberFanout
+    /// Reads the drain history for `history` requests, off the event loops.
+    let historyReads: HistoryReads
     let metrics: ControlMetrics
     /// One per server: the fan-out and every connection share its encoded events.
     let encoder: WireEncoder
@@ -68,6 +70,7 @@ public final class ControlServer: Service, CustomStringConvertible {
             _ = encoder?.body(published, .of(version: ControlProtocol.version, pushed: false))
         }
         self.fanout = SubscriberFanout(pool: pool, encoder: encoder)
+        self.historyReads = HistoryReads(pool: pool, encoder: encoder)
     }
 
     public var description: String { "ControlServer(\(socketPath))" }
@@ -180,6 +183,7 @@ public final class ControlServer: Service, CustomStringConvertible {
         defer { unlink(socketPath) }
         await withDiscardingTaskGroup { services in
             services.addTask { await self.fanout.run() }
+            services.addTask { await self.historyReads.run() }
             services.addTask { await self.watchdog() }
             services.addTask { await self.closeListenerAfterStop() }
             // A discarding group, so finished connections do not pile up as results.

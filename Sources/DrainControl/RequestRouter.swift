@@ -8,8 +8,15 @@ import NIOCore
 /// each line is handled where it arrived and its reply written at once: no hop to a task and back to the
 /// loop. Pushed lines (snapshots, events) still come from the connection's outbox.
 ///
-/// End of input is passed on only when every reply written so far has been flushed, so a client that
-/// sends its requests and half-closes gets all its answers before the server closes.
+/// A request whose answer is prepared off the event loop (`history`, which reads the journal: see
+/// ``HistoryReads``) pauses the connection until the answer is back (``resume(with:version:)``), so
+/// replies keep the order of their requests, which pipelining clients rely on. Meanwhile the socket is
+/// not read: the lines already read wait here, the rest in the client's socket, so a client pipelining
+/// large requests behind a `history` is slowed down, not buffered without end or dropped.
+///
+/// End of input is passed on only when every line has been answered and every reply written so far has
+/// been flushed, so a client that sends its requests and half-closes gets all its answers before the
+/// server closes.
 ///
 /// A connection the server ends on purpose (a limit, a stalled client, a bad frame, the server stopping)
 /// ends here, in ``shut(_:version:)``: its last line says why, then its output closes and whatever the
@@ -22,8 +29,17 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Handles one line; calls `reply` for each answer with the protocol version it is in, synchronously.
-    typealias Handle = (ByteBuffer, (WireEncoder.Answer, Int) -> Void) -> Void
+    /// Handles one line; calls `reply` for each answer with the protocol version it is in, synchronously,
+    /// and says whether the line's answer is still to come.
+    typealias Handle = (ByteBuffer, (WireEncoder.Answer, Int) -> Void) -> Handled
+
+    /// What became of a line.
+    enum Handled {
+        /// Answered (or needing no answer: a blank line).
+        case answered
+        /// Its answer comes later, through ``resume(with:version:)``; the lines after it wait until then.
+        case awaiting
+    }
 
     private var handle: Handle?
     private var encoder: WireEncoder
@@ -33,6 +49,19 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     /// Set once the connection is being ended on purpose: input is discarded from then on.
     private var shutting = false
+    /// A line's answer is being prepared off the event loop: later lines wait in ``waiting``.
+    private var awaiting = false
+    /// The client ended its input before every line was answered: passed on once they are.
+    private var inputEnded = false
+    /// The awaited answer filled the channel's buffer (a long history): the lines held behind it wait
+    /// until the client has taken it, so that their replies do not find a full channel and have a client
+    /// that reads dropped as one that does not.
+    private var flushing = false
+    /// A read of the socket asked for while paused: made once the connection goes on.
+    private var heldRead = false
+
+    /// Lines are held, and the socket is not read: an answer is being prepared, or is still being taken.
+    private var paused: Bool { awaiting || flushing }
     /// The longest request line, for the message that refuses a longer one.
     private let maxLineBytes: Int
     /// Lines that may wait before admission; more is not a client that means well.
@@ -60,23 +89,70 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         guard !shutting else { return }
         self.encoder = encoder
         self.handle = handle
-        let waiting = self.waiting
-        self.waiting = []
-        waitingBytes = 0
-        for line in waiting { route(line) }
+        routeWaiting()
+    }
+
+    /// The answer to the line that was ``Handled/awaiting``: written now, then the lines that waited for it
+    /// are handled in order. Call it on the channel's event loop.
+    func resume(with answer: WireEncoder.Answer, version: Int) {
+        guard awaiting else { return }
+        awaiting = false
+        reply(answer, version: version)
+        guard let context, !shutting else { return }
+        guard context.channel.isWritable else {
+            flushing = true
+            return
+        }
+        goOn()
+    }
+
+    /// After a pause: answers the lines held, and reads the socket again if nothing pauses it anew.
+    private func goOn() {
+        routeWaiting()
+        if heldRead, !paused, let context {
+            heldRead = false
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if flushing, context.channel.isWritable {
+            flushing = false
+            goOn()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Back-pressure while an answer is prepared or taken: the client's next lines stay in its socket.
+        guard !paused || shutting else {
+            heldRead = true
+            return
+        }
+        context.read()
+    }
+
+    /// Runs `body` once every reply written so far has been flushed (or has failed). On the event loop.
+    func afterWrites(_ body: @escaping () -> Void) {
+        guard let lastWrite else {
+            body()
+            return
+        }
+        lastWrite.assumeIsolated().whenComplete { _ in body() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
         if shutting { return }
         arrived()
-        guard handle != nil else {
+        guard handle != nil, !paused else {
             waitingBytes += line.readableBytes
             guard waitingBytes <= maxWaitingBytes else {
+                let when =
+                    handle == nil ? "before the connection was admitted" : "while an earlier answer was prepared"
                 shut(
                     .failure(
-                        id: nil, .requestFlood,
-                        "more than \(maxWaitingBytes) bytes of requests before the connection was admitted; closing"))
+                        id: nil, .requestFlood, "more than \(maxWaitingBytes) bytes of requests \(when); closing"))
                 return
             }
             waiting.append(line)
@@ -85,19 +161,36 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
         route(line)
     }
 
+    /// Handles the lines that waited, in order, until one must wait for its answer; once none is left,
+    /// passes on an end of input that waited for them.
+    private func routeWaiting() {
+        while !paused, !shutting, handle != nil, !waiting.isEmpty {
+            let line = waiting.removeFirst()
+            waitingBytes -= line.readableBytes
+            route(line)
+        }
+        if inputEnded, !paused, !shutting, handle != nil, waiting.isEmpty {
+            inputEnded = false
+            passInputClosed()
+        }
+    }
+
     private func route(_ line: ByteBuffer) {
         guard let handle else { return }
-        handle(line) { answer, version in
-            guard !self.shutting, let context = self.context else { return }
-            // A client that does not read its replies is dropped, as one that does not read its
-            // subscription is: it must not make the server buffer without end.
-            guard context.channel.isWritable else {
-                self.shut(
-                    .failure(id: nil, .slowClient, "the client does not read its replies; closing"), version: version)
-                return
-            }
-            self.write(answer, version: version)
+        if handle(line, { answer, version in self.reply(answer, version: version) }) == .awaiting {
+            awaiting = true
         }
+    }
+
+    private func reply(_ answer: WireEncoder.Answer, version: Int) {
+        guard !shutting, let context else { return }
+        // A client that does not read its replies is dropped, as one that does not read its
+        // subscription is: it must not make the server buffer without end.
+        guard context.channel.isWritable else {
+            shut(.failure(id: nil, .slowClient, "the client does not read its replies; closing"), version: version)
+            return
+        }
+        write(answer, version: version)
     }
 
     private func write(_ answer: WireEncoder.Answer, version: Int) {
@@ -162,15 +255,19 @@ final class RequestRouter: ChannelDuplexHandler, RemovableChannelHandler {
             written.assumeIsolated().whenComplete { _ in self.context?.close(promise: nil) }
             return
         }
-        guard let lastWrite else {
-            context.fireUserInboundEventTriggered(event)
+        // Lines still to answer (before admission, or behind an answer being prepared): the end waits for
+        // them, else the connection would close before they are answered.
+        guard handle != nil, !paused, waiting.isEmpty else {
+            inputEnded = true
             return
         }
-        // Pass the end on once the replies are out, whatever became of the writes. The write's future
-        // completes on this event loop, so the context may be used there.
-        lastWrite.assumeIsolated().whenComplete { _ in
-            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        }
+        passInputClosed()
+    }
+
+    /// Passes the end of input on once the replies are out, whatever became of the writes. The write's
+    /// future completes on this event loop, so the context may be used there.
+    private func passInputClosed() {
+        afterWrites { self.context?.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -44,10 +44,12 @@ final class WireEncoder: Sendable {
         static func first(version: Int) -> SnapshotForm { of(version: version, pushed: false) }
     }
 
-    /// What a request is answered with: a message, or the pool's published snapshot (whose bytes are cached).
+    /// What a request is answered with: a message, the pool's published snapshot (whose bytes are cached),
+    /// or a line already encoded off the event loop (a `history` reply, see ``HistoryReads``).
     enum Answer: Sendable {
         case message(ControlMessage)
         case status(id: Int?, PublishedSnapshot)
+        case line(ByteBuffer)
     }
 
     /// The latest snapshot's bodies, by form, and its pushed lines, by version and form.
@@ -83,6 +85,7 @@ final class WireEncoder: Sendable {
         switch answer {
         case .message(let message): line(message, version: version)
         case .status(let id, let published): statusLine(id: id, published, version: version)
+        case .line(let line): line
         }
     }
 

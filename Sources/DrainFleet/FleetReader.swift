@@ -1,6 +1,7 @@
 import DrainProtocol
 
-/// Reads the fleet from the shared journal: one round trip of three statements per read.
+/// Reads the fleet from the shared journal: one round trip of three statements per read, and one small
+/// lookup when a worker has newly stopped (its drain's ID in the fleet's drain history).
 ///
 /// The statements touch the `workers` table (a row per worker) and the `jobs` table only through its
 /// partial indexes on running and queued jobs, so a read costs the same however many jobs are done. See
@@ -12,6 +13,16 @@ public final class FleetReader {
     public let url: FleetURL
     /// Workers silent for longer than this are left out: rows of workers stopped or dead long ago.
     public var forgetAfter: Double
+    /// The drain IDs found so far, by worker id: a stopped worker's drain never changes, and a worker's id
+    /// is never reused, so each is looked up once for as long as the reader lives (`top`'s whole session).
+    private var drainIDs: [String: Int64] = [:]
+    /// How often each stopped worker without a drain ID has been looked up.
+    private var drainLookups: [String: Int] = [:]
+    /// How often a stopped worker is looked up before the reader stops asking: its drain is recorded as it
+    /// stops, so a few reads find it; a worker that stopped without a drain (cancelled before one began)
+    /// or a fleet whose schema keeps no history (before v6: the lookup fails) must not cost a statement
+    /// every second for ever.
+    static let drainLookupTries = 10
 
     /// Connects to the journal's database.
     /// - Throws: ``FleetError`` `connectFailed` with libpq's message.
@@ -56,7 +67,44 @@ public final class FleetReader {
         }
         var queued = 0
         if let cell = results[2].first?.first, let text = cell { queued = Int(text) ?? 0 }
-        return FleetSnapshot(workers: workers, queued: queued, running: running)
+        return FleetSnapshot(workers: nameDrains(workers), queued: queued, running: running)
+    }
+
+    /// The workers with the IDs of the drains they recorded, looked up for those newly stopped.
+    ///
+    /// Not part of the read's round trip: the `drains` table exists only from schema v6 on, and a statement
+    /// naming it would fail the whole read of an older fleet. A failed lookup costs the row its ID, never
+    /// the read.
+    private func nameDrains(_ workers: [FleetWorker]) -> [FleetWorker] {
+        let wanted = workers.filter {
+            $0.health == .stopped && drainIDs[$0.id] == nil && drainLookups[$0.id, default: 0] < Self.drainLookupTries
+        }.map(\.id)
+        if !wanted.isEmpty {
+            for id in wanted { drainLookups[id, default: 0] += 1 }
+            if let found = try? drainIDs(of: wanted) { drainIDs.merge(found) { $1 } }
+        }
+        return workers.map { worker in
+            var worker = worker
+            worker.drainID = drainIDs[worker.id]
+            return worker
+        }
+    }
+
+    /// The newest drain each of `workers` (by id) recorded in the fleet's drain history.
+    /// - Throws: ``FleetError`` `queryFailed`, as when the schema keeps no drain history.
+    func drainIDs(of workers: [String]) throws -> [String: Int64] {
+        let rows = try connection.query(
+            """
+            SELECT worker_id::text, max(id) FROM "\(url.schema)".drains
+            WHERE worker_id = ANY($1::uuid[]) GROUP BY worker_id
+            """,
+            ["{" + workers.joined(separator: ",") + "}"])
+        var ids: [String: Int64] = [:]
+        for row in rows {
+            guard let worker = row[0], let id = row[1].flatMap({ Int64($0) }) else { continue }
+            ids[worker] = id
+        }
+        return ids
     }
 
     /// Columns 12 to 16 of a worker's row: its drain, nil when it wrote none (running, or an older build).

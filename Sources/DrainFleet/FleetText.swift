@@ -27,7 +27,7 @@ public enum FleetText {
                 text += ", \(DurationFormat.fixed(misses, places: 1)) expected to miss"
             }
             return text
-        case .stopped: return ""
+        case .stopped: return drain(worker) ?? ""
         case .lost(let rescueIn):
             let jobs = "\(worker.running) job\(worker.running == 1 ? "" : "s")"
             let when = rescueIn > 0 ? "rescue in \(DurationFormat.seconds(rescueIn))" : "rescue due now"
@@ -38,6 +38,12 @@ public enum FleetText {
             let since = worker.deadFor.map { " \(DurationFormat.seconds($0)) ago" } ?? ""
             return worker.running == 0 ? "its jobs were rescued\(since)" : "\(worker.running) still held"
         }
+    }
+
+    /// `drain #42 · drainctl report 42`: a stopped worker's drain in the fleet's history, and the command
+    /// that draws it (with the fleet's `--postgres URL`); nil until its drain is known.
+    public static func drain(_ worker: FleetWorker) -> String? {
+        worker.drainID.map { "drain #\($0) · drainctl report \($0)" }
     }
 
     /// `2.1–4.8s`, `2.1s–past`: a draining worker's ETA, moved on by its silence and `elapsed` seconds

@@ -33,6 +33,9 @@ public struct FleetWorker: Sendable, Hashable {
     /// closed them). Known at once, long before its lease runs out; false for workers of a build before
     /// schema v5, which name no session.
     public var gone: Bool
+    /// Its drain's ID in the fleet's drain history (`drainctl report ID --postgres URL`), once it stopped
+    /// and its drain was recorded; nil before, and from a fleet whose schema keeps no history (before v6).
+    public var drainID: Int64?
 
     /// A draining worker's grace, progress and prediction.
     public struct Drain: Sendable, Hashable {
@@ -61,7 +64,7 @@ public struct FleetWorker: Sendable, Hashable {
     public init(
         id: String, name: String, host: String, pid: Int32, phase: DrainPhase?, inFlight: Int, drained: Int? = nil,
         secondsLeft: Double? = nil, silence: Double, lease: Double, deadFor: Double? = nil, uptime: Double = 0,
-        running: Int = 0, drain: Drain? = nil, gone: Bool = false
+        running: Int = 0, drain: Drain? = nil, gone: Bool = false, drainID: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -78,6 +81,7 @@ public struct FleetWorker: Sendable, Hashable {
         self.running = running
         self.drain = drain
         self.gone = gone
+        self.drainID = drainID
     }
 
     /// Where the worker stands, from its heartbeat and its lease.

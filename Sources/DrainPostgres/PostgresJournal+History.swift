@@ -41,6 +41,9 @@ extension PostgresJournal {
         return ids.first
     }
 
+    /// This journal keeps the fleet's drain history: a worker's control socket answers `history` with it.
+    public var keepsDrainHistory: Bool { true }
+
     /// The fleet's newest drains, newest first: every worker's.
     /// - Parameter limit: The most returned.
     /// - Throws: `DrainError` `journal` when the history cannot be read.

@@ -5,6 +5,7 @@
 /// {"hello":{…},"id":1,"ok":true,"type":"result","v":1}
 /// {"id":2,"ok":true,"snapshot":{…},"type":"result","v":1}
 /// {"id":3,"interval_ms":500,"ok":true,"type":"result","v":1}
+/// {"drains":[{"id":42,"report":{…}}],"id":7,"ok":true,"type":"result","v":1}
 /// {"error":{"code":"bad_json","message":"…"},"ok":false,"type":"error","v":1}
 /// {"snapshot":{…},"type":"snapshot","v":1}
 /// {"event":{…},"type":"event","v":1}
@@ -18,6 +19,9 @@ public enum ControlMessage: Sendable, Hashable, Codable {
     case status(id: Int?, PoolSnapshot)
     /// The reply to `subscribe`: the interval granted, in milliseconds.
     case subscribed(id: Int?, intervalMs: Int)
+    /// The reply to `history`: drains of the journal's drain history, newest first (one, when the request
+    /// named it), each with its report.
+    case history(id: Int?, [DrainHistoryEntry])
     /// The request failed; `id` is nil when the line could not be read far enough to find it.
     case error(id: Int?, ErrorBody)
     /// Pushed to a subscriber every interval.
@@ -69,7 +73,7 @@ public enum ControlMessage: Sendable, Hashable, Codable {
 
     public var type: MessageType {
         switch self {
-        case .hello, .status, .subscribed: .result
+        case .hello, .status, .subscribed, .history: .result
         case .error: .error
         case .snapshot: .snapshot
         case .event: .event
@@ -79,7 +83,8 @@ public enum ControlMessage: Sendable, Hashable, Codable {
     /// The request's id, echoed by replies; nil on pushed lines.
     public var id: Int? {
         switch self {
-        case .hello(let id, _), .status(let id, _), .subscribed(let id, _), .error(let id, _): id
+        case .hello(let id, _), .status(let id, _), .subscribed(let id, _), .history(let id, _), .error(let id, _):
+            id
         case .snapshot, .event: nil
         }
     }
@@ -107,8 +112,14 @@ public enum ControlMessage: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The drains of a `history` reply.
+    public var drains: [DrainHistoryEntry]? {
+        if case .history(_, let drains) = self { return drains }
+        return nil
+    }
+
     private enum CodingKeys: String, CodingKey {
-        case v, id, type, ok, error, hello, snapshot, event
+        case v, id, type, ok, error, hello, snapshot, event, drains
         case intervalMs = "interval_ms"
     }
 
@@ -130,6 +141,9 @@ public enum ControlMessage: Sendable, Hashable, Codable {
         case .subscribed(_, let intervalMs):
             try container.encode(true, forKey: .ok)
             try container.encode(intervalMs, forKey: .intervalMs)
+        case .history(_, let drains):
+            try container.encode(true, forKey: .ok)
+            try container.encode(drains, forKey: .drains)
         case .error(_, let body):
             try container.encode(false, forKey: .ok)
             try container.encode(body, forKey: .error)
@@ -152,9 +166,12 @@ public enum ControlMessage: Sendable, Hashable, Codable {
                 self = .status(id: id, snapshot)
             } else if let interval = try container.decodeIfPresent(Int.self, forKey: .intervalMs) {
                 self = .subscribed(id: id, intervalMs: interval)
+            } else if let drains = try container.decodeIfPresent([DrainHistoryEntry].self, forKey: .drains) {
+                self = .history(id: id, drains)
             } else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: .type, in: container, debugDescription: "a result without hello, snapshot or interval_ms")
+                    forKey: .type, in: container,
+                    debugDescription: "a result without hello, snapshot, interval_ms or drains")
             }
         case .error:
             self = .error(id: id, try container.decode(ErrorBody.self, forKey: .error))

@@ -14,6 +14,12 @@ public enum ControlProtocol {
     public static let graceRange: ClosedRange<Double> = 0...86_400
     /// Whether `seconds` is a grace a drain accepts.
     public static func isValidGrace(_ seconds: Double) -> Bool { seconds.isFinite && graceRange.contains(seconds) }
+    /// How many drains one `history` request may ask for. A reply is one line, and each drain carries its
+    /// whole report (a lane per job in flight): a hundred keeps even a large pool's reply far below the
+    /// 16 MiB a client reads in one line, and it is the default retention (`DrainHistoryRetention`).
+    public static let historyLimits = 1...100
+    /// The drains a `history` request without `limit` gets: the list `drainctl report` prints.
+    public static let defaultHistoryLimit = 20
     /// The longest request line a server accepts, newline excluded.
     public static let defaultMaxLineBytes = 64 * 1024
 }

@@ -2,7 +2,10 @@
 ///
 /// Unknown fields are ignored, so newer clients can talk to older servers within the same version.
 public struct ControlRequest: Sendable, Codable, Hashable {
-    /// The operations a v1 server understands.
+    /// The operations this server understands, in every protocol version.
+    ///
+    /// `history` came after the others without a new version: a server from before it answers it with
+    /// `unknown_operation`, which a client reads as "too old to serve its drain history".
     public enum Operation: String, Sendable, Codable, CaseIterable {
         case hello
         case status
@@ -10,6 +13,7 @@ public struct ControlRequest: Sendable, Codable, Hashable {
         case shutdown
         case extend
         case force
+        case history
     }
 
     /// The protocol version (1 or 2); missing means 1. A `hello` or `subscribe` in version 2 makes the
@@ -26,12 +30,18 @@ public struct ControlRequest: Sendable, Codable, Hashable {
     public var intervalMs: Int?
     /// `extend`: seconds to move the deadline by; negative shortens it.
     public var seconds: Double?
+    /// `history`: the one drain to answer with, by its ID in the journal's drain history; missing means the
+    /// newest drains, up to ``limit``. Not `id`, which every request already uses for its reply.
+    public var drainID: Int64?
+    /// `history`: how many of the newest drains to answer with (``ControlProtocol/historyLimits``); missing
+    /// means ``ControlProtocol/defaultHistoryLimit``.
+    public var limit: Int?
 
     /// - Parameter version: The `v` the line carries; ``ControlProtocol/version`` unless the client asks
     ///   for a newer one.
     public init(
         op: Operation, id: Int? = nil, grace: Double? = nil, reason: String? = nil, intervalMs: Int? = nil,
-        seconds: Double? = nil, version: Int = ControlProtocol.version
+        seconds: Double? = nil, drainID: Int64? = nil, limit: Int? = nil, version: Int = ControlProtocol.version
     ) {
         self.v = version
         self.id = id
@@ -40,10 +50,13 @@ public struct ControlRequest: Sendable, Codable, Hashable {
         self.reason = reason
         self.intervalMs = intervalMs
         self.seconds = seconds
+        self.drainID = drainID
+        self.limit = limit
     }
 
     private enum CodingKeys: String, CodingKey {
-        case v, id, op, grace, reason, seconds
+        case v, id, op, grace, reason, seconds, limit
         case intervalMs = "interval_ms"
+        case drainID = "drain_id"
     }
 }

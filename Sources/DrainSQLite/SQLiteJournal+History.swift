@@ -55,6 +55,9 @@ extension SQLiteJournal {
         }
     }
 
+    /// This journal keeps a drain history (its `drains` table): the control socket's `history` reads it.
+    public var keepsDrainHistory: Bool { true }
+
     /// The newest drains in the history, newest first.
     /// - Parameter limit: The most returned.
     /// - Throws: ``DrainError`` with ``DrainError/Code/journal`` when the history cannot be read.
@@ -73,8 +76,11 @@ extension SQLiteJournal {
             return try await pool.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                     let json: String = row["report"]
-                    let report = try JSONDecoder.drain.decode(ShutdownReport.self, from: Data(json.utf8))
-                    return DrainHistoryEntry(id: row["id"], host: row["host"], report: report)
+                    var report = try JSONDecoder.drain.decode(ShutdownReport.self, from: Data(json.utf8))
+                    let id: Int64 = row["id"]
+                    // Written before the ID was given: the history names it, as `drainctl report` shows it.
+                    report.historyID = id
+                    return DrainHistoryEntry(id: id, host: row["host"], report: report)
                 }
             }
         } catch {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DrainClient
 import DrainDashboard
 import DrainFleet
 import DrainHistory
@@ -24,13 +25,18 @@ extension Drainctl {
                 --last), that drain as a timeline: a lane per job in flight, oldest first, the deadline and \
                 its moves, the forcing and the forecast ETA range; ASCII when the locale is not UTF-8 \
                 (LANG=C). --svg writes the same timeline as an SVG image; --json prints the report as the \
-                protocol defines it. With --postgres, the fleet's drains (every worker's, named by worker, \
-                host and pid); --since 2h draws the deploy of the last two hours: a lane per worker, its \
-                drain, the requeued jobs it took, and where each requeued job went. Exit codes: 2 the fleet's \
-                database cannot be reached; 3 the journal cannot be read or keeps no history; 64 bad \
-                arguments or no such drain.
+                protocol defines it. The history is read from a running process over its control socket \
+                (the one process of the run directory, or --socket), from a journal file (--journal), or \
+                from a fleet's PostgreSQL journal (--postgres: every worker's drains, named by worker, host \
+                and pid); --since 2h draws the deploy of the last two hours: a lane per worker, its drain, \
+                the requeued jobs it took, and where each requeued job went. Exit codes: 2 the fleet's \
+                database cannot be reached, or the connection to the process was lost; 3 no process to ask, \
+                or the journal cannot be read or keeps no history; 4 the process is too old to serve its \
+                history; 64 bad arguments or no such drain.
 
                 Examples:
+                  drainctl report
+                  drainctl report --last --socket /tmp/drainctl-0/shop.4242.sock
                   drainctl report --journal /run/drain/demo.journal.sqlite
                   drainctl report --last --journal demo.journal.sqlite
                   drainctl report 42 --journal demo.journal.sqlite --svg drain-42.svg
@@ -42,7 +48,9 @@ extension Drainctl {
 
         @Argument(help: "The drain to draw (its ID in the list).") var id: Int64?
         @Flag(help: "Draw the newest drain.") var last = false
-        @Option(help: "The journal file (SQLite) whose history to read.") var journal: String?
+        @OptionGroup var target: TargetOptions
+        @Option(help: "The journal file (SQLite) whose history to read, instead of a running process's.")
+        var journal: String?
         @Option(
             help: ArgumentHelp(
                 "The fleet's shared PostgreSQL journal (postgres://user@host/db?schema=drain) whose history to read.",
@@ -58,12 +66,12 @@ extension Drainctl {
         @Option(help: "How many drains to list.") var limit = 20
 
         func validate() throws {
-            guard journal != nil || postgres != nil else {
-                throw ValidationError(
-                    "give the history to read: --journal PATH (drain-demo's is <run dir>/<name>.journal.sqlite) "
-                        + "or --postgres URL")
-            }
             if journal != nil, postgres != nil { throw ValidationError("give --journal or --postgres, not both") }
+            if journal != nil || postgres != nil, target.socket != nil || target.runDir != nil {
+                throw ValidationError(
+                    "--socket and --run-dir pick a running process to ask; --journal and --postgres read a history "
+                        + "directly: give one or the other")
+            }
             if let since {
                 guard postgres != nil else {
                     throw ValidationError("--since draws a fleet's deploy: give --postgres URL")
@@ -81,6 +89,12 @@ extension Drainctl {
             if svg != nil, id == nil, !last { throw ValidationError("--svg draws one drain: give its ID or --last") }
             if let width, width < 1 { throw ValidationError("--width must be a positive number of columns") }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
+            let most = ControlProtocol.historyLimits.upperBound
+            if journal == nil, postgres == nil, limit > most {
+                throw ValidationError(
+                    "a running process lists at most \(most) drains at once; read its journal with --journal PATH "
+                        + "for more")
+            }
         }
 
         func run() async throws {
@@ -88,8 +102,12 @@ extension Drainctl {
                 try fleet(try FleetURL(postgres))
                 return
             }
+            guard let journal else {
+                try live(try liveProcess())
+                return
+            }
             do {
-                let reader = try SQLiteHistoryReader(path: journal ?? "")
+                let reader = try SQLiteHistoryReader(path: journal)
                 guard id != nil || last else {
                     list(try reader.recent(limit: limit))
                     return
@@ -127,7 +145,7 @@ extension Drainctl {
             }
         }
 
-        private func list(_ entries: [DrainHistoryEntry]) {
+        func list(_ entries: [DrainHistoryEntry]) {
             if json {
                 emit((try? String(decoding: JSONEncoder.drain.encode(entries), as: UTF8.self)) ?? "[]")
             } else {
@@ -135,7 +153,7 @@ extension Drainctl {
             }
         }
 
-        private func draw(_ entry: DrainHistoryEntry) throws {
+        func draw(_ entry: DrainHistoryEntry) throws {
             if let svg {
                 let text = TimelineSVG.document(entry)
                 do {

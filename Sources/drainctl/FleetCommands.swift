@@ -30,6 +30,8 @@ enum FleetCommands {
         var etaP90Seconds: Double?
         var expectedMisses: Double?
         var waitingForRescue: Int
+        /// A stopped worker's drain in the fleet's history: `drainctl report ID --postgres URL`.
+        var drainID: Int64?
 
         init(_ worker: FleetWorker) {
             id = worker.id
@@ -52,6 +54,7 @@ enum FleetCommands {
             etaP50Seconds = worker.drain?.etaP50Seconds.map { max(0, $0 - worker.silence) }
             etaP90Seconds = worker.drain?.etaP90Seconds.map { max(0, $0 - worker.silence) }
             expectedMisses = worker.drain?.expectedMisses
+            drainID = worker.drainID
         }
 
         private enum CodingKeys: String, CodingKey {
@@ -67,6 +70,7 @@ enum FleetCommands {
             case etaP90Seconds = "eta_p90_seconds"
             case expectedMisses = "expected_misses"
             case waitingForRescue = "waiting_for_rescue"
+            case drainID = "drain_id"
         }
     }
 

@@ -13,7 +13,7 @@ struct ErrorCodeTests {
             (DrainError.Code.invalidArgument, WireErrorCode.invalidArgument),
             (.notRunning, .notDraining),
             (.notAccepting, .alreadyStopped),
-            (.journal, .internalError),
+            (.journal, .journalFailed),
             (.unknownKind, .internalError),
             (.alreadyRunning, .internalError),
         ])

@@ -29,6 +29,7 @@ struct RequestRouterTests {
                 .message(
                     .subscribed(id: Int(line.readableBytes), intervalMs: Int(line.getInteger(at: 0, as: UInt8.self)!))),
                 1)
+            return .answered
         }
         #expect(try Self.written(channel).map { $0.contains("\"interval_ms\":\(UInt8(ascii: "a"))") } == [true, false])
         try channel.writeInbound(Self.line("c"))
@@ -68,11 +69,55 @@ struct RequestRouterTests {
         let events = Events()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([router, events])
-        router.activate(encoder: WireEncoder()) { _, reply in reply(.message(.subscribed(id: 1, intervalMs: 100)), 1) }
+        router.activate(encoder: WireEncoder()) { _, reply in
+            reply(.message(.subscribed(id: 1, intervalMs: 100)), 1)
+            return .answered
+        }
         try channel.writeInbound(Self.line("x"))
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         channel.embeddedEventLoop.run()
         #expect(events.inputClosed)
         #expect(try Self.written(channel).count == 1)
+    }
+
+    @Test("a line whose answer comes later holds the lines after it and the end of input until it is given")
+    func awaitingHoldsLaterLines() throws {
+        final class Events: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+            var inputClosed = false
+            func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+                if case ChannelEvent.inputClosed = event { inputClosed = true }
+            }
+        }
+        let router = RequestRouter(maxLineBytes: 256, encoder: WireEncoder(), linger: .seconds(1))
+        let events = Events()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([router, events])
+        // "later" is answered later (as `history` is); every other line at once, with its first byte as id.
+        router.activate(encoder: WireEncoder()) { line, reply in
+            if String(buffer: line) == "later" { return .awaiting }
+            reply(.message(.subscribed(id: Int(line.getInteger(at: 0, as: UInt8.self)!), intervalMs: 100)), 1)
+            return .answered
+        }
+        try channel.writeInbound(Self.line("a"))
+        try channel.writeInbound(Self.line("later"))
+        try channel.writeInbound(Self.line("b"))
+        try channel.writeInbound(Self.line("later"))
+        try channel.writeInbound(Self.line("c"))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        channel.embeddedEventLoop.run()
+        #expect(try Self.written(channel).count == 1, "only the line before the first awaited one")
+        #expect(!events.inputClosed)
+
+        router.resume(with: .message(.subscribed(id: 1000, intervalMs: 100)), version: 1)
+        channel.embeddedEventLoop.run()
+        let ids = { (lines: [String]) in lines.compactMap { $0.firstMatch(of: /"id":(\d+)/).map { Int($0.1)! } } }
+        #expect(ids(try Self.written(channel)) == [1000, Int(UInt8(ascii: "b"))], "up to the next awaited line")
+        #expect(!events.inputClosed)
+
+        router.resume(with: .message(.subscribed(id: 2000, intervalMs: 100)), version: 1)
+        channel.embeddedEventLoop.run()
+        #expect(ids(try Self.written(channel)) == [2000, Int(UInt8(ascii: "c"))])
+        #expect(events.inputClosed, "the end of input passes once every line is answered")
     }
 }

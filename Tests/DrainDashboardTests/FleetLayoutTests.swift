@@ -128,6 +128,53 @@ struct FleetLayoutTests {
         #expect(state.error != nil)
     }
 
+    // MARK: - Goldens
+
+    static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Goldens")
+
+    /// Five workers on two hosts: running, draining half way, stopped with its drain kept (#42), stopped
+    /// without one known (a build before the history, or not recorded yet), and lost; one hand-off.
+    static var goldenState: FleetState {
+        var draining = worker(2, phase: .draining, secondsLeft: 8, running: 2)
+        draining.drain = FleetWorker.Drain(
+            graceSeconds: 20, total: 6, etaP50Seconds: 2.5, etaP90Seconds: 6, expectedMisses: 0.4)
+        var drained = worker(3, host: "host-b", phase: .stopped, running: 0)
+        drained.drainID = 42
+        let handoff = HandoffTracker.Handoff(from: "id-3", requeued: 2, takenBy: ["id-1": 2])
+        let others = [
+            worker(4, host: "host-b", phase: .stopped, running: 0), worker(5, host: "host-b", silence: 3, running: 2),
+        ]
+        // web-3 was draining at the read before: the log says it stopped, and names its drain.
+        return state(
+            [
+                [worker(1, running: 3), draining, worker(3, host: "host-b", phase: .draining, secondsLeft: 1)] + others,
+                [worker(1, running: 3), draining, drained] + others,
+            ], handoffs: [handoff])
+    }
+
+    @Test(
+        "the fleet screen at 80×24 and 160×50 matches its golden, a stopped worker's row naming its drain",
+        arguments: [ScreenSize(columns: 80, rows: 24), ScreenSize(columns: 160, rows: 50)])
+    func golden(size: ScreenSize) throws {
+        // The log's clock is local time: masked, so the golden holds in every time zone.
+        let lines = Self.text(Self.goldenState, size).map { $0.replacing(/^ \d\d:\d\d:\d\d(?=  )/, with: " hh:mm:ss") }
+        #expect(lines.count == size.rows && lines.allSatisfy { $0.count == size.columns })
+        let row = try #require(lines.first { $0.contains("web-3") })
+        #expect(row.contains("STOPPED") && row.contains("drain #42 · drainctl report 42"), "\(row)")
+        let other = try #require(lines.first { $0.contains("web-4") })
+        #expect(other.contains("STOPPED") && !other.contains("drain #"), "\(other)")
+        #expect(lines.contains { $0.contains("web-3 on host-b (pid 103) stopped: drain #42 · drainctl report 42") })
+        try TimelineLayoutTests.check(lines, golden: "fleet-\(size.columns).txt", in: Self.goldens)
+    }
+
+    @Test("ls and status name a stopped worker's drain the same way")
+    func drainInWords() {
+        var drained = Self.worker(3, phase: .stopped, running: 0)
+        #expect(FleetText.detail(drained) == "")
+        drained.drainID = 42
+        #expect(FleetText.detail(drained) == "drain #42 · drainctl report 42")
+    }
+
     @Test("40 workers scroll to keep the selected one in view; q quits")
     func scrolling() {
         var state = Self.state([(1...40).map { Self.worker($0) }])

@@ -53,6 +53,35 @@ struct FleetReaderTests {
         #expect((0...1.1).contains(rescueIn), "\(rescueIn)")
     }
 
+    @Test("a stopped worker names the drain it kept in the fleet's history; a schema without history still reads")
+    func drainIDs() async throws {
+        let server = try await LocalPostgres.shared()
+        let schema = try await fleet(server)
+        // web-2 finishes its drain as a worker does: the drain is kept, then its row says stopped.
+        let kept = try await server.psql(
+            """
+            INSERT INTO "\(schema)".drains (fleet, worker_id, worker, host, pid, stopped_at, outcome, report) VALUES
+            ('\(schema)', '\(Self.uuid(2))', 'web-2', 'host-a', 102, clock_timestamp(), 'clean', '{}'),
+            ('\(schema)', '\(Self.uuid(9))', 'web-9', 'host-c', 109, clock_timestamp(), 'clean', '{}')
+            RETURNING id
+            """)
+        try await server.psql("UPDATE \"\(schema)\".workers SET phase = 'stopped' WHERE name = 'web-2'")
+        let id = try #require(kept.split(whereSeparator: \.isWhitespace).first.flatMap { Int64($0) }, "\(kept)")
+        let reader = try FleetReader(url: FleetURL(server.socketURL(schema: schema)))
+        let workers = try reader.read().workers
+        #expect(workers.map(\.drainID) == [nil, id, nil], "only the stopped worker's own drain")
+        #expect(FleetText.detail(workers[1]) == "drain #\(id) · drainctl report \(id)")
+
+        // A fleet of workers from before the history (schema v5): no drains table, the read is unchanged.
+        let old = try await fleet(server)
+        try await server.psql("DROP TABLE \"\(old)\".drains")
+        try await server.psql("UPDATE \"\(old)\".workers SET phase = 'stopped' WHERE name = 'web-2'")
+        let oldReader = try FleetReader(url: FleetURL(server.socketURL(schema: old)))
+        let oldWorkers = try oldReader.read().workers
+        #expect(oldWorkers.map(\.name) == ["web-1", "web-2", "web-3"])
+        #expect(oldWorkers[1].health == .stopped && oldWorkers[1].drainID == nil)
+    }
+
     @Test("over TLS the reader takes libpq's sslmode: verify-full with the server's certificate reads the fleet")
     func tls() async throws {
         let server = try await LocalPostgres.shared()

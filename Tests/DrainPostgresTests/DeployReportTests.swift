@@ -76,6 +76,15 @@ struct DeployReportTests {
         let takers = lines.filter { ($0.hasPrefix("w2 pid ") || $0.hasPrefix("w3 pid ")) && $0.contains("took ") }
         #expect(!takers.isEmpty, "\(deploy.out)")
 
+        // The fleet view names the drain of each stopped worker, so the operator can draw it.
+        let workers = try await runDrainctl(["ls", "--postgres", drainctlURL, "--json"])
+        let listed = try JSONSerialization.jsonObject(with: Data(workers.out.utf8)) as? [[String: Any]]
+        let w1Worker = try #require(listed?.first { $0["pid"] as? Int == Int(w1.child.pid) }, "\(workers.out)")
+        #expect(w1Worker["state"] as? String == "stopped")
+        #expect((w1Worker["drain_id"] as? Int).map(String.init) == drainID, "\(w1Worker)")
+        let text = try await runDrainctl(["ls", "--postgres", drainctlURL])
+        #expect(text.out.contains("drain #\(drainID) · drainctl report \(drainID)"), "\(text.out)")
+
         let missing = try await runDrainctl(
             ["report", "99999", "--postgres", drainctlURL], environment: ["LANG": "C.UTF-8"])
         #expect(missing.code == 64 && missing.out.contains("no drain 99999"), "\(missing.out)")

@@ -87,12 +87,14 @@ struct ProtocolDocTests {
             case .hello: "hello"
             case .status: "status"
             case .subscribed: "subscribed"
+            case .history: "history"
             case .error: "error"
             case .snapshot: "snapshot"
             case .event(let event): event.kind == .stopped && event.report != nil ? "stopped" : "event"
             }
         }
-        #expect(Set(shapes) == ["hello", "status", "subscribed", "error", "snapshot", "event", "stopped"])
+        #expect(
+            Set(shapes) == ["hello", "status", "subscribed", "history", "error", "snapshot", "event", "stopped"])
     }
 
     @Test("every version has golden examples, and v3's jobs are rows that read as v1's objects")

@@ -79,7 +79,12 @@ extension FleetLayout {
             case .rescued:
                 line.append(TextFormat.left(FleetText.detail(worker), cell), .warning)
             case .stopped:
-                line.append(TextFormat.left("-", cell), .dim)
+                // Its drain, once recorded, and the command that draws it: the fleet's URL is on the header.
+                if let drain = FleetText.drain(worker) {
+                    line.append(TextFormat.left(drain, cell), .info)
+                } else {
+                    line.append(TextFormat.left("-", cell), .dim)
+                }
             case .alive:
                 line.append(deadline(worker, state: state, elapsed: elapsed))
                 line.append(drain(worker, elapsed: elapsed))

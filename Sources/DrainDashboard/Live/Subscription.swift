@@ -250,6 +250,8 @@ final class Subscription: Sendable {
             case .error(_, let body): throw ControlError(.refused, "\(body.code): \(body.message)")
             case .snapshot(let snapshot): return .snapshot(snapshot, session: session)
             case .event(let event): return .event(event, session: session)
+            // `top` never asks for the drain history.
+            case .history: return nil
             }
         }
     }

@@ -113,7 +113,10 @@ package struct FleetState: Sendable {
             case (.lost, .alive):
                 log(time, "\(name) is beating again", .ok)
             case (_, .stopped) where before.health != .stopped:
-                log(time, "\(name) stopped", .bold)
+                log(time, "\(name) stopped" + (FleetText.drain(worker).map { ": " + $0 } ?? ""), .bold)
+            case (.stopped, .stopped) where before.drainID == nil && worker.drainID != nil:
+                // Its drain was recorded after the read that saw it stop.
+                log(time, "\(name) stopped: " + (FleetText.drain(worker) ?? ""), .bold)
             default:
                 if before.phase != worker.phase, let phase = worker.phase, worker.health == .alive {
                     var text = "\(name) is \(DashboardLayout.phaseName(phase).lowercased())"

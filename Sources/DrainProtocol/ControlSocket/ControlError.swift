@@ -28,10 +28,14 @@ public struct ControlError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    /// For ``Code/refused``: the server's error code (a ``WireErrorCode`` raw value, or one this build does
+    /// not know), so a client can tell `unknown_operation` (a server too old for the request) from the rest.
+    public var serverCode: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, serverCode: String? = nil) {
         self.code = code
         self.message = message
+        self.serverCode = serverCode
     }
 
     public var description: String { message }

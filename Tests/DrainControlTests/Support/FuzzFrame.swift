@@ -90,7 +90,7 @@ struct FrameMaker {
 
     /// A valid request cut short: never JSON, since its closing brace is gone.
     mutating func truncated() -> FuzzFrame {
-        let full = request(op: pick(["hello", "status", "shutdown", "extend", "subscribe"]), id: id())
+        let full = request(op: pick(["hello", "status", "shutdown", "extend", "subscribe", "history"]), id: id())
         return FuzzFrame(
             kind: "truncated", bytes: Array(full.prefix(int(1...full.count - 1))), expect: .error("bad_json"))
     }
@@ -141,9 +141,13 @@ struct FrameMaker {
             ("interval_ms", ["50.5", "1e30"] + strings + others),
             ("seconds", strings + others),
             ("reason", ["7"] + others),
+            ("limit", ["2.5", "1e30"] + strings + others),
+            ("drain_id", ["0.5", "9223372036854775808"] + strings + others),
         ]
         let (field, values) = pick(fields)
-        var object: [(String, String)] = [("op", "\"\(pick(["hello", "status", "extend", "subscribe"]))\"")]
+        var object: [(String, String)] = [
+            ("op", "\"\(pick(["hello", "status", "extend", "subscribe", "history"]))\"")
+        ]
         if chance(0.5) { object.append(("id", "\(id())")) }
         object.removeAll { $0.0 == field }
         object.insert((field, pick(values)), at: int(0...object.count))
@@ -152,7 +156,7 @@ struct FrameMaker {
     }
 
     mutating func unknownOperation() -> FuzzFrame {
-        let known: Set = ["hello", "status", "subscribe", "shutdown", "extend", "force"]
+        let known: Set = ["hello", "status", "subscribe", "shutdown", "extend", "force", "history"]
         var op = ""
         repeat {
             let letters = Array("abcdefghijklmnopqrstuvwxyzHELOSTU_-é😀 ")
@@ -173,12 +177,13 @@ struct FrameMaker {
     }
 
     /// Well-typed values out of range; `extend` while running is `not_draining`; a second `subscribe`
-    /// (every live fuzz connection subscribes first) is refused.
+    /// (every live fuzz connection subscribes first) is refused; `history` of a drain never kept is
+    /// `not_found` (the live server's journal keeps none yet).
     mutating func invalidArgument() -> FuzzFrame {
         let id = id()
         let text: String
         var code = "invalid_argument"
-        switch int(0...5) {
+        switch int(0...8) {
         case 0: text = "{\"op\":\"shutdown\",\"id\":\(id),\"grace\":\(pick(["-0.001", "-5", "86400.5", "1e9"]))}"
         case 1: text = "{\"op\":\"subscribe\",\"id\":\(id),\"interval_ms\":\(pick([-1, 0, 49, 60_001, Int.max]))}"
         case 2: text = "{\"op\":\"extend\",\"id\":\(id)}"
@@ -186,6 +191,11 @@ struct FrameMaker {
         case 4:
             text = "{\"op\":\"extend\",\"id\":\(id),\"seconds\":\(int(-86_400...86_400))}"
             code = "not_draining"
+        case 5: text = "{\"op\":\"history\",\"id\":\(id),\"limit\":\(pick([-1, 0, 101, Int.max]))}"
+        case 6: text = "{\"op\":\"history\",\"id\":\(id),\"drain_id\":\(pick([0, -1, Int.min]))}"
+        case 7:
+            text = "{\"op\":\"history\",\"id\":\(id),\"drain_id\":\(int(1...Int.max))}"
+            code = "not_found"
         default: text = "{\"op\":\"subscribe\",\"id\":\(id),\"interval_ms\":\(int(50...60_000))}"
         }
         return FuzzFrame(kind: "argument", bytes: Array(text.utf8), expect: .error(code))
@@ -193,7 +203,7 @@ struct FrameMaker {
 
     mutating func valid() -> FuzzFrame {
         let id = id()
-        var text = request(op: pick(["hello", "status"]), id: id)
+        var text = request(op: pick(["hello", "status", "history"]), id: id)
         if chance(0.2) { text = Array(" \t".utf8) + text + Array("  ".utf8) }
         return FuzzFrame(kind: "valid", bytes: text, expect: .ok(id: id))
     }

@@ -47,6 +47,10 @@ final class LineClient {
 
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
+    /// Ends this side's output (`shutdown(SHUT_WR)`), as `echo … | socat` does once its input ends; the
+    /// replies can still be read.
+    func finishSending() async throws { try await channel.close(mode: .output) }
+
     /// The next line as a JSON object (nil on a clean close); a line that is not a JSON object fails.
     func next() async throws -> [String: Any]? {
         guard let line = try await inbound.next() else { return nil }

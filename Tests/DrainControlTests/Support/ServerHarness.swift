@@ -24,9 +24,12 @@ final class ServerHarness: Sendable {
 
     /// - Parameters:
     ///   - concurrency: Jobs at once. Kinds: `sleep` (payload byte × 100 ms) and `noop`.
+    ///   - history: Drains the journal keeps before the pool starts, oldest first.
+    ///   - keepsHistory: False for a journal that keeps no drain history, as an in-memory one.
     ///   - configure: Changes to the server's limits.
     init(
-        concurrency: Int = 8, eventBuffer: Int = 256, configure: (inout ControlServerConfiguration) -> Void = { _ in }
+        concurrency: Int = 8, eventBuffer: Int = 256, history: [ShutdownReport] = [], keepsHistory: Bool = true,
+        configure: (inout ControlServerConfiguration) -> Void = { _ in }
     ) async throws {
         root = URL(fileURLWithPath: "/tmp/dct-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -35,9 +38,11 @@ final class ServerHarness: Sendable {
         poolConfiguration.subscriberBuffer = eventBuffer
         poolConfiguration.cancellationWindow = .milliseconds(200)
         let logger = Logger(label: "drainctl.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        let journal = try SQLiteJournal(path: root.appendingPathComponent("j.sqlite").path)
+        for report in history { try await journal.recordDrain(report) }
         let pool = WorkerPool(
             configuration: poolConfiguration,
-            journal: try SQLiteJournal(path: root.appendingPathComponent("j.sqlite").path),
+            journal: keepsHistory ? journal : NoHistoryJournal(base: journal),
             logger: logger
         )
         pool.register(kind: "sleep") { job in
@@ -73,4 +78,17 @@ final class ServerHarness: Sendable {
 
     /// Waits for the group (pool and server) to end on its own, after a drain.
     func waitForEnd() async throws { try await group.value }
+}
+
+/// A journal that keeps jobs (in SQLite) but no drain history, like an in-memory one: everything but the
+/// history is `base`'s.
+struct NoHistoryJournal: JobJournal {
+    let base: SQLiteJournal
+
+    func recover() async throws -> Int { try await base.recover() }
+    func append(_ jobs: [NewJob]) async throws -> [JobID] { try await base.append(jobs) }
+    func claim(limit: Int) async throws -> [Job] { try await base.claim(limit: limit) }
+    func settle(_ outcomes: [JobOutcome]) async throws { try await base.settle(outcomes) }
+    func counts() async throws -> JournalCounts { try await base.counts() }
+    func sync() async throws { try await base.sync() }
 }

@@ -9,9 +9,11 @@ import Testing
 struct TimelineLayoutTests {
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Goldens")
 
-    static func check(_ lines: [String], golden name: String) throws {
+    /// Compares `lines` with the golden file `name` in `directory` (this suite's by default; the fleet
+    /// screen's are beside its tests), or rewrites it under `DRAIN_UPDATE_GOLDENS=1`.
+    static func check(_ lines: [String], golden name: String, in directory: URL = goldens) throws {
         let text = lines.joined(separator: "\n") + "\n"
-        let file = goldens.appendingPathComponent(name)
+        let file = directory.appendingPathComponent(name)
         if ProcessInfo.processInfo.environment["DRAIN_UPDATE_GOLDENS"] == "1" {
             try Data(text.utf8).write(to: file)
         }

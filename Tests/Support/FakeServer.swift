@@ -1,4 +1,3 @@
-import DrainClient
 import DrainProtocol
 import Foundation
 import Synchronization
@@ -9,16 +8,16 @@ import Synchronization
 
 /// A Unix socket that accepts connections like a service would, then answers what a test scripts:
 /// something that is not the control protocol, so `top` meets a real decoding failure, or an older
-/// server's answers.
-final class FakeServer: Sendable {
+/// server's answers (`drainctl report` asking a server from before `history`).
+public final class FakeServer: Sendable {
     /// What it writes once a connection sent its first line.
-    enum Answer: String, CaseIterable, Sendable {
+    public enum Answer: String, CaseIterable, Sendable {
         /// Bytes that are not JSON at all, as if the socket belonged to an HTTP server.
         case garbage
         /// A valid reply to `subscribe`, then a snapshot line that does not decode (a number for a name).
         case badSnapshot
 
-        var bytes: String {
+        public var bytes: String {
             switch self {
             case .garbage: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
             case .badSnapshot:
@@ -28,18 +27,18 @@ final class FakeServer: Sendable {
         }
     }
 
-    let path: String
+    public let path: String
     private let core: Core
 
     /// Listens on `path` and answers every connection on a thread of its own until deinit.
-    convenience init(path: String, answer: Answer) throws {
+    public convenience init(path: String, answer: Answer) throws {
         try self.init(path: path, replies: [answer.bytes])
     }
 
     /// Listens on `path`; on every connection, writes `replies[n]` after the client's line `n`, then holds
     /// the connection open. With `first`, the first connection that sends a line gets those replies instead
     /// and is then closed, as by a server that ends a subscription on purpose while it keeps running.
-    init(path: String, replies: [String], first: [String]? = nil) throws {
+    public init(path: String, replies: [String], first: [String]? = nil) throws {
         self.path = path
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -61,7 +60,7 @@ final class FakeServer: Sendable {
     }
 
     /// The lines clients sent, in order, over every connection.
-    var requests: [String] { core.requests.withLock { $0 } }
+    public var requests: [String] { core.requests.withLock { $0 } }
 
     deinit {
         core.stopped.store(true, ordering: .sequentiallyConsistent)
