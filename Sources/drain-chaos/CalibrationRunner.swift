@@ -79,8 +79,11 @@ struct CalibrationRunner: Sendable {
                 try await Task.sleep(for: .seconds(settings.sampleAfter))
                 do {
                     return (before, start, try await client.status())
-                } catch let error as ControlError where error.code == .connectionLost {
-                    // The drain ended before the prediction was due: nothing was in flight to predict.
+                } catch let error as ControlError
+                    where error.code == .connectionLost || error.serverCode == WireErrorCode.serverStopping.rawValue
+                {
+                    // The drain ended before the prediction was due: nothing was in flight to predict. A
+                    // stopping server says so (`server_stopping`) before it closes, or just closes.
                     return (before, start, nil)
                 }
             }

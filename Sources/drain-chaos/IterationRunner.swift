@@ -182,7 +182,7 @@ struct IterationRunner: Sendable {
     private static func isLate(_ error: ControlError) -> Bool {
         guard error.code == .refused else { return error.code == .connectionLost }
         return [WireErrorCode.notDraining, .alreadyStopped, .serverStopping].contains {
-            error.message.hasPrefix("\($0.rawValue):")
+            error.serverCode == $0.rawValue
         }
     }
 
