@@ -80,8 +80,9 @@ struct DrainObservation: Sendable, Codable {
     /// A planner drain whose suggested grace was above `--planner-cap`: it ran on the cap instead.
     var capped: Bool {
         guard planned, let suggested = plan?.suggestedGraceSeconds else { return false }
-        // The grace sent is rounded to the millisecond.
-        return suggested > graceSeconds + 0.001
+        // The grace sent is rounded to the millisecond, and the server's deadline is counted from its
+        // own start of the drain: a few milliseconds apart from the suggestion, not a cap.
+        return suggested > graceSeconds + 0.05
     }
 
     /// Seconds from the prediction to the end of the drain.
