@@ -42,16 +42,10 @@ struct ControlCLITests {
     @Test("shutdown exits 1 when the drain is forced")
     func shutdownForced() async throws {
         let sandbox = try Sandbox()
-        let demo = try await startDemo(
-            ["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
-        try await eventually("jobs in flight") {
-            let s = try await drainctl(["status", "--json"], in: sandbox)
-            return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")
-        }
-        let shutdown = try await drainctl(["shutdown", "--grace", "0.5", "--reason", "test"], in: sandbox)
+        let (shutdown, _, exit) = try await forceDemoDrain(in: sandbox)
         #expect(shutdown.code == 1, "stderr: \(shutdown.err)")
         #expect(shutdown.out.contains("stopped forced"))
-        #expect(try await demo.wait() == 3)
+        #expect(exit == 3)
     }
 
     @Test("no process, several processes and bad arguments each get a clear error and their exit code")

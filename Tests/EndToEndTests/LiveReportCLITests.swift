@@ -15,15 +15,9 @@ struct LiveReportCLITests {
     func readsRunningProcess() async throws {
         let sandbox = try Sandbox()
         // A first demo is drained and forced: its drain is kept in the journal.
-        let first = try await startDemo(
-            ["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
-        try await eventually("jobs in flight") {
-            let s = try await drainctl(["status", "--json"], in: sandbox)
-            return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")
-        }
-        let shutdown = try await drainctl(["shutdown", "--grace", "0.5", "--reason", "test"], in: sandbox)
+        let (shutdown, first, exit) = try await forceDemoDrain(in: sandbox)
         #expect(shutdown.code == 1, "stderr: \(shutdown.err)")
-        #expect(try await first.wait() == 3)
+        #expect(exit == 3)
         let cutIDs = try #require(try sandbox.reportJSON()["jobs"] as? [[String: Any]]).compactMap { $0["id"] as? Int }
         #expect(!cutIDs.isEmpty)
 

@@ -12,15 +12,9 @@ struct ReportCLITests {
     @Test("a forced drain of drain-demo is remembered, and report --last draws its cut jobs")
     func forcedDrainIsRemembered() async throws {
         let sandbox = try Sandbox()
-        let demo = try await startDemo(
-            ["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
-        try await eventually("jobs in flight") {
-            let s = try await drainctl(["status", "--json"], in: sandbox)
-            return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")
-        }
-        let shutdown = try await drainctl(["shutdown", "--grace", "0.5", "--reason", "test"], in: sandbox)
+        let (shutdown, demo, exit) = try await forceDemoDrain(in: sandbox)
         #expect(shutdown.code == 1, "stderr: \(shutdown.err)")
-        #expect(try await demo.wait() == 3)
+        #expect(exit == 3)
         let written = try sandbox.reportJSON()
         let cutIDs = try #require(written["jobs"] as? [[String: Any]]).compactMap { $0["id"] as? Int }
         #expect(!cutIDs.isEmpty)

@@ -70,3 +70,18 @@ func startDemo(_ arguments: [String], in sandbox: Sandbox, name: String = "demo"
     }
     return demo
 }
+
+/// Starts `drain-demo` with jobs that outlast half a second, waits until some are in flight, and forces
+/// its drain with `drainctl shutdown --grace 0.5`: the forced drain several tests start from. Returns
+/// the shutdown's result, the demo, and its exit code once it has exited.
+func forceDemoDrain(in sandbox: Sandbox) async throws
+    -> (shutdown: (code: Int32, out: String, err: String), demo: Spawned, exit: Int32)
+{
+    let demo = try await startDemo(["--rate", "30", "--duration-scale", "20", "--cancel-window", "0.2"], in: sandbox)
+    try await eventually("jobs in flight") {
+        let s = try await drainctl(["status", "--json"], in: sandbox)
+        return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0")
+    }
+    let shutdown = try await drainctl(["shutdown", "--grace", "0.5", "--reason", "test"], in: sandbox)
+    return (shutdown, demo, try await demo.wait())
+}
