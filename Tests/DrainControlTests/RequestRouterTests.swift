@@ -58,15 +58,8 @@ struct RequestRouterTests {
 
     @Test("end of input after a request reaches the connection, after the request's reply")
     func inputClosedAfterReplies() throws {
-        final class Events: ChannelInboundHandler {
-            typealias InboundIn = ByteBuffer
-            var inputClosed = false
-            func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-                if case ChannelEvent.inputClosed = event { inputClosed = true }
-            }
-        }
         let router = RequestRouter(maxLineBytes: 256, encoder: WireEncoder(), linger: .seconds(1))
-        let events = Events()
+        let events = InputClosedEvents()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([router, events])
         router.activate(encoder: WireEncoder()) { _, reply in
@@ -82,15 +75,8 @@ struct RequestRouterTests {
 
     @Test("a line whose answer comes later holds the lines after it and the end of input until it is given")
     func awaitingHoldsLaterLines() throws {
-        final class Events: ChannelInboundHandler {
-            typealias InboundIn = ByteBuffer
-            var inputClosed = false
-            func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-                if case ChannelEvent.inputClosed = event { inputClosed = true }
-            }
-        }
         let router = RequestRouter(maxLineBytes: 256, encoder: WireEncoder(), linger: .seconds(1))
-        let events = Events()
+        let events = InputClosedEvents()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([router, events])
         // "later" is answered later (as `history` is); every other line at once, with its first byte as id.
@@ -119,5 +105,14 @@ struct RequestRouterTests {
         channel.embeddedEventLoop.run()
         #expect(ids(try Self.written(channel)) == [2000, Int(UInt8(ascii: "c"))])
         #expect(events.inputClosed, "the end of input passes once every line is answered")
+    }
+}
+
+/// Records whether the end of input got past the router to the handler after it.
+private final class InputClosedEvents: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    var inputClosed = false
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { inputClosed = true }
     }
 }
