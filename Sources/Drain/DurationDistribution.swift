@@ -46,11 +46,12 @@ struct DurationDistribution: Sendable {
     /// - Parameters:
     ///   - samples: Observed durations in seconds, in any order.
     ///   - censored: Runs still going, as (age in seconds, how many): each lasts at least its age.
+    ///   - censoredBins: The same runs binned, when the caller has them already (the tail fit uses those).
     ///   - prior: The declared or pooled prior.
     ///   - priorWeight: How many observations the prior is worth.
     init(
-        samples: [Double], censored: [(seconds: Double, count: Int)] = [], prior: DurationPrior,
-        priorWeight: Double
+        samples: [Double], censored: [(seconds: Double, count: Int)] = [], censoredBins: CensoredRuns? = nil,
+        prior: DurationPrior, priorWeight: Double
     ) {
         let finished = samples.filter { $0.isFinite && $0 >= 0 }.sorted()
         var running = censored.filter { $0.seconds.isFinite && $0.seconds >= 0 && $0.count > 0 }
@@ -92,7 +93,9 @@ struct DurationDistribution: Sendable {
         tailIndex = Self.hill(finished)
         tailStart = max(times.last ?? 0, running.last?.seconds ?? 0)
         let family =
-            finished.count >= TailFamily.minimumRuns ? TailFamily.fit(finished, censored: CensoredRuns(running)) : nil
+            finished.count >= TailFamily.minimumRuns
+            ? TailFamily.fit(finished, censored: censoredBins ?? CensoredRuns(running))
+            : nil
         // Only a Pareto's: its few longest runs are where the steps err most (a heavy tail that few runs
         // reach), while a log-normal or bounded kind's longest runs lie close to where it ends, and its
         // steps say so better than a fitted curve (uniform work fitted as a log-normal would go on past 10 s).

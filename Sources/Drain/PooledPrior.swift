@@ -28,59 +28,65 @@ struct PooledPrior: Sendable {
     let within: Double
     private let kinds: [String: Kind]
 
+    /// What the fit needs of one kind: its finished runs' log-durations summed, and its censored runs.
     private struct Kind {
-        var finished: [Double] = []  // log seconds
+        var count = 0.0
+        var sum = 0.0
+        /// Σ (log x − mean)², the spread of its finished runs.
+        var squares = 0.0
+        var lowest = Double.infinity
+        var highest = -Double.infinity
         var censored: [(log: Double, count: Double)] = []
-        var sigma: Double = 0
+        var sigma = 0.0
+
+        var mean: Double { count > 0 ? sum / count : 0 }
     }
 
     /// - Parameters:
     ///   - finished: kind → finished runs, seconds.
-    ///   - censored: kind → runs known to last at least `seconds` (in flight, or cut), `count` each.
+    ///   - censored: kind → runs known to last at least some time (in flight, or cut).
     ///   - fallbackMedian: The configured pool-wide prior's median, seconds.
     ///   - fallbackSigma: Its spread (σ of the log).
     init(
-        finished: [String: [Double]], censored: [String: [(seconds: Double, count: Int)]], fallbackMedian: Double,
-        fallbackSigma: Double
+        finished: [String: [Double]], censored: [String: CensoredRuns], fallbackMedian: Double, fallbackSigma: Double
     ) {
         var kinds: [String: Kind] = [:]
-        for (kind, seconds) in finished {
-            kinds[kind, default: Kind()].finished = seconds.compactMap { $0 > 0 && $0.isFinite ? log($0) : nil }
+        for (name, seconds) in finished {
+            let logs = seconds.compactMap { $0 > 0 && $0.isFinite ? log($0) : nil }
+            var kind = Kind()
+            kind.count = Double(logs.count)
+            kind.sum = logs.reduce(0, +)
+            kind.squares = logs.reduce(0) { [mean = kind.mean] in $0 + ($1 - mean) * ($1 - mean) }
+            kind.lowest = logs.min() ?? .infinity
+            kind.highest = logs.max() ?? -.infinity
+            kinds[name] = kind
         }
-        for (kind, runs) in censored {
-            kinds[kind, default: Kind()].censored = CensoredRuns(runs).bins
-        }
+        for (name, runs) in censored { kinds[name, default: Kind()].censored = runs.bins }
+        let seen = kinds.values.filter { $0.count > 0 }
         // The spread within kinds, pooled over those with two runs or more.
-        var squares = 0.0
-        var freedom = 0.0
-        var means: [Double] = []
-        for kind in kinds.values where !kind.finished.isEmpty {
-            let mean = kind.finished.reduce(0, +) / Double(kind.finished.count)
-            means.append(mean)
-            squares += kind.finished.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            freedom += Double(kind.finished.count - 1)
-        }
+        let freedom = seen.reduce(0) { $0 + $1.count - 1 }
         let within =
             freedom >= 2
-            ? min(max((squares / freedom).squareRoot(), Self.sigmaRange.lowerBound), Self.sigmaRange.upperBound)
-            : Self.defaultWithinSigma
+            ? Self.clamped((seen.reduce(0) { $0 + $1.squares } / freedom).squareRoot()) : Self.defaultWithinSigma
         self.within = within
         // The kinds' centre and spread, the configured prior counting as one kind.
         let fallback = log(max(fallbackMedian, 1e-3))
-        let center = (fallback + means.reduce(0, +)) / Double(means.count + 1)
+        let center = (fallback + seen.reduce(0) { $0 + $1.mean }) / Double(seen.count + 1)
         self.center = center
-        let observed = means.reduce(0) { $0 + ($1 - center) * ($1 - center) }
-        let spread = (observed + fallbackSigma * fallbackSigma) / Double(means.count + 1)
-        between = min(max(spread.squareRoot(), Self.sigmaRange.lowerBound), Self.sigmaRange.upperBound)
+        let observed = seen.reduce(0) { $0 + ($1.mean - center) * ($1.mean - center) }
+        between = Self.clamped(((observed + fallbackSigma * fallbackSigma) / Double(seen.count + 1)).squareRoot())
         // Each kind's own spread, pulled towards the pooled one by spreadWeight runs' worth.
-        for (name, kind) in kinds {
-            let n = Double(kind.finished.count)
-            let mean = n > 0 ? kind.finished.reduce(0, +) / n : 0
-            let own = kind.finished.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            let variance = (own + Self.spreadWeight * within * within) / (max(n - 1, 0) + Self.spreadWeight)
-            kinds[name]?.sigma = min(max(variance.squareRoot(), Self.sigmaRange.lowerBound), Self.sigmaRange.upperBound)
+        for name in kinds.keys {
+            guard let kind = kinds[name] else { continue }
+            let variance =
+                (kind.squares + Self.spreadWeight * within * within) / (max(kind.count - 1, 0) + Self.spreadWeight)
+            kinds[name]?.sigma = Self.clamped(variance.squareRoot())
         }
         self.kinds = kinds
+    }
+
+    private static func clamped(_ sigma: Double) -> Double {
+        min(max(sigma, sigmaRange.lowerBound), sigmaRange.upperBound)
     }
 
     /// The prior of a kind with no runs yet: the pool's centre, as wide as a kind varies plus how far
@@ -94,7 +100,7 @@ struct PooledPrior: Sendable {
     func prior(for kind: String) -> DurationPrior {
         guard let data = kinds[kind] else { return unseen }
         let sigma = data.sigma
-        let precision = Double(data.finished.count) / (sigma * sigma) + 1 / (between * between)
+        let precision = data.count / (sigma * sigma) + 1 / (between * between)
         let mu = Self.mode(data, sigma: sigma, center: center, between: between)
         return DurationPrior(median: exp(mu), sigma: (sigma * sigma + 1 / precision).squareRoot(), source: .prior)
     }
@@ -102,20 +108,17 @@ struct PooledPrior: Sendable {
     /// The most likely log-median given the kind's finished and censored runs and the pool's spread of
     /// kinds: where the derivative of the log-posterior, which falls as the median grows, crosses zero.
     private static func mode(_ kind: Kind, sigma: Double, center: Double, between: Double) -> Double {
-        let n = Double(kind.finished.count)
-        let total = kind.finished.reduce(0, +)
         func slope(_ mu: Double) -> Double {
-            var sum = -(mu - center) / (between * between) + (total - n * mu) / (sigma * sigma)
+            var sum = -(mu - center) / (between * between) + (kind.sum - kind.count * mu) / (sigma * sigma)
             for run in kind.censored { sum += run.count * CensoredRuns.millsRatio((run.log - mu) / sigma) / sigma }
             return sum
         }
-        var low = min(center, kind.finished.min() ?? center) - 20
-        var high = max(center, kind.finished.max() ?? center, kind.censored.map(\.log).max() ?? center) + 20
+        var low = min(center, kind.lowest) - 20
+        var high = max(center, kind.highest, kind.censored.map(\.log).max() ?? center) + 20
         for _ in 0..<64 where high - low > 1e-6 {
             let middle = (low + high) / 2
             if slope(middle) > 0 { low = middle } else { high = middle }
         }
         return (low + high) / 2
     }
-
 }

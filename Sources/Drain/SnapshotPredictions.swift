@@ -117,15 +117,17 @@ struct SnapshotPredictions: Sendable {
             censored[kind, default: []].append(contentsOf: seconds.map { (seconds: $0, count: 1) })
         }
         // Kinds nobody described lean on what the pool learnt of every kind, not on a fixed guess.
+        // Binned once, for both the pooled prior and the kinds' tail fits.
+        let bins = censored.mapValues(CensoredRuns.init)
         let pooled = PooledPrior(
-            finished: samples, censored: censored, fallbackMedian: priorMedian, fallbackSigma: Self.priorSigma)
+            finished: samples, censored: bins, fallbackMedian: priorMedian, fallbackSigma: Self.priorSigma)
         let fallback = DurationDistribution(
             samples: [], prior: pooled.unseen, priorWeight: Self.priorWeight)
         var distributions: [String: DurationDistribution] = [:]
         for kind in Set(samples.keys).union(declared.keys).union(buckets.keys) {
             let prior = declared[kind]?.prior ?? pooled.prior(for: kind)
             distributions[kind] = DurationDistribution(
-                samples: samples[kind] ?? [], censored: censored[kind] ?? [], prior: prior,
+                samples: samples[kind] ?? [], censored: censored[kind] ?? [], censoredBins: bins[kind], prior: prior,
                 priorWeight: Self.priorWeight)
         }
         let forecast = DrainForecast(

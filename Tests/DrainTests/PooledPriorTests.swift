@@ -8,7 +8,8 @@ struct PooledPriorTests {
     private func pooled(
         _ finished: [String: [Double]], censored: [String: [(seconds: Double, count: Int)]] = [:]
     ) -> PooledPrior {
-        PooledPrior(finished: finished, censored: censored, fallbackMedian: 5, fallbackSigma: 1.5)
+        PooledPrior(
+            finished: finished, censored: censored.mapValues(CensoredRuns.init), fallbackMedian: 5, fallbackSigma: 1.5)
     }
 
     @Test("with no runs anywhere, the prior is the configured one")
