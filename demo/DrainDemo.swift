@@ -93,6 +93,7 @@ struct DrainDemo: AsyncParsableCommand {
             throw ValidationError("--journal (SQLite) and --postgres are two different journals: give one")
         }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard hold >= 0 else { throw ValidationError("--hold must be 0 or more") }
         if let maxClients, !(1...100_000).contains(maxClients) {
             throw ValidationError("--max-clients must be from 1 to 100000")
         }
@@ -164,7 +165,7 @@ struct DrainDemo: AsyncParsableCommand {
             try shared ?? SQLiteJournal(path: journal ?? "\(runDirectory.path)/\(name).journal.sqlite")
         var configuration = WorkerPoolConfiguration(name: name)
         // Held jobs take slots of their own, so the synthetic work (or HTTP) still runs beside them.
-        configuration.maxConcurrentJobs = concurrency + max(0, hold)
+        configuration.maxConcurrentJobs = concurrency + hold
         configuration.defaultGrace = .milliseconds(Int64(grace * 1000))
         configuration.lameDuck = .milliseconds(Int64(lameDuck * 1000))
         configuration.cancellationWindow = .milliseconds(Int64(cancelWindow * 1000))
@@ -201,7 +202,7 @@ struct DrainDemo: AsyncParsableCommand {
         var scrapes: MetricsEndpoint?
         if let metrics, let registry { scrapes = try await startMetrics(address: metrics, registry: registry) }
         let producer = Producer(
-            pool: pool, work: work, rate: jobRate, limit: maxJobs, hold: max(0, hold), logger: logger,
+            pool: pool, work: work, rate: jobRate, limit: maxJobs, hold: hold, logger: logger,
             recorder: recorder
         )
         // Stopped in reverse order. The shared journal goes first so that it stops last: the pool, stopped

@@ -66,7 +66,9 @@ public final class ControlServer: Service, CustomStringConvertible {
         // Encode each published snapshot once, on the thread that published it (the pool's tick task), in
         // the form `status` replies use: the event loops then only wrap and copy its bytes.
         // Weakly: the pool may outlive this server (one bound again on the same pool).
-        pool.onPublish { [weak encoder] published in
+        // Only while someone is connected: an idle pool publishes ten times a second for nobody.
+        pool.onPublish { [weak encoder, weak connections] published in
+            guard let connections, !connections.isEmpty else { return }
             _ = encoder?.body(published, .of(version: ControlProtocol.version, pushed: false))
         }
         self.fanout = SubscriberFanout(pool: pool, encoder: encoder)
@@ -291,6 +293,8 @@ final class Connections: Sendable {
     func withLock<T: Sendable>(_ body: (inout [ObjectIdentifier: ControlOutbox]) -> T) -> T {
         state.withLock { body(&$0) }
     }
+
+    var isEmpty: Bool { state.withLock { $0.isEmpty } }
 }
 
 /// Logs refused connections at most once a second, with how many since: a storm of a thousand must not

@@ -85,7 +85,9 @@ final class SubscriberFanout: Sendable {
         // said `started` with the journal's queue not yet counted, and drain-chaos took its queue for
         // empty.) A tick read before this one is skipped for this subscriber (`claimSnapshot`).
         let fresh = pool.publishSnapshot()
-        if outbox.claimSnapshot(fresh.seq), let first = encoder.line(.snapshot(fresh.snapshot), version: version) {
+        if outbox.claimSnapshot(fresh.seq),
+            let first = encoder.pushedLine(fresh, version: version, form: .first(version: version))
+        {
             outbox.send(line: first)
         }
         return added

@@ -11,7 +11,6 @@ struct CalibrationReport: Sendable, Codable {
     var jobs: Int
     var missed: Int
     var scores: [CalibrationScore]
-    /// Drains whose grace came from the planner, and how many of them ended clean.
     /// Drains on the planner's own grace, and how many of them ended clean.
     var plannedDrains: Int
     var plannedClean: Int
@@ -57,14 +56,23 @@ struct CalibrationReport: Sendable, Codable {
         plannedClean = planned.filter { !$0.capped && $0.outcome == .clean }.count
         cappedDrains = capped.count
         cappedClean = capped.filter { $0.outcome == .clean }.count
-        let graces = planned.map(\.graceSeconds).sorted()
-        plannedGraceMedianSeconds = graces.isEmpty ? nil : graces[graces.count / 2]
-        // A day: the longest grace the protocol accepts.
-        let oracle = planned.compactMap { $0.oracleGrace(cap: 86_400) }.sorted()
-        oracleGraceMedianSeconds = oracle.isEmpty ? nil : oracle[oracle.count / 2]
-        let suggested = planned.compactMap { $0.plan?.suggestedGraceSeconds }.sorted()
-        suggestedGraceMedianSeconds = suggested.isEmpty ? nil : suggested[suggested.count / 2]
+        plannedGraceMedianSeconds = Self.median(planned.filter { !$0.capped }.map(\.graceSeconds))
+        // The planner's answer and the oracle planner's, on the same drains (a day: the longest grace the
+        // protocol accepts).
+        let pairs = planned.compactMap { drain in
+            drain.plan?.suggestedGraceSeconds.flatMap { suggested in
+                drain.oracleGrace(cap: 86_400).map { (suggested: suggested, oracle: $0) }
+            }
+        }
+        suggestedGraceMedianSeconds = Self.median(pairs.map(\.suggested))
+        oracleGraceMedianSeconds = Self.median(pairs.map(\.oracle))
         self.seconds = seconds
+    }
+
+    /// The upper median (as the figures in docs/PREDICTIONS.md were taken); nil for none.
+    private static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 
     var text: String {

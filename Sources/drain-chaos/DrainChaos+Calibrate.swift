@@ -105,7 +105,10 @@ extension DrainChaos {
             }
             // The four conditions side by side: their drains are mostly waiting, so running them at once
             // costs little accuracy and a quarter of the time.
-            let base = try prepareOrExit(out: out, keepHistory: true, declared: false).settings.workDirectory
+            // The base runner only makes the output directory; its own run directory is not used.
+            let baseRunner = try prepareOrExit(out: out, keepHistory: true, declared: false)
+            try? FileManager.default.removeItem(atPath: baseRunner.settings.runDirectory)
+            let base = baseRunner.settings.workDirectory
             var runners: [(CalibrationCondition, CalibrationRunner)] = []
             for condition in CalibrationCondition.allCases {
                 runners.append(

@@ -28,7 +28,7 @@ extension Drainctl.Report {
             let connection = try ControlConnection(path: process.path)
             defer { connection.close() }
             guard id != nil || last else {
-                list(try connection.history(limit: limit, timeout: Self.liveTimeout))
+                try list(try connection.history(limit: limit, timeout: Self.liveTimeout))
                 return
             }
             // `--last` is the newest of a list of one; an ID is asked for by itself.

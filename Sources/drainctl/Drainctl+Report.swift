@@ -63,7 +63,7 @@ extension Drainctl {
         @Option(help: "Write the timeline as SVG to this file.") var svg: String?
         @Flag(help: "Print JSON: the list, or the drain's report.") var json = false
         @Option(help: "Columns to draw in (default: the terminal's, or 80).") var width: Int?
-        @Option(help: "How many drains to list.") var limit = 20
+        @Option(help: "How many drains to list.") var limit = ControlProtocol.defaultHistoryLimit
 
         func validate() throws {
             if journal != nil, postgres != nil { throw ValidationError("give --journal or --postgres, not both") }
@@ -86,6 +86,7 @@ extension Drainctl {
                 do { _ = try FleetURL(postgres) } catch let error as FleetError { throw ValidationError(error.message) }
             }
             if id != nil, last { throw ValidationError("give a drain ID or --last, not both") }
+            if let id, id < 1 { throw ValidationError("a drain ID is 1 or more, got \(id)") }
             if svg != nil, id == nil, !last { throw ValidationError("--svg draws one drain: give its ID or --last") }
             if let width, width < 1 { throw ValidationError("--width must be a positive number of columns") }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -109,7 +110,7 @@ extension Drainctl {
             do {
                 let reader = try SQLiteHistoryReader(path: journal)
                 guard id != nil || last else {
-                    list(try reader.recent(limit: limit))
+                    try list(try reader.recent(limit: limit))
                     return
                 }
                 try draw(try reader.drain(id: last ? nil : id))
@@ -133,7 +134,7 @@ extension Drainctl {
                 } else if id != nil || last {
                     try draw(try reader.drain(id: last ? nil : id))
                 } else {
-                    list(try reader.recent(limit: limit))
+                    try list(try reader.recent(limit: limit))
                 }
             } catch let error as FleetError {
                 printError(error.message)
@@ -145,9 +146,9 @@ extension Drainctl {
             }
         }
 
-        func list(_ entries: [DrainHistoryEntry]) {
+        func list(_ entries: [DrainHistoryEntry]) throws {
             if json {
-                emit((try? String(decoding: JSONEncoder.drain.encode(entries), as: UTF8.self)) ?? "[]")
+                emit(String(decoding: try JSONEncoder.drain.encode(entries), as: UTF8.self))
             } else {
                 HistoryLayout.list(entries, width: columns()).forEach(emit)
             }

@@ -107,6 +107,9 @@ struct DemoLifecycleTests {
         let demo = try Spawned(Binaries.demo, ["--concurrency", "0"], environment: sandbox.environment, in: sandbox)
         #expect(try await demo.wait() == 64)
         #expect(demo.stderr.contains("--concurrency must be at least 1"))
+        let hold = try Spawned(Binaries.demo, ["--hold=-5"], environment: sandbox.environment, in: sandbox)
+        #expect(try await hold.wait() == 64)
+        #expect(hold.stderr.contains("--hold must be 0 or more"), "\(hold.stderr)")
     }
 
     @Test("an unusable journal path fails fast with exit 1 and names the path")

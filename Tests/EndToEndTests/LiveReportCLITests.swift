@@ -60,6 +60,8 @@ struct LiveReportCLITests {
         #expect(unknown.err.contains("no drain 99") && unknown.err.contains("pid \(second.pid)"), "\(unknown.err)")
         let garbage = try await drainctl(["report", "forty-two"], in: sandbox)
         #expect(garbage.code == 64, "\(garbage.err)")
+        let zero = try await drainctl(["report", "0"], in: sandbox)
+        #expect(zero.code == 64 && zero.err.contains("a drain ID is 1 or more"), "\(zero.err)")
         let tooMany = try await drainctl(["report", "--limit", "500"], in: sandbox)
         #expect(tooMany.code == 64 && tooMany.err.contains("--journal"), "\(tooMany.err)")
         let both = try await drainctl(["report", "--socket", socket, "--journal", sandbox.journal], in: sandbox)
