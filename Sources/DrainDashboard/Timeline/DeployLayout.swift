@@ -59,7 +59,7 @@ package enum DeployLayout {
         TimelineLayout.put(TimelineLayout.signed(from), at: 0, in: &axis)
         let right = TimelineLayout.signed(to)
         TimelineLayout.put(right, at: barWidth - right.count, in: &axis)
-        out.append(pad("time", labelWidth) + String(axis).trimmingTrailingSpaces())
+        out.append(pad("time", labelWidth) + String(axis).trimmingTrailing())
 
         for worker in deploy.workers {
             var cells = Array(repeating: Character(" "), count: barWidth)
@@ -119,13 +119,5 @@ package enum DeployLayout {
         out.append(fit("█ draining · ░ lame duck · × forced · ▸ took a requeued job", width))
         out.append(fit("`drainctl report ID --postgres URL` draws one drain (#ID)", width))
         return ascii ? out.map(AsciiFallback.text) : out
-    }
-}
-
-extension String {
-    fileprivate func trimmingTrailingSpaces() -> String {
-        var text = self
-        while text.last == " " { text.removeLast() }
-        return text
     }
 }

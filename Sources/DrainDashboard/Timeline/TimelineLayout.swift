@@ -145,7 +145,8 @@ package enum TimelineLayout {
 }
 
 extension String {
-    fileprivate func trimmingTrailing() -> String {
+    /// Without its trailing spaces: the timelines' rows end where their marks do.
+    func trimmingTrailing() -> String {
         var text = self
         while text.last == " " { text.removeLast() }
         return text
