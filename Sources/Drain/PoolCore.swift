@@ -13,8 +13,8 @@ struct PoolCore {
     var operationCancels: [UInt64: @Sendable () -> Void] = [:]
     var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     var timers: [Int: Task<Void, Never>] = [:]
-    /// The snapshot tick's task, while one is armed.
-    var tick: Task<Void, Never>?
+    /// The snapshot tick's number and task, while one is armed.
+    var tick: (generation: Int, task: Task<Void, Never>)?
     /// Counts the snapshots taken, under the lock, so that of two built at once the later state wins.
     var snapshotSeq: UInt64 = 0
 
@@ -38,7 +38,7 @@ struct PoolCore {
         if action.cancelTimers {
             for task in timers.values { execution.cancels.append { task.cancel() } }
             timers = [:]
-            if let tick { execution.cancels.append { tick.cancel() } }
+            if let task = tick?.task { execution.cancels.append { task.cancel() } }
             tick = nil
         }
         execution.resume = action.resumeWaiters.compactMap { waiters.removeValue(forKey: $0) }
@@ -54,5 +54,18 @@ struct PoolCore {
         for generation in older.keys { timers[generation] = nil }
         timers[timer.generation] = task
         return Array(older.values)
+    }
+
+    /// Keeps a new tick's task, unless a newer tick was adopted first or the pool stopped.
+    ///
+    /// A tick's task can fire and arm the next before the runner that started it gets here: the newer
+    /// tick must win, whatever order the two arrive in.
+    /// - Returns: The task to cancel after the lock: the older tick, or this one.
+    mutating func adopt(tick: PoolStateMachine.Timer, task: Task<Void, Never>) -> Task<Void, Never>? {
+        // The pool stopped while this was armed: its cancellation already ran, so this one goes too.
+        guard machine.lifecycle == .running else { return task }
+        if let current = self.tick, current.generation > tick.generation { return task }
+        defer { self.tick = (tick.generation, task) }
+        return self.tick?.task
     }
 }

@@ -28,9 +28,9 @@ extension PoolStateMachine {
         /// Build and publish the pool's snapshot now (a tick, a phase change, a deadline move), before the
         /// events go out, so a reader told of a change finds it in the snapshot.
         var publishSnapshot = false
-        /// Arm the snapshot tick at this offset on the pool's clock; it comes back as
-        /// ``PoolStateMachine/tickFired(at:)``.
-        var armTick: Duration?
+        /// Arm the snapshot tick (its own numbering, not the drain timer's); it comes back as
+        /// ``PoolStateMachine/tickFired(_:at:)``.
+        var armTick: Timer?
 
         /// Whether the runner has anything to do.
         var isEmpty: Bool {

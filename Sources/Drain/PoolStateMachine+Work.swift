@@ -48,7 +48,7 @@ extension PoolStateMachine {
             action.metrics.recovered += recovered
         }
         admitWaiters(into: &action)
-        if let interval = configuration.snapshotInterval { action.armTick = now.offset + interval }
+        armTick(at: now, into: &action)
         action.wake = true
         return action
     }

@@ -114,6 +114,8 @@ struct PoolStateMachine {
 
     var timer: Timer?
     var timerGeneration = 0
+    /// The newest snapshot tick's number: an older tick that fires is ignored.
+    var tickGeneration = 0
 
     var recentEvents: [DrainEvent] = []
     var nextSeq = 1
@@ -188,14 +190,24 @@ struct PoolStateMachine {
         action.armTimer = timer
     }
 
-    /// The snapshot tick fired: publish, and arm the next one while the pool runs. Unlike ``timer`` it
-    /// needs no generation: there is only ever one tick in flight, re-armed by the one before.
-    mutating func tickFired(at now: Now) -> Action {
+    /// Arms the snapshot tick one interval from `now`, replacing any earlier one.
+    mutating func armTick(at now: Now, into action: inout Action) {
+        guard let interval = configuration.snapshotInterval else { return }
+        tickGeneration += 1
+        action.armTick = Timer(generation: tickGeneration, deadline: now.offset + interval)
+    }
+
+    /// The snapshot tick fired: publish, and arm the next one while the pool runs.
+    ///
+    /// Numbered like ``timer``: the runner starts a tick's task before it stores it, so on a loaded machine
+    /// the new tick can fire and arm the next one first. Without the generation the late store replaced the
+    /// newest tick with a finished one, and the pool never published again: `status` froze.
+    mutating func tickFired(_ generation: Int, at now: Now) -> Action {
         let now = clamp(now)
         var action = Action()
-        guard lifecycle == .running, let interval = configuration.snapshotInterval else { return action }
+        guard lifecycle == .running, generation == tickGeneration else { return action }
         action.publishSnapshot = true
-        action.armTick = now.offset + interval
+        armTick(at: now, into: &action)
         return action
     }
 

@@ -40,7 +40,7 @@ extension WorkerPool {
         for waiter in execution.refuse {
             waiter.resume(throwing: DrainError(.notAccepting, "the pool began draining while this submit waited"))
         }
-        if let tick = action.armTick { armTick(at: tick) }
+        if let tick = action.armTick { armTick(tick) }
         count(action.metrics)
         metrics.set(execution.gauges)
         // Before the events: whoever is told of a phase change and asks for `status` finds it there.
@@ -83,23 +83,18 @@ extension WorkerPool {
     }
 
     /// Starts the snapshot tick's task: it sleeps on the pool's clock (off the NIO event loops), then
-    /// feeds ``PoolStateMachine/tickFired(at:)`` back, whose action publishes and arms the next tick.
-    private func armTick(at deadline: Duration) {
+    /// feeds ``PoolStateMachine/tickFired(_:at:)`` back, whose action publishes and arms the next tick.
+    private func armTick(_ tick: PoolStateMachine.Timer) {
         let clock = self.clock
         let task = Task { [weak self] in
             do {
-                try await clock.sleep(until: deadline)
+                try await clock.sleep(until: tick.deadline)
             } catch {
                 return
             }
-            self?.send { machine, now in machine.tickFired(at: now) }
+            self?.send { machine, now in machine.tickFired(tick.generation, at: now) }
         }
-        let stale = state.withLock { core -> Task<Void, Never>? in
-            // The pool stopped while this was armed: its cancellation already ran, so this one goes too.
-            guard core.machine.lifecycle == .running else { return task }
-            defer { core.tick = task }
-            return core.tick
-        }
+        let stale = state.withLock { $0.adopt(tick: tick, task: task) }
         stale?.cancel()
     }
 

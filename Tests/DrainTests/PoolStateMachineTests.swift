@@ -89,12 +89,35 @@ struct PoolStateMachineTests {
     func tick() {
         var fixture = Fixture()
         fixture.enter(.draining)
-        let action = fixture.machine.tickFired(at: fixture.now)
+        let armed = fixture.machine.tickGeneration
+        let action = fixture.machine.tickFired(armed, at: fixture.now)
         #expect(action.publishSnapshot)
-        #expect(action.armTick == fixture.now.offset + .milliseconds(100))
+        #expect(action.armTick == .init(generation: armed + 1, deadline: fixture.now.offset + .milliseconds(100)))
         #expect(action.events.isEmpty && !action.wake)
+        // The tick just replaced fires late (its task was started before it was stored): it is ignored.
+        #expect(fixture.machine.tickFired(armed, at: fixture.now).isEmpty)
         fixture.enter(.stopped)
-        #expect(fixture.machine.tickFired(at: fixture.now).isEmpty)
+        #expect(fixture.machine.tickFired(fixture.machine.tickGeneration, at: fixture.now).isEmpty)
+    }
+
+    /// The runner starts a tick's task, then stores it under the lock. On a loaded machine that task can
+    /// fire and arm the next tick in between, so the newer tick arrives first; it must stay armed.
+    @Test("a tick stored after the newer tick it armed is dropped, and the newer one stays armed")
+    func tickAdoptedOutOfOrder() async {
+        var fixture = Fixture()
+        fixture.load()
+        var core = PoolCore(machine: fixture.machine)
+        let older = Task<Void, Never> {}
+        let newer = Task<Void, Never> {}
+        let first = PoolStateMachine.Timer(generation: 1, deadline: .seconds(1))
+        let second = PoolStateMachine.Timer(generation: 2, deadline: .seconds(2))
+        #expect(core.adopt(tick: second, task: newer) == nil)
+        #expect(core.adopt(tick: first, task: older) == older, "the older tick is the one cancelled")
+        #expect(core.tick?.generation == 2 && core.tick?.task == newer)
+        // In order, the older is replaced and handed back to be cancelled.
+        let third = Task<Void, Never> {}
+        #expect(core.adopt(tick: .init(generation: 3, deadline: .seconds(3)), task: third) == newer)
+        #expect(core.tick?.task == third)
     }
 
     @Test("forcing cancels every job and operation in flight and arms the cancellation window")
@@ -287,7 +310,7 @@ struct Fixture {
             case .news: lastAction = machine.journalUpdate(JournalUpdate(queued: 3, wake: true), at: now)
             case .rescued: lastAction = machine.journalUpdate(JournalUpdate(rescued: 1), at: now)
             case .audit: lastAction = machine.audit("status", cause: .application, at: now)
-            case .tick: lastAction = machine.tickFired(at: now)
+            case .tick: lastAction = machine.tickFired(machine.tickGeneration, at: now)
             case .stopped:
                 // The dispatcher stops only when nothing is in flight: settle everything first.
                 guard machine.phase >= .draining, machine.phase != .stopped else { break }
