@@ -59,11 +59,13 @@ extension TimingSensitive {
             let harness = try await ServerHarness(concurrency: 64) { $0.writeTimeout = .seconds(1) }
             // Fifty long jobs in flight make each snapshot several KiB, so the stalled socket fills in a second.
             for _ in 0..<60 { try await harness.pool.submit(kind: "sleep", payload: Data([255])) }
+            // The stalled client stays connected until the server has dropped it: a signal, not a fixed time.
+            let (dropped, noteDropped) = AsyncStream<Void>.makeStream()
             let gaps = try await withThrowingTaskGroup(of: [Duration].self) { group in
                 group.addTask {
                     try await LineClient.with(path: harness.socketPath, reading: false) { stalled in
                         try await stalled.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
-                        try await Task.sleep(for: .seconds(10))
+                        for await _ in dropped {}
                         return []
                     }
                 }
@@ -84,6 +86,7 @@ extension TimingSensitive {
                 try await eventually(timeout: .seconds(9), "the stalled subscriber dropped") {
                     harness.server.connectionCount == 1
                 }
+                noteDropped.finish()
                 return try await group.reduce(into: [Duration]()) { $0 += $1 }
             }
             await harness.stop()

@@ -12,11 +12,11 @@ extension TimingSensitive {
     /// Fuzz frames against a live server on a real socket: every frame answered with the right code, no
     /// crash, and the server still answers `status` afterwards.
     ///
-    /// `DRAINCTL_FUZZ_FRAMES` sets the number of frames: 5,000 by default, so the suite stays quick in a
+    /// `DRAINCTL_FUZZ_FRAMES` sets the number of frames: 1,000 by default, so the suite stays quick in a
     /// debug build; the full run is `DRAINCTL_FUZZ_FRAMES=100000`.
     @Suite("control server under fuzzing", .timeLimit(.minutes(5)))
     struct LiveFuzzTests {
-        static let frames = ProcessInfo.processInfo.environment["DRAINCTL_FUZZ_FRAMES"].flatMap(Int.init) ?? 5_000
+        static let frames = FuzzFrame.budget(smoke: 1_000)
         static let batch = 64
 
         @Test("random bytes, truncated and deep JSON, wrong types, unknown ops, huge and split lines")

@@ -6,8 +6,9 @@ import Testing
 
 @testable import Drain
 
-/// PostgreSQL going away and coming back under a running pool: a server of the test's own.
-@Suite("PostgreSQL restarts", .serialized, .timeLimit(.minutes(1)))
+/// PostgreSQL going away and coming back under a running pool: a server of each test's own, so the tests
+/// need not take turns.
+@Suite("PostgreSQL restarts", .timeLimit(.minutes(1)))
 struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {

@@ -232,3 +232,12 @@ struct FrameMaker {
         return Array(("{" + fields.joined(separator: ",") + "}").utf8)
     }
 }
+
+extension FuzzFrame {
+    /// How many frames a fuzz run sends: `DRAINCTL_FUZZ_FRAMES` for the full runs (100,000, outside the
+    /// suite), else `smoke`: enough to meet every class of frame many times in each run of the suite, which
+    /// is run beside two CPU hogs on two cores.
+    static func budget(smoke: Int) -> Int {
+        ProcessInfo.processInfo.environment["DRAINCTL_FUZZ_FRAMES"].flatMap(Int.init).map { max(1, $0) } ?? smoke
+    }
+}

@@ -6,9 +6,12 @@ import Testing
     import Glibc
 #endif
 
-extension TerminalTests {
-    // MARK: - A connection the service ends on purpose, the service still running
-
+/// A connection the service ends on purpose, the service still running.
+///
+/// A suite of its own beside ``TerminalTests``: its one test holds `top` stopped for as long as the service
+/// takes to drop it, the longest wait of the terminal tests, which need not queue behind it.
+@Suite("top connects again when the service drops it", .timeLimit(.minutes(1)))
+struct ReconnectTerminalTests {
     /// `top` stopped (SIGSTOP) long enough for the service to drop it as a client that stopped reading:
     /// the service is alive, so top connects again instead of announcing CONNECTION LOST, and follows the
     /// drain to its end. Before, any end of the connection without a `stopped` event was the end.
