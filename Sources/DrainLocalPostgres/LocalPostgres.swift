@@ -26,6 +26,9 @@ package final class LocalPostgres: Sendable {
 
     /// The server the whole test run shares; tests keep apart by using schemas of their own. Started on
     /// first use and stopped when the test process exits (a watchdog stops it if the process dies).
+    ///
+    /// Every test waits for it, and beside the whole suite and two CPU hogs `initdb` and the start took
+    /// 40 s where they take 2 s alone: the suites that use it have a hang guard of 2 minutes, not 1.
     package static func shared() async throws -> LocalPostgres {
         try await sharedServer.value
     }

@@ -11,7 +11,7 @@ import Testing
 /// A suite of its own, serialized within, beside the other terminal suites: a test waits on its pane
 /// without holding a thread (tmux runs as a child whose exit is awaited), so the suites need not take
 /// turns, and one chain of every terminal test made the slowest minute of the whole run.
-@Suite("top's fleet view in a real terminal", .serialized, .timeLimit(.minutes(1)))
+@Suite("top's fleet view in a real terminal", .serialized, .timeLimit(.minutes(2)))
 struct FleetTerminalTests {
     static let ids = (1...3).map { "00000000-0000-0000-0000-00000000000\($0)" }
 

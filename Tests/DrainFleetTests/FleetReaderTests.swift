@@ -7,7 +7,7 @@ import Testing
 
 /// The fleet read from a real PostgreSQL with the journal's tables, workers written as they write
 /// themselves: heartbeats, phases, deadlines, running jobs, a dead one rescued.
-@Suite("Fleet reader", .timeLimit(.minutes(1)))
+@Suite("Fleet reader", .timeLimit(.minutes(2)))
 struct FleetReaderTests {
     static func uuid(_ n: Int) -> String { "00000000-0000-0000-0000-\(String(format: "%012d", n))" }
 

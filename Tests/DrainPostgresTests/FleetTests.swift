@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Pools sharing one PostgreSQL queue: hand-off, rescue, and what a slow job or a dead worker means.
-@Suite("Fleet on PostgreSQL", .timeLimit(.minutes(1)))
+@Suite("Fleet on PostgreSQL", .timeLimit(.minutes(2)))
 struct FleetTests {
     // MARK: Hand-off
 
