@@ -54,13 +54,19 @@ extension TimingSensitive {
             await harness.stop()
         }
 
+        /// The bound is the write timeout, not a time the machine must keep: a fan-out that waited on the
+        /// stalled socket would hold the others for that long, while a loaded machine (two hogs beside the
+        /// whole suite) has shown gaps of up to a second with nothing held.
         @Test("a stalled subscriber is dropped and never delays the others' snapshots")
         func stalledSubscriber() async throws {
-            let harness = try await ServerHarness(concurrency: 64) { $0.writeTimeout = .seconds(1) }
+            let writeTimeout = Duration.seconds(3)
+            let harness = try await ServerHarness(concurrency: 64) { $0.writeTimeout = writeTimeout }
             // Fifty long jobs in flight make each snapshot several KiB, so the stalled socket fills in a second.
             for _ in 0..<60 { try await harness.pool.submit(kind: "sleep", payload: Data([255])) }
-            // The stalled client stays connected until the server has dropped it: a signal, not a fixed time.
+            // The stalled client stays connected until the server has dropped it, and the other reads on
+            // until twenty snapshots after that: signals, not fixed times.
             let (dropped, noteDropped) = AsyncStream<Void>.makeStream()
+            let droppedSeen = Counter()
             let gaps = try await withThrowingTaskGroup(of: [Duration].self) { group in
                 group.addTask {
                     try await LineClient.with(path: harness.socketPath, reading: false) { stalled in
@@ -73,25 +79,26 @@ extension TimingSensitive {
                     try await LineClient.with(path: harness.socketPath) { client in
                         try await client.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
                         var gaps: [Duration] = []
+                        var afterDrop = 0
                         var last = ContinuousClock.now
-                        while gaps.count < 120, let line = try await client.next() {
+                        while afterDrop < 20, let line = try await client.next() {
                             guard line["type"] as? String == "snapshot" else { continue }
                             gaps.append(ContinuousClock.now - last)
                             last = ContinuousClock.now
+                            if droppedSeen.value > 0 { afterDrop += 1 }
                         }
                         return gaps
                     }
                 }
                 // Its socket buffer (~200 KiB) and NIO's fill first, then one write waits past the timeout.
-                try await eventually(timeout: .seconds(9), "the stalled subscriber dropped") {
-                    harness.server.connectionCount == 1
-                }
+                try await eventually("the stalled subscriber dropped") { harness.server.connectionCount == 1 }
+                droppedSeen.add(1)
                 noteDropped.finish()
                 return try await group.reduce(into: [Duration]()) { $0 += $1 }
             }
             await harness.stop()
-            #expect(gaps.count == 120)
-            #expect(gaps.dropFirst().max()! < .milliseconds(750), "longest gap \(gaps.max()!)")
+            #expect(gaps.count > 20)
+            #expect(gaps.dropFirst().max()! < writeTimeout, "longest gap \(gaps.max()!)")
         }
 
         @Test("a connection that opens and sends nothing is closed after the idle timeout, told so in its last line")

@@ -261,14 +261,17 @@ def _wait_in_flight(path, jobs, timeout=60):
 def subscribers(env, demo, params):
     """The server's CPU while `params.subscribers` clients each hold a 10 Hz subscription, as a share of
     the whole machine (all cores), from the server's /proc utime + stime over the measuring window; idle,
-    then with HELD_JOBS jobs in flight (keys prefixed `loaded_`)."""
+    then with HELD_JOBS jobs in flight (keys prefixed `loaded_`). Subscribed in protocol v1 (full snapshots
+    with their events, what the oldest clients read) and in v3 (compact rows, what `top` reads; keys
+    prefixed `v3_`)."""
     outcome = _subscribers(env, demo, params, held=0)
-    loaded = _subscribers(env, demo, params, held=HELD_JOBS)
-    outcome["metrics"].update({f"loaded_{key}": value for key, value in loaded["metrics"].items()})
+    for prefix, held, version in (("loaded_", HELD_JOBS, 1), ("v3_", 0, 3), ("v3_loaded_", HELD_JOBS, 3)):
+        run = _subscribers(env, demo, params, held=held, version=version)
+        outcome["metrics"].update({f"{prefix}{key}": value for key, value in run["metrics"].items()})
     return outcome
 
 
-def _subscribers(env, demo, params, held):
+def _subscribers(env, demo, params, held, version=1):
     import selectors
     import socket as sockets
 
@@ -283,7 +286,7 @@ def _subscribers(env, demo, params, held):
         for _ in range(params.subscribers):
             connection = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
             connection.connect(running.control)
-            connection.sendall(b'{"op":"subscribe","interval_ms":100}\n')
+            connection.sendall(b'{"op":"subscribe","interval_ms":100,"v":%d}\n' % version)
             connection.setblocking(False)
             selector.register(connection, selectors.EVENT_READ)
             connections.append(connection)
