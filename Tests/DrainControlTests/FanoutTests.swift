@@ -67,9 +67,12 @@ extension TimingSensitive {
             // until twenty snapshots after that: signals, not fixed times.
             let (dropped, noteDropped) = AsyncStream<Void>.makeStream()
             let droppedSeen = Counter()
+            // The reader subscribes first: two subscribers in the fan-out then means both are in.
+            let (readerIn, noteReaderIn) = AsyncStream<Void>.makeStream()
             let gaps = try await withThrowingTaskGroup(of: [Duration].self) { group in
                 group.addTask {
                     try await LineClient.with(path: harness.socketPath, reading: false) { stalled in
+                        for await _ in readerIn {}
                         try await stalled.send("{\"op\":\"subscribe\",\"interval_ms\":50}\n")
                         for await _ in dropped {}
                         return []
@@ -83,6 +86,7 @@ extension TimingSensitive {
                         var last = ContinuousClock.now
                         while afterDrop < 20, let line = try await client.next() {
                             guard line["type"] as? String == "snapshot" else { continue }
+                            noteReaderIn.finish()
                             gaps.append(ContinuousClock.now - last)
                             last = ContinuousClock.now
                             if droppedSeen.value > 0 { afterDrop += 1 }
@@ -90,6 +94,8 @@ extension TimingSensitive {
                         return gaps
                     }
                 }
+                // Both subscribed first: until then one connection could as well be the stalled one not yet in.
+                try await eventually("both subscribed") { harness.server.fanout.count == 2 }
                 // Its socket buffer (~200 KiB) and NIO's fill first, then one write waits past the timeout.
                 try await eventually("the stalled subscriber dropped") { harness.server.connectionCount == 1 }
                 droppedSeen.add(1)
