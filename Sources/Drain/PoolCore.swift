@@ -17,18 +17,26 @@ struct PoolCore {
     var tick: (generation: Int, task: Task<Void, Never>)?
     /// Counts the snapshots taken, under the lock, so that of two built at once the later state wins.
     var snapshotSeq: UInt64 = 0
+    /// The gauges last handed to the runner. An event that leaves them as they were sets none: most of a
+    /// job's events change one count or none, and setting all nine gauges on each cost throughput. Two
+    /// runners racing can still leave one a step stale, which the periodic refresh
+    /// (``WorkerPoolConfiguration/gaugeRefreshInterval``) corrects, as before.
+    var lastGauges: PoolMetrics.Gauges?
 
     /// An action with its handles, ready to run after the lock.
     struct Execution: Sendable {
         var action: PoolStateMachine.Action
-        var gauges: PoolMetrics.Gauges
+        /// The gauges to set, when they changed.
+        var gauges: PoolMetrics.Gauges?
         var cancels: [@Sendable () -> Void] = []
         var resume: [CheckedContinuation<Void, any Error>] = []
         var refuse: [CheckedContinuation<Void, any Error>] = []
     }
 
     mutating func resolve(_ action: PoolStateMachine.Action, at now: Duration) -> Execution {
-        var execution = Execution(action: action, gauges: machine.gauges(at: now))
+        let gauges = machine.gauges(at: now)
+        var execution = Execution(action: action, gauges: gauges == lastGauges ? nil : gauges)
+        lastGauges = gauges
         for id in action.cancelJobs {
             if let task = jobTasks[id] { execution.cancels.append { task.cancel() } }
         }

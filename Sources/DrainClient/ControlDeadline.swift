@@ -22,3 +22,10 @@ public func withControlDeadline<T: Sendable>(
         return first
     }
 }
+
+/// How long a command that lists every process of a host (`ls`, `status --all`) waits for one of them to
+/// answer `status` before it shows that one as unresponsive.
+///
+/// One bound for both: `ls` had 2 s, and beside a busy test suite a drain-demo that had just started
+/// took longer than that to answer, so `ls` called a healthy process unresponsive.
+package let processAnswerLimit: Duration = .seconds(5)

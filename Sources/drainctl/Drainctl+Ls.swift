@@ -17,7 +17,7 @@ extension Drainctl {
         static let configuration = CommandConfiguration(
             abstract: "List the processes in the run directory.",
             discussion:
-                "Stale sockets (nothing listening) are flagged, and removed with --prune. With --postgres, the workers of the whole fleet from its shared journal instead, with their host; a worker silent for more than half its lease is lost, with its jobs waiting for rescue.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune\n  drainctl ls --postgres postgres://drain@db/jobs --json"
+                "Stale sockets (nothing listening) are flagged, and removed with --prune; a process that does not answer within 5 s is shown unresponsive. With --postgres, the workers of the whole fleet from its shared journal instead, with their host; a worker silent for more than half its lease is lost, with its jobs waiting for rescue.\n\nExamples:\n  drainctl ls\n  drainctl ls --json\n  drainctl ls --prune\n  drainctl ls --postgres postgres://drain@db/jobs --json"
         )
 
         @Option(help: "The run directory to look in.") var runDir: String?
@@ -63,7 +63,7 @@ extension Drainctl {
                 if SocketProbe.probe(path: entry.path) != .live {
                     row.state = prune && unlink(entry.path) == 0 ? "pruned" : "stale"
                 } else if let snapshot = try? await withControlDeadline(
-                    .seconds(2), what: entry.path,
+                    processAnswerLimit, what: entry.path,
                     {
                         try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
                     })

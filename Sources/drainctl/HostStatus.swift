@@ -21,7 +21,7 @@ struct HostStatus {
             for entry in entries {
                 group.addTask {
                     do {
-                        let snapshot = try await withControlDeadline(.seconds(5), what: entry.path) {
+                        let snapshot = try await withControlDeadline(processAnswerLimit, what: entry.path) {
                             try await ControlClient.withConnection(path: entry.path) { try await $0.status() }
                         }
                         return (entry, .success(snapshot))

@@ -1,3 +1,4 @@
+import DrainClient
 import DrainTestSupport
 import Foundation
 import Testing
@@ -18,9 +19,16 @@ struct ControlCLITests {
         let sandbox = try Sandbox()
         // Scale 0.005: even the longest export (600 s, the demo's cap) takes 3 s, inside the 5 s grace.
         let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.005"], in: sandbox, name: "shop")
+        // Answering already: `ls` gives a process a few seconds to answer, and one still starting beside the
+        // whole suite could take longer than that.
+        try await eventually("the demo to answer status") {
+            (try? await ControlClient.withConnection(path: socket(demo, sandbox, name: "shop")) { try await $0.status() })
+                != nil
+        }
         let ls = try await drainctl(["ls"], in: sandbox)
         #expect(ls.code == 0)
-        #expect(ls.out.contains("shop") && ls.out.contains("live") && ls.out.contains("\(demo.pid)"))
+        #expect(
+            ls.out.contains("shop") && ls.out.contains("live") && ls.out.contains("\(demo.pid)"), "ls:\n\(ls.out)")
         let lsJSON = try await drainctl(["ls", "--json"], in: sandbox)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(lsJSON.out.utf8)) as? [[String: Any]])
         #expect(rows.first?["name"] as? String == "shop")
