@@ -21,9 +21,9 @@ struct ControlCLITests {
         let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.005"], in: sandbox, name: "shop")
         // Answering already: `ls` gives a process a few seconds to answer, and one still starting beside the
         // whole suite could take longer than that.
+        let path = socket(demo, sandbox, name: "shop")
         try await eventually("the demo to answer status") {
-            (try? await ControlClient.withConnection(path: socket(demo, sandbox, name: "shop")) { try await $0.status() })
-                != nil
+            (try? await ControlClient.withConnection(path: path) { try await $0.status() }) != nil
         }
         let ls = try await drainctl(["ls"], in: sandbox)
         #expect(ls.code == 0)
