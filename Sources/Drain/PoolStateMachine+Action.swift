@@ -49,8 +49,10 @@ extension PoolStateMachine {
         var requeued = 0
         var recovered = 0
         var operationsCompleted = 0
-        var jobDurations: [Duration] = []
-        var operationDurations: [Duration] = []
+        /// How long the job settled by this event ran. One event settles at most one job (and one
+        /// operation), so a value, not an array: an array here cost an allocation on every job.
+        var jobDuration: Duration?
+        var operationDuration: Duration?
         var drainDuration: Duration?
     }
 }

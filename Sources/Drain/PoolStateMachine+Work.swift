@@ -186,7 +186,7 @@ extension PoolStateMachine {
             completed += 1
             addSample(job.kind, ran)
             action.metrics.completed += 1
-            action.metrics.jobDurations.append(ran)
+            action.metrics.jobDuration = ran
         case .failed(let message):
             failed += 1
             addSample(job.kind, ran)
@@ -255,7 +255,7 @@ extension PoolStateMachine {
         completed += 1
         completedOperations += 1
         action.metrics.operationsCompleted += 1
-        action.metrics.operationDurations.append(now.offset - operation.started)
+        action.metrics.operationDuration = now.offset - operation.started
         return action
     }
 

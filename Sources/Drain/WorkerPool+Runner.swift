@@ -106,8 +106,8 @@ extension WorkerPool {
         if deltas.requeued > 0 { metrics.requeued.increment(by: deltas.requeued) }
         if deltas.recovered > 0 { metrics.recovered.increment(by: deltas.recovered) }
         if deltas.operationsCompleted > 0 { metrics.operationsCompleted.increment(by: deltas.operationsCompleted) }
-        for duration in deltas.jobDurations { metrics.jobDuration.recordNanoseconds(duration.nanoseconds) }
-        for duration in deltas.operationDurations { metrics.operationDuration.recordNanoseconds(duration.nanoseconds) }
+        if let duration = deltas.jobDuration { metrics.jobDuration.recordNanoseconds(duration.nanoseconds) }
+        if let duration = deltas.operationDuration { metrics.operationDuration.recordNanoseconds(duration.nanoseconds) }
         if let drain = deltas.drainDuration { metrics.drainDuration.recordNanoseconds(drain.nanoseconds) }
     }
 
