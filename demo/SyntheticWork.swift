@@ -20,38 +20,42 @@ final class SyntheticWork: Sendable {
         var description: String { "SMTP 451: try again later" }
     }
 
-    /// The median duration of a kind before `--duration-scale`: what the demo declares with
-    /// `--declare-durations` (an export's Pareto from 8 s with index 1.35 has its median at 8 · 2^(1/1.35)).
-    static func typicalSeconds(_ kind: Kind) -> Double {
+    /// How a kind's base duration (before `--duration-scale`) is drawn: the one place its parameters live,
+    /// for the sampling and for the quantiles `--declare-durations` declares.
+    enum Shape {
+        case logNormal(median: Double, sigma: Double)
+        /// From `minimum` seconds, with tail index `index`: P(longer than t) = (minimum / t)^index.
+        case pareto(minimum: Double, index: Double)
+    }
+
+    static func shape(_ kind: Kind) -> Shape {
         switch kind {
-        case .emailSend: 0.6
-        case .thumbnailRender: 2
-        case .invoicePDF: 4
-        case .reportExport: 8 * pow(2, 1 / 1.35)
+        case .emailSend: .logNormal(median: 0.6, sigma: 0.6)
+        case .thumbnailRender: .logNormal(median: 2, sigma: 0.5)
+        case .invoicePDF: .logNormal(median: 4, sigma: 0.7)
+        // Pareto tail: about one export in six runs longer than 30 s.
+        case .reportExport: .pareto(minimum: 8, index: 1.35)
         }
     }
 
-    /// The 90th percentile of a kind before `--duration-scale`, declared with the median: a log-normal's
-    /// median · e^(1.2816 σ), an export's Pareto 8 · 10^(1/1.35).
-    static func p90Seconds(_ kind: Kind) -> Double {
-        switch kind {
-        case .emailSend: 0.6 * exp(1.2816 * 0.6)
-        case .thumbnailRender: 2 * exp(1.2816 * 0.5)
-        case .invoicePDF: 4 * exp(1.2816 * 0.7)
-        case .reportExport: 8 * pow(10, 1 / 1.35)
+    /// A kind's quantile before `--duration-scale`, from the normal quantile `z` (for the log-normals) and
+    /// the share of runs `exceeding` it (for the Pareto): the same quantile in each family's terms.
+    private static func quantile(_ kind: Kind, z: Double, exceeding: Double) -> Double {
+        switch shape(kind) {
+        case .logNormal(let median, let sigma): median * exp(z * sigma)
+        case .pareto(let minimum, let index): minimum * pow(1 / exceeding, 1 / index)
         }
     }
 
-    /// The 99th percentile, declared with the others: the tail. A log-normal's median · e^(2.3263 σ), an
-    /// export's Pareto 8 · 100^(1/1.35), far past where a log-normal through its median and p90 would put it.
-    static func p99Seconds(_ kind: Kind) -> Double {
-        switch kind {
-        case .emailSend: 0.6 * exp(2.3263 * 0.6)
-        case .thumbnailRender: 2 * exp(2.3263 * 0.5)
-        case .invoicePDF: 4 * exp(2.3263 * 0.7)
-        case .reportExport: 8 * pow(100, 1 / 1.35)
-        }
-    }
+    /// The median, what the demo declares with `--declare-durations`.
+    static func typicalSeconds(_ kind: Kind) -> Double { quantile(kind, z: 0, exceeding: 0.5) }
+
+    /// The 90th percentile, declared with the median.
+    static func p90Seconds(_ kind: Kind) -> Double { quantile(kind, z: 1.2816, exceeding: 0.1) }
+
+    /// The 99th percentile, declared with the others: the tail. An export's is far past where a log-normal
+    /// through its median and p90 would put it.
+    static func p99Seconds(_ kind: Kind) -> Double { quantile(kind, z: 2.3263, exceeding: 0.01) }
 
     private let scale: Double
     private let random: Mutex<SplitMix64>
@@ -66,23 +70,18 @@ final class SyntheticWork: Sendable {
     /// Picks a kind and a base duration, fixed at submit time so that a rerun is the same job.
     func next() -> (Kind, Data) {
         let pick = uniform()
-        let kind: Kind
-        let seconds: Double
-        switch pick {
-        case ..<0.5:
-            kind = .emailSend
-            seconds = logNormal(median: 0.6, sigma: 0.6)
-        case ..<0.75:
-            kind = .thumbnailRender
-            seconds = logNormal(median: 2, sigma: 0.5)
-        case ..<0.9:
-            kind = .invoicePDF
-            seconds = logNormal(median: 4, sigma: 0.7)
-        default:
-            kind = .reportExport
-            // Pareto tail: about one export in six runs longer than 30 s.
-            seconds = min(600, 8 / pow(max(1e-9, uniform()), 1 / 1.35))
-        }
+        let kind: Kind =
+            switch pick {
+            case ..<0.5: .emailSend
+            case ..<0.75: .thumbnailRender
+            case ..<0.9: .invoicePDF
+            default: .reportExport
+            }
+        let seconds =
+            switch Self.shape(kind) {
+            case .logNormal(let median, let sigma): logNormal(median: median, sigma: sigma)
+            case .pareto(let minimum, let index): min(600, minimum / pow(max(1e-9, uniform()), 1 / index))
+            }
         // The base duration is stored; the scale applies when the job runs, so a restart with another
         // --duration-scale replays the same jobs faster or slower.
         let payload = Payload(ms: Int(seconds * 1000), fail: kind == .emailSend && uniform() < 0.02)
