@@ -24,7 +24,9 @@ extension TerminalTests {
             Binaries.drainctl.path + " top",
             environment: ["DRAINCTL_RUN_DIR": sandbox.runDir, "SWIFT_BACKTRACE": "interactive=no"], in: sandbox)
         try await tmux.waitFor("RUNNING")
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/sleep?ms=2500"))
+        // 8 s each: the five start on the test's threads, and beside two CPU hogs 2.5 s requests did not all
+        // overlap, so top never had five in flight at once to show.
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/sleep?ms=8000"))
         let requests = (0..<5).map { _ in
             Task { () -> Int in
                 let (_, response) = try await URLSession.shared.data(from: url)

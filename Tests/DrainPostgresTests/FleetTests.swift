@@ -189,7 +189,9 @@ struct FleetTests {
     @Test("a worker that stopped with outcomes it could not write has them rescued at once")
     func stoppedWorkerRescue() async throws {
         let fleet = try await Fleet()
-        let lease = Duration.seconds(30)
+        // A lease no wait below can reach: beside the whole suite and two CPU hogs the peer once took over
+        // 20 s to start and rescue, so "at once" is told from "after the lease" by a 10-minute lease.
+        let lease = Duration.seconds(600)
         let worker = FleetWorker(try fleet.journal(lease: lease), name: "stopping")
         try await worker.start()
         _ = try await worker.journal.append([NewJob(kind: "quick", payload: Data())])
@@ -201,7 +203,7 @@ struct FleetTests {
         #expect(try await fleet.value("SELECT phase FROM $s.workers") == "stopped")
         let peer = FleetWorker(try fleet.journal(lease: lease), name: "peer")
         try await peer.start()
-        try await eventually(timeout: .seconds(20), "the peer to rescue it, well before the 30 s lease") {
+        try await eventually(timeout: .seconds(60), "the peer to rescue it, well before the 10-minute lease") {
             peer.pool.snapshot().recovered == 1
         }
         try await eventually("the peer to run it") { try await fleet.count("state = '\(JobState.done)'") == 2 }
