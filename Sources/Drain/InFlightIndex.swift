@@ -39,7 +39,8 @@ struct InFlightIndex {
         let bucket = Self.bucket(entry.started)
         startBuckets[kind]?[bucket, default: 1] -= 1
         if startBuckets[kind]?[bucket] == 0 { startBuckets[kind]?[bucket] = nil }
-        if startBuckets[kind]?.isEmpty == true { startBuckets[kind] = nil }
+        // A kind's table stays when its last job leaves, empty with its capacity: dropping it cost an
+        // allocation on every job of a pool that runs one at a time (a kind is one entry, and kinds are few).
         while head < order.count, entries[order[head]] == nil { head += 1 }
         if order.count - head > 2 * entries.count + 64 { compact() }
         return entry

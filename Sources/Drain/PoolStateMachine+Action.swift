@@ -31,12 +31,17 @@ extension PoolStateMachine {
         /// Arm the snapshot tick (its own numbering, not the drain timer's); it comes back as
         /// ``PoolStateMachine/tickFired(_:at:)``.
         var armTick: Timer?
+        /// Plan the grace (a drain with a planned grace began, or was asked for one while draining): the
+        /// runner forecasts after the lock and brings the answer back as
+        /// ``PoolStateMachine/gracePlanned(_:at:)``, after this action's events.
+        var planGrace = false
 
         /// Whether the runner has anything to do.
         var isEmpty: Bool {
             events.isEmpty && !finishSubscriptions && cancelJobs.isEmpty && cancelOperations.isEmpty
                 && armTimer == nil && !cancelTimers && resumeWaiters.isEmpty && refuseWaiters.isEmpty
                 && metrics == MetricDeltas() && !wake && !publishSnapshot && armTick == nil
+                && !planGrace
         }
     }
 

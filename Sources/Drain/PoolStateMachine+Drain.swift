@@ -5,23 +5,50 @@ import Foundation
 extension PoolStateMachine {
     // MARK: Starting and moving the drain
 
+    /// A grace the planner chooses: at most `cap`, counted from `from` (nil: the drain's start, as a grace
+    /// given before the drain began is; for a drain already in progress, the request's time).
+    struct GracePlan: Sendable, Equatable {
+        var cap: Duration
+        var from: Duration?
+    }
+
     /// Starts the drain, or moves its deadline when it already started (see ``WorkerPool/drain(grace:cause:)``).
     /// - Throws: ``DrainError`` `invalidArgument` for a negative grace.
     mutating func drain(grace: Duration?, cause: DrainCause, at now: Now) throws(DrainError) -> (DrainPhase, Action) {
+        try drain(grace, planned: false, cause: cause, at: now)
+    }
+
+    /// Starts the drain (or moves the deadline of one in progress) with a grace the planner chooses once
+    /// draining has begun, at most `cap` (see ``WorkerPool/drain(plannedGraceUpTo:cause:)``).
+    ///
+    /// Until the plan comes back (``gracePlanned(_:at:)``) the deadline stands at the cap. The action asks
+    /// the runner to plan (``Action/planGrace``) as the drain begins: at once, or when the lame duck ends.
+    /// - Throws: ``DrainError`` `invalidArgument` for a negative cap.
+    mutating func drain(
+        plannedGraceUpTo cap: Duration, cause: DrainCause, at now: Now
+    ) throws(DrainError) -> (DrainPhase, Action) {
+        try drain(cap, planned: true, cause: cause, at: now)
+    }
+
+    private mutating func drain(
+        _ grace: Duration?, planned: Bool, cause: DrainCause, at now: Now
+    ) throws(DrainError) -> (DrainPhase, Action) {
         let now = clamp(now)
         let grace = grace ?? configuration.defaultGrace
         guard grace >= .zero else { throw DrainError(.invalidArgument, "the grace must not be negative") }
         var action = Action()
+        // An explicit grace replaces a plan not yet made, and a new plan replaces an explicit grace.
         switch phase {
         case .running:
             drainCause = cause
             self.grace = grace
+            plan = planned ? GracePlan(cap: grace, from: nil) : nil
             if configuration.lameDuck > .zero {
                 phase = .lameDuck
                 lameDuckStartedAt = now.date
+                let then = planned ? "a drain with a planned grace of at most \(format(grace))" : "a \(format(grace)) drain"
                 record(
-                    .phaseChanged,
-                    "lame duck for \(format(configuration.lameDuck)) started by \(cause), then a \(format(grace)) drain",
+                    .phaseChanged, "lame duck for \(format(configuration.lameDuck)) started by \(cause), then \(then)",
                     at: now, cause: cause, into: &action)
                 lameDuckEnds = now.offset + configuration.lameDuck
                 arm(at: now.offset + configuration.lameDuck, into: &action)
@@ -30,8 +57,17 @@ extension PoolStateMachine {
             }
         case .lameDuck:
             self.grace = grace
-            record(.deadlineChanged, "grace set to \(format(grace)) by \(cause)", at: now, cause: cause, into: &action)
+            plan = planned ? GracePlan(cap: grace, from: nil) : nil
+            let what =
+                planned
+                ? "grace to be planned as the drain starts, at most \(format(grace)),"
+                : "grace set to \(format(grace))"
+            record(.deadlineChanged, "\(what) by \(cause)", at: now, cause: cause, into: &action)
+        case .draining where planned:
+            plan = GracePlan(cap: grace, from: now.offset)
+            action.planGrace = true
         case .draining:
+            plan = nil
             self.grace = (now.offset - (drainStarted ?? now.offset)) + grace
             deadline = now.offset + grace
             markDeadline(cause: cause, at: now)
@@ -47,12 +83,49 @@ extension PoolStateMachine {
         return (phase, action)
     }
 
+    /// The planner's answer to a planned grace, made by the runner after the lock: the time that drains
+    /// every job in flight now with 90 % probability (nil: none within a day).
+    ///
+    /// The deadline moves to now plus that time, whole seconds up (so an operator reads a round number and
+    /// the rounding errs long), and never past the plan's cap. Ignored when there is no plan any more: a
+    /// grace given since, a force, or the end of the drain.
+    mutating func gracePlanned(_ suggested: Double?, at now: Now) -> Action {
+        let now = clamp(now)
+        var action = Action()
+        guard phase == .draining, let plan, let started = drainStarted else { return action }
+        self.plan = nil
+        let limit = (plan.from ?? started) + plan.cap
+        let wanted = suggested.flatMap { $0.isFinite ? Duration.seconds(max(0, $0).rounded(.up)) : nil }
+        let end = wanted.map { min(limit, now.offset + $0) } ?? limit
+        grace = end - started
+        deadline = end
+        markDeadline(cause: drainCause, at: now)
+        arm(at: end, into: &action)
+        let left = format(max(.zero, end - now.offset))
+        let message =
+            switch wanted {
+            case .some(let wanted) where now.offset + wanted <= limit:
+                "grace planned: \(left) drains the jobs in flight with 90 % probability"
+            case .some(let wanted):
+                "grace planned: \(left), the cap (the planner's \(format(wanted)) for 90 % is longer)"
+            case nil:
+                "grace planned: \(left), the cap (no grace within a day drains the jobs in flight with 90 % probability)"
+            }
+        record(.deadlineChanged, message, at: now, cause: drainCause, into: &action)
+        action.wake = true
+        return action
+    }
+
     /// Moves the deadline of a drain in progress by `delta`; a deadline moved into the past forces at once
     /// (through the timer, armed in the past).
     /// - Throws: ``DrainError`` `notRunning` unless in lame duck or draining.
     mutating func moveDeadline(by delta: Duration, cause: DrainCause, at now: Now) throws(DrainError) -> Action {
         let now = clamp(now)
         var action = Action()
+        // A plan not made yet keeps its place; its cap moves with the deadline.
+        if let pending = plan, phase == .lameDuck || phase == .draining {
+            plan?.cap = max(.zero, pending.cap + delta)
+        }
         switch phase {
         case .lameDuck:
             grace = max(.zero, (grace ?? configuration.defaultGrace) + delta)
@@ -78,6 +151,7 @@ extension PoolStateMachine {
     mutating func force(cause: DrainCause, at now: Now) -> Action {
         let now = clamp(now)
         var action = Action()
+        plan = nil
         if phase == .running || phase == .lameDuck {
             drainCause = drainCause ?? cause
             grace = grace ?? .zero
@@ -134,9 +208,12 @@ extension PoolStateMachine {
         // timer included): none may wait for a slot that will never come.
         admitWaiters(into: &action)
         let cause = drainCause ?? .application
+        // A planned grace is made by the runner after this action's events: until then, the cap stands.
+        if plan != nil { action.planGrace = true }
+        let planned = plan != nil ? "planned, at most \(format(grace))" : format(grace)
         record(
             .phaseChanged,
-            "drain started by \(cause), grace \(format(grace)), \(inFlightTotal) in flight, \(queued) queued stay queued",
+            "drain started by \(cause), grace \(planned), \(inFlightTotal) in flight, \(queued) queued stay queued",
             at: now, cause: cause, into: &action)
     }
 

@@ -94,6 +94,9 @@ struct PoolStateMachine {
 
     var drainCause: DrainCause?
     var grace: Duration?
+    /// A grace the planner is to choose (`drain(plannedGraceUpTo:)`): set until the runner brings the
+    /// plan back as ``gracePlanned(_:at:)``.
+    var plan: GracePlan?
     var drainStarted: Duration?
     var drainStartedAt: Date?
     var deadline: Duration?

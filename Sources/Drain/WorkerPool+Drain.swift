@@ -16,6 +16,25 @@ extension WorkerPool {
         try send { machine, now throws(DrainError) in try machine.drain(grace: grace, cause: cause, at: now) }
     }
 
+    /// Starts the drain with the planner's grace: the time that drains every job in flight as draining
+    /// begins with 90 % probability, whole seconds up, and at most `cap`.
+    ///
+    /// The plan is made from the jobs the drain will wait for, as it begins: when the lame duck (if
+    /// configured) ends, or at once. So a job that starts between an operator's look at the plan and the
+    /// drain is planned for too. The deadline stands at `cap` until the plan is made, a moment later; the
+    /// event log shows the drain's start, then a `deadline_changed` event with the planned grace. While in
+    /// lame duck or draining, the plan is made now and counted from now, like a grace given then.
+    /// - Parameters:
+    ///   - cap: The longest grace to take. The planner answers the cap when no grace within a day drains
+    ///     the jobs with 90 % probability.
+    ///   - cause: Who asked, for the event log and the report.
+    /// - Returns: The phase after the call.
+    /// - Throws: ``DrainError`` `invalidArgument` for a negative cap.
+    @discardableResult
+    public func drain(plannedGraceUpTo cap: Duration, cause: DrainCause = .application) throws -> DrainPhase {
+        try send { machine, now throws(DrainError) in try machine.drain(plannedGraceUpTo: cap, cause: cause, at: now) }
+    }
+
     /// Moves the deadline of a drain in progress by `delta` (negative to shorten it).
     ///
     /// A deadline moved into the past forces the drain at once.

@@ -50,9 +50,19 @@ extension WorkerPool {
             log(action.events)
         }
         if action.wake { wake() }
+        // After the events, so that the drain's start is told before the deadline the plan sets.
+        if action.planGrace { planGrace() }
         if let published, action.events.contains(where: { $0.kind == .phaseChanged && $0.phase == .draining }) {
-            noteForecast(published.snapshot)
+            // A planned drain is foreseen against its planned deadline, not the cap that stood before it.
+            noteForecast(action.planGrace ? latestSnapshot().snapshot : published.snapshot)
         }
+    }
+
+    /// Forecasts the grace of a planned drain after the lock, and hands the answer back to the machine,
+    /// which moves the deadline to it unless the plan was superseded meanwhile.
+    private func planGrace() {
+        let suggested = plannedGrace()
+        send { machine, now in machine.gracePlanned(suggested, at: now) }
     }
 
     /// Keeps the forecast made as the drain began in its timeline, so the drain's history can say whether

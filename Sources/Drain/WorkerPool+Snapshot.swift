@@ -57,13 +57,7 @@ extension WorkerPool {
             return (core.snapshotSeq, Raw(core.machine, oldest: configuration.snapshotJobLimit))
         }
         let secondsLeft = raw.deadline.map { ($0 - now).seconds }
-        let input = SnapshotPredictions(
-            samples: raw.stats.mapValues(\.values), cut: raw.stats.mapValues(\.censoredValues), declared: raw.declared,
-            listed: raw.oldest.map {
-                .init(kind: $0.job.kind, age: (now - $0.started).seconds, bucket: InFlightIndex.bucket($0.started))
-            },
-            buckets: raw.kinds.mapValues(\.buckets), now: now.seconds, timeLeft: secondsLeft,
-            defaultGrace: configuration.defaultGrace.seconds, priorMedian: configuration.priorJobDuration.seconds)
+        let input = predictions(raw, now: now, timeLeft: secondsLeft)
         let result = input.compute()
         let forecast = result.forecast
         let kinds = Set(raw.stats.keys).union(raw.kinds.keys).sorted().map { kind in
@@ -114,6 +108,26 @@ extension WorkerPool {
                 expectedMisses: forecast.expectedMisses, suggestedGraceSeconds: result.suggestedGrace)
         }
         return PublishedSnapshot(seq: seq, takenAt: now, snapshot: snapshot)
+    }
+
+    /// The planner's grace for the jobs in flight now: the time that drains them all with 90 % probability
+    /// (nil: none within a day), as a snapshot's plan shows it while running. The state is read under the
+    /// lock and the forecast made after it, like a snapshot's.
+    func plannedGrace() -> Double? {
+        let now = clock.now
+        let raw = state.withLock { Raw($0.machine, oldest: configuration.snapshotJobLimit) }
+        return predictions(raw, now: now, timeLeft: nil).compute().suggestedGrace
+    }
+
+    /// What the predictions of a snapshot (or a plan) start from; `timeLeft` nil plans a drain started now.
+    private func predictions(_ raw: Raw, now: Duration, timeLeft: Double?) -> SnapshotPredictions {
+        SnapshotPredictions(
+            samples: raw.stats.mapValues(\.values), cut: raw.stats.mapValues(\.censoredValues), declared: raw.declared,
+            listed: raw.oldest.map {
+                .init(kind: $0.job.kind, age: (now - $0.started).seconds, bucket: InFlightIndex.bucket($0.started))
+            },
+            buckets: raw.kinds.mapValues(\.buckets), now: now.seconds, timeLeft: timeLeft,
+            defaultGrace: configuration.defaultGrace.seconds, priorMedian: configuration.priorJobDuration.seconds)
     }
 
     /// What a snapshot copies under the lock: values, and collections that are copied on write (the

@@ -93,7 +93,19 @@ public final class ControlClient {
     /// `shutdown`: starts the drain, or moves the deadline to `grace` from now if it already started.
     public func shutdown(grace: Double?, reason: String?) async throws -> PoolSnapshot {
         try ControlConnection.snapshot(
-            of: await send(ControlRequest(op: .shutdown, grace: grace, reason: reason)), path: path)
+            of: await send(ControlRequest(op: .shutdown, grace: grace.map { .seconds($0) }, reason: reason)),
+            path: path)
+    }
+
+    /// `shutdown` with `"grace":"auto"`: the process plans the grace as its drain begins, at most
+    /// `maxGrace` seconds, and answers with the snapshot that carries it.
+    ///
+    /// A process built before planned graces answers ``ControlError`` `refused` with the server code
+    /// `bad_request` (see ``ShutdownGrace``); nothing was drained then.
+    public func shutdown(plannedGraceUpTo maxGrace: Double, reason: String?) async throws -> PoolSnapshot {
+        try ControlConnection.snapshot(
+            of: await send(ControlRequest(op: .shutdown, grace: .auto, maxGrace: maxGrace, reason: reason)),
+            path: path)
     }
 
     /// `extend`: moves the deadline of a drain in progress by `seconds` (negative to shorten).

@@ -78,18 +78,43 @@ extension ControlServer {
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
             if !fanout.add(session, intervalMs: interval, version: version) { session.endSubscription() }
         case .shutdown:
-            let grace = request.grace
-            if let grace, !ControlProtocol.isValidGrace(grace) {
-                reply(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400"))
+            var cap: Double?
+            switch request.grace {
+            case .seconds(let grace)? where !ControlProtocol.isValidGrace(grace):
+                reply(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400, or auto"))
                 return .answered
+            case .auto?:
+                cap = request.maxGrace ?? ControlProtocol.defaultMaxGrace
+                guard let cap, ControlProtocol.isValidMaxGrace(cap) else {
+                    reply(.failure(id: id, .invalidArgument, "max_grace must be a number of seconds above 0, at most 86400"))
+                    return .answered
+                }
+            default:
+                // A cap without a plan would be ignored silently: say so instead.
+                guard request.maxGrace == nil else {
+                    reply(.failure(id: id, .invalidArgument, "max_grace goes with \"grace\":\"auto\""))
+                    return .answered
+                }
             }
             guard pool.phase < .forcing else {
                 reply(.failure(id: id, .alreadyStopped, "the pool is already \(pool.phase)"))
                 return .answered
             }
-            pool.audit("shutdown" + (grace.map { " grace \($0)s" } ?? " (default grace)"), cause: cause)
+            let what =
+                switch request.grace {
+                case .seconds(let grace)?: " grace \(grace)s"
+                case .auto?: " grace auto, at most \(cap ?? 0)s"
+                case nil: " (default grace)"
+                }
+            pool.audit("shutdown" + what, cause: cause)
             do {
-                try pool.drain(grace: grace.map { .milliseconds(Int64($0 * 1000)) }, cause: cause)
+                if let cap {
+                    try pool.drain(plannedGraceUpTo: .milliseconds(Int64(cap * 1000)), cause: cause)
+                } else if case .seconds(let grace)? = request.grace {
+                    try pool.drain(grace: .milliseconds(Int64(grace * 1000)), cause: cause)
+                } else {
+                    try pool.drain(grace: nil, cause: cause)
+                }
                 replySnapshot()
             } catch let error as DrainError {
                 reply(.failure(id: id, WireErrorCode(error), error.message))

@@ -12,6 +12,13 @@ public enum ControlProtocol {
     /// The graces a drain accepts, in seconds: the server, `drainctl shutdown` and `top`'s prompt all
     /// check against this one range.
     public static let graceRange: ClosedRange<Double> = 0...86_400
+    /// The longest grace a planned (`auto`) drain takes when the request names none: five minutes, past
+    /// the longest work the planner is usually asked about and well inside a typical termination window.
+    public static let defaultMaxGrace = 300.0
+    /// Whether `seconds` may cap a planned grace: above 0, at most a day.
+    public static func isValidMaxGrace(_ seconds: Double) -> Bool {
+        seconds.isFinite && seconds > 0 && seconds <= graceRange.upperBound
+    }
     /// Whether `seconds` is a grace a drain accepts.
     public static func isValidGrace(_ seconds: Double) -> Bool { seconds.isFinite && graceRange.contains(seconds) }
     /// How many drains one `history` request may ask for. A reply is one line, and each drain carries its

@@ -22,8 +22,12 @@ public struct ControlRequest: Sendable, Codable, Hashable {
     /// Echoed in the reply so a client can match replies to requests.
     public var id: Int?
     public var op: String
-    /// `shutdown`: seconds of grace; missing means the service's default.
-    public var grace: Double?
+    /// `shutdown`: seconds of grace, or `auto` for the service's planner; missing means the service's
+    /// default.
+    public var grace: ShutdownGrace?
+    /// `shutdown` with `grace` `auto`: the longest grace the planner may take, in seconds (above 0, at most
+    /// a day); missing means ``ControlProtocol/defaultMaxGrace``.
+    public var maxGrace: Double?
     /// `shutdown`: why, shown in events and the report.
     public var reason: String?
     /// `subscribe`: milliseconds between snapshots (50...60000); missing means 1000.
@@ -40,13 +44,15 @@ public struct ControlRequest: Sendable, Codable, Hashable {
     /// - Parameter version: The `v` the line carries; ``ControlProtocol/version`` unless the client asks
     ///   for a newer one.
     public init(
-        op: Operation, id: Int? = nil, grace: Double? = nil, reason: String? = nil, intervalMs: Int? = nil,
+        op: Operation, id: Int? = nil, grace: ShutdownGrace? = nil, maxGrace: Double? = nil, reason: String? = nil,
+        intervalMs: Int? = nil,
         seconds: Double? = nil, drainID: Int64? = nil, limit: Int? = nil, version: Int = ControlProtocol.version
     ) {
         self.v = version
         self.id = id
         self.op = op.rawValue
         self.grace = grace
+        self.maxGrace = maxGrace
         self.reason = reason
         self.intervalMs = intervalMs
         self.seconds = seconds
@@ -58,5 +64,6 @@ public struct ControlRequest: Sendable, Codable, Hashable {
         case v, id, op, grace, reason, seconds, limit
         case intervalMs = "interval_ms"
         case drainID = "drain_id"
+        case maxGrace = "max_grace"
     }
 }

@@ -72,10 +72,11 @@ struct CalibrationRunner: Sendable {
         let (before, start, sample) = try await withControlDeadline(.seconds(30), what: demo.socketPath) {
             try await Self.connect(demo) { client -> (PoolSnapshot, PoolSnapshot, PoolSnapshot?) in
                 let before = try await client.status()
-                let grace =
+                // A planner drain plans in the demo as it begins (`"grace":"auto"`), on the jobs it drains.
+                let start =
                     planned
-                    ? min(settings.plannerCap, before.plan?.suggestedGraceSeconds ?? settings.plannerCap) : randomGrace
-                let start = try await client.shutdown(grace: (grace * 1000).rounded() / 1000, reason: "calibrate")
+                    ? try await client.shutdown(plannedGraceUpTo: settings.plannerCap, reason: "calibrate")
+                    : try await client.shutdown(grace: (randomGrace * 1000).rounded() / 1000, reason: "calibrate")
                 try await Task.sleep(for: .seconds(settings.sampleAfter))
                 do {
                     return (before, start, try await client.status())
@@ -100,14 +101,25 @@ struct CalibrationRunner: Sendable {
                 .demoFailed, "drain-demo (pid \(demo.pid)) ended (\(status)) without a report at \(report)")
         }
         if settings.keepHistory { try history.absorb(journal) }
+        // The planner's answer is the grace the drain began with. At the cap it may have wanted more: such
+        // a drain is counted apart (`capped`), since it ran on the operator's limit, not on the plan.
+        let plan =
+            planned
+            ? start.graceSeconds.map { grace in
+                DrainPlan(
+                    graceSeconds: grace, etaP50Seconds: nil, etaP90Seconds: nil, expectedMisses: 0,
+                    suggestedGraceSeconds: grace)
+            } : before.plan
         var observation = Self.observation(
-            index: index, seed: workloadSeed, scale: settings.durationScale, planned: planned, plan: before.plan,
+            index: index, seed: workloadSeed, scale: settings.durationScale, planned: planned, plan: plan,
             sample: sample ?? start, report: outcome, endedBeforeSample: sample == nil)
         observation.runSeed = seed
-        // What the planner saw: the oracle planner plans on the same jobs (every one is listed while the
-        // demo runs at most snapshotJobLimit at once).
-        if before.oldestJobs.count == before.inFlightJobs {
-            observation.planJobs = before.oldestJobs.map { .init(kind: $0.kind, ageSeconds: $0.ageSeconds) }
+        observation.plannerCapped = planned ? (start.graceSeconds ?? 0) >= settings.plannerCap - 0.001 : nil
+        // What the planner saw: the oracle planner plans on the same jobs, the ones the drain began with
+        // (every one is listed while the demo runs at most snapshotJobLimit at once).
+        let seen = planned ? start : before
+        if seen.oldestJobs.count == seen.inFlightJobs {
+            observation.planJobs = seen.oldestJobs.map { .init(kind: $0.kind, ageSeconds: $0.ageSeconds) }
         }
         return observation
     }

@@ -20,7 +20,8 @@ struct DrainObservation: Sendable, Codable {
         }
     }
 
-    /// A job in flight when the planner was asked, just before the drain.
+    /// A job in flight when the planner was asked: as the drain began (or, in older observations, just
+    /// before it).
     struct PlanJob: Sendable, Codable {
         var kind: String
         var ageSeconds: Double
@@ -41,8 +42,12 @@ struct DrainObservation: Sendable, Codable {
     var graceSeconds: Double
     /// The grace came from the planner (`suggested_grace_seconds`), not from the random draw.
     var planned: Bool
-    /// What the planner said just before the drain, for the default grace.
+    /// What the planner said: for a planner drain, the grace the drain planned as it began (its
+    /// `suggested_grace_seconds`); for the others, the status's plan just before the drain.
     var plan: DrainPlan?
+    /// A planner drain that began on `--planner-cap`: the planner wanted that much or more. Nil in
+    /// observations from before the pool planned its own grace (``capped`` then compares with the plan).
+    var plannerCapped: Bool?
     /// The jobs in flight when the plan was read; nil when some were not listed (or in older observations).
     var planJobs: [PlanJob]?
     /// The drain was over before the prediction was due: it is left out of the scores (not the planner's).
@@ -63,6 +68,7 @@ struct DrainObservation: Sendable, Codable {
     private enum CodingKeys: String, CodingKey {
         case index, seed, planned, plan, jobs, outcome
         case planJobs = "plan_jobs"
+        case plannerCapped = "planner_capped"
         case endedBeforeSample = "ended_before_sample"
         case durationScale = "duration_scale"
         case runSeed = "run_seed"
@@ -79,6 +85,7 @@ struct DrainObservation: Sendable, Codable {
 
     /// A planner drain whose suggested grace was above `--planner-cap`: it ran on the cap instead.
     var capped: Bool {
+        if let plannerCapped { return plannerCapped }
         guard planned, let suggested = plan?.suggestedGraceSeconds else { return false }
         // The grace sent is rounded to the millisecond, and the server's deadline is counted from its
         // own start of the drain: a few milliseconds apart from the suggestion, not a cap.

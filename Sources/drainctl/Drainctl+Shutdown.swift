@@ -18,8 +18,10 @@ extension Drainctl {
             abstract: "Drain a process with the grace you choose now, and follow it to the end.",
             discussion: """
                 On a process that is already draining, this moves the deadline to --grace seconds from now.
-                --grace auto takes the grace the service's planner suggests (the time that drains every job \
-                in flight now with 90 % probability, whole seconds up, at least 1 s), capped by --max-grace.
+                --grace auto lets the process plan the grace as its drain begins: the time that drains every \
+                job in flight then with 90 % probability, whole seconds up, capped by --max-grace. On a \
+                process already draining, it plans from now. A process too old to plan its own answers \
+                bad_request; drainctl then plans from its status (at least 1 s), as before.
                 Follows the drain live (a progress line on a terminal, one line per event otherwise) and \
                 exits 0 when it was clean, 1 when it was forced, 2 if the connection was lost first.
 
@@ -45,8 +47,9 @@ extension Drainctl {
             help: ArgumentHelp(
                 "Seconds in-flight work may take, or 'auto' for the planner's (default: the service's own).",
                 valueName: "seconds|auto"))
-        var grace: GraceChoice?
-        @Option(help: "With --grace auto: the longest grace to take, in seconds.") var maxGrace = 300.0
+        var grace: ShutdownGrace?
+        @Option(help: "With --grace auto: the longest grace to take, in seconds.")
+        var maxGrace = ControlProtocol.defaultMaxGrace
         @Option(help: "Why, shown in the service's events and report.") var reason: String?
         @Flag(help: "Start the drain and return at once.") var noWait = false
         @Flag(help: "Print events and the final report as JSON lines.") var json = false
@@ -57,42 +60,59 @@ extension Drainctl {
             if case .seconds(let grace) = grace, !ControlProtocol.isValidGrace(grace) {
                 throw ValidationError("--grace must be a number of seconds from 0 to 86400, or auto")
             }
-            guard maxGrace.isFinite, maxGrace > 0, maxGrace <= 86_400 else {
+            guard ControlProtocol.isValidMaxGrace(maxGrace) else {
                 throw ValidationError("--max-grace must be a number of seconds above 0, at most 86400")
             }
         }
 
-        /// The grace to send: the one given, or the planner's, capped.
-        /// - Throws: ``ControlError`` `refused` when `auto` meets a process with no plan.
-        func resolveGrace(_ client: ControlClient) async throws -> Double? {
+        /// Asks for the drain: with the grace given, or with `auto`, planned by the process as its drain
+        /// begins. A process too old for that answers `bad_request` and drains nothing; its plan is then
+        /// read from its status, which misses the jobs that start between the two requests.
+        /// - Throws: ``ControlError`` `refused` when `auto` meets an old process with no plan to show.
+        func startDrain(_ client: ControlClient) async throws -> PoolSnapshot {
             switch grace {
-            case nil: return nil
-            case .seconds(let seconds): return seconds
+            case nil:
+                return try await client.shutdown(grace: nil, reason: reason)
+            case .seconds(let seconds):
+                return try await client.shutdown(grace: seconds, reason: reason)
             case .auto:
-                let snapshot = try await client.status()
-                guard let plan = snapshot.plan else {
-                    throw ControlError(
-                        .refused,
-                        "--grace auto needs the planner, which a process shows only while running (\(snapshot.name) is \(snapshot.phase.rawValue)); give --grace in seconds"
-                    )
+                do {
+                    let snapshot = try await client.shutdown(plannedGraceUpTo: maxGrace, reason: reason)
+                    let planned = snapshot.recentEvents.last { $0.kind == .deadlineChanged }?.message
+                    let left = snapshot.secondsLeft.map { DurationFormat.duration(max(0, $0).rounded()) } ?? "-"
+                    printError("grace auto: \(left) left (\(planned ?? "planned by \(snapshot.name)"))")
+                    return snapshot
+                } catch let error as ControlError where error.serverCode == WireErrorCode.badRequest.rawValue {
+                    return try await client.shutdown(grace: try await planFromStatus(client), reason: reason)
                 }
-                // At least a second: jobs that start between this status and the shutdown need some too.
-                let suggested = plan.suggestedGraceSeconds.map { max(1, $0.rounded(.up)) }
-                let chosen = min(maxGrace, suggested ?? maxGrace)
-                let why =
-                    suggested.map { "the planner's \(DurationFormat.duration($0)) for 90 %" }
-                    ?? "no 90 % grace within a day"
-                let capped = chosen < (suggested ?? .infinity) ? ", capped by --max-grace" : ""
-                printError("grace auto: \(DurationFormat.duration(chosen)) (\(why)\(capped))")
-                return chosen
             }
+        }
+
+        /// The plan of a process too old to make its own: its status's suggested grace, capped.
+        private func planFromStatus(_ client: ControlClient) async throws -> Double {
+            let snapshot = try await client.status()
+            guard let plan = snapshot.plan else {
+                throw ControlError(
+                    .refused,
+                    "--grace auto needs the planner, which this process (too old to plan its own grace) shows only while running (\(snapshot.name) is \(snapshot.phase.rawValue)); give --grace in seconds"
+                )
+            }
+            // At least a second: jobs that start between this status and the shutdown need some too.
+            let suggested = plan.suggestedGraceSeconds.map { max(1, $0.rounded(.up)) }
+            let chosen = min(maxGrace, suggested ?? maxGrace)
+            let why =
+                suggested.map { "the planner's \(DurationFormat.duration($0)) for 90 %" }
+                ?? "no 90 % grace within a day"
+            let capped = chosen < (suggested ?? .infinity) ? ", capped by --max-grace" : ""
+            printError("grace auto: \(DurationFormat.duration(chosen)) from \(snapshot.name)'s status (\(why)\(capped))")
+            return chosen
         }
 
         func run() async throws {
             if all {
                 let host = HostShutdown(
-                    runDirectory: target.runDirectory, grace: { try await self.resolveGrace($0) }, reason: reason,
-                    noWait: noWait, json: json)
+                    runDirectory: target.runDirectory, start: { try await self.startDrain($0) }, noWait: noWait,
+                    json: json)
                 let code = try await host.run()
                 if code != 0 { throw ExitCode(code) }
                 return
@@ -101,9 +121,8 @@ extension Drainctl {
             let interactive = isatty(STDOUT_FILENO) == 1 && !json
             let report: ShutdownReport? = try await reportingFailures {
                 try await ControlClient.withConnection(path: entry.path) { client in
-                    let grace = try await resolveGrace(client)
                     if !noWait { try await client.subscribe(intervalMs: 200) }
-                    let snapshot = try await client.shutdown(grace: grace, reason: reason)
+                    let snapshot = try await startDrain(client)
                     if noWait {
                         if json {
                             emit(String(decoding: try JSONEncoder.drain.encode(snapshot), as: UTF8.self))

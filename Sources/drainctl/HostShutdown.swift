@@ -21,9 +21,8 @@ struct HostShutdown {
     }
 
     var runDirectory: RunDirectory
-    /// The grace for one process, resolved on its connection (`--grace auto` asks each its planner).
-    var grace: @Sendable (ControlClient) async throws -> Double?
-    var reason: String?
+    /// Asks one process for its drain, on its connection (`--grace auto`: each plans its own grace).
+    var start: @Sendable (ControlClient) async throws -> PoolSnapshot
     var noWait: Bool
     var json: Bool
 
@@ -71,7 +70,7 @@ struct HostShutdown {
             return try await ControlClient.withConnection(path: entry.path) { client -> Ending? in
                 // Subscribed first, so no event of the drain can slip between the request and the stream.
                 if !noWait { try await client.subscribe(intervalMs: 1000) }
-                let snapshot = try await client.shutdown(grace: try await grace(client), reason: reason)
+                let snapshot = try await start(client)
                 if noWait {
                     let grace = snapshot.graceSeconds.map { DurationFormat.duration($0) } ?? "-"
                     emit(

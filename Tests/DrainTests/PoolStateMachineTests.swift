@@ -11,7 +11,7 @@ struct PoolStateMachineTests {
     /// One event the machine takes, as the table names it.
     enum Event: String, CaseIterable, CustomStringConvertible {
         case submit, appended, appendFailed, nextStep, claimed, jobDone, jobFailed, jobCancelled
-        case operationStart, operationEnd, timerFired, drain, extend, shorten, force
+        case operationStart, operationEnd, timerFired, drain, drainPlanned, planned, extend, shorten, force
         case sigterm, sigquit, journalDown, journalUp, news, rescued, audit, stopped, tick
 
         var description: String { rawValue }
@@ -39,6 +39,7 @@ struct PoolStateMachineTests {
         ],
         .timerFired: [lameDuck: .phase(draining), draining: .phase(forcing)],
         .drain: [running: .phase(lameDuck)],
+        .drainPlanned: [running: .phase(lameDuck)],
         .extend: [running: .error(.notRunning), forcing: .error(.notRunning), stopped: .error(.notRunning)],
         .shorten: [running: .error(.notRunning), forcing: .error(.notRunning), stopped: .error(.notRunning)],
         .force: [running: .phase(forcing), lameDuck: .phase(forcing), draining: .phase(forcing)],
@@ -70,7 +71,7 @@ struct PoolStateMachineTests {
         // The deadline moves only by a drain request, extend/shorten, or the start of draining.
         if after.deadline != before.deadline {
             #expect(
-                [.drain, .extend, .shorten, .timerFired, .force, .sigterm, .sigquit].contains(event),
+                [.drain, .planned, .extend, .shorten, .timerFired, .force, .sigterm, .sigquit].contains(event),
                 "\(event) moved the deadline")
         }
         // A phase change or a deadline move is published at once, not at the next tick.
@@ -300,6 +301,9 @@ struct Fixture {
             case .timerFired:
                 lastAction = machine.timerFired(machine.timer?.generation ?? -1, at: later(.seconds(60)))
             case .drain: lastAction = try machine.drain(grace: .seconds(5), cause: .application, at: now).1
+            case .drainPlanned:
+                lastAction = try machine.drain(plannedGraceUpTo: .seconds(5), cause: .application, at: now).1
+            case .planned: lastAction = machine.gracePlanned(3, at: now)
             case .extend: lastAction = try machine.moveDeadline(by: .seconds(5), cause: .application, at: now)
             case .shorten: lastAction = try machine.moveDeadline(by: .seconds(-5), cause: .application, at: now)
             case .force: lastAction = machine.force(cause: .application, at: now)
@@ -373,6 +377,15 @@ struct RandomRun {
             accept()
         }
         for ticket in action.refuseWaiters { waiting.removeAll { $0 == ticket } }
+        // The runner's plan: any answer, none within a day included, and the deadline within the cap.
+        if action.planGrace, let plan = machine.plan {
+            let suggested: Double? = rng.next(5) == 0 ? nil : Double(rng.next(40_000)) / 1000
+            absorb(fixture.machine.gracePlanned(suggested, at: fixture.now))
+            if let started = machine.drainStarted, let deadline = machine.deadline {
+                #expect(deadline <= (plan.from ?? started) + plan.cap, "the plan set a deadline past its cap")
+                #expect(machine.plan == nil, "the plan stayed pending once made")
+            }
+        }
     }
 
     mutating func step() throws {
@@ -413,9 +426,12 @@ struct RandomRun {
                 absorb(fixture.machine.timerFired(timer.generation, at: fixture.now))
             }
         case 86..<88:
-            absorb(
-                (try? fixture.machine.drain(grace: .seconds(Int64(rng.next(20))), cause: .application, at: fixture.now))?
-                    .1 ?? .init())
+            let grace = Duration.seconds(Int64(rng.next(20)))
+            let drain =
+                rng.next(2) == 0
+                ? try? fixture.machine.drain(grace: grace, cause: .application, at: fixture.now)
+                : try? fixture.machine.drain(plannedGraceUpTo: grace, cause: .application, at: fixture.now)
+            absorb(drain?.1 ?? .init())
         case 88..<90:
             absorb(
                 (try? fixture.machine.moveDeadline(

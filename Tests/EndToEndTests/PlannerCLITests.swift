@@ -26,29 +26,81 @@ struct PlannerCLITests {
 
         let shutdown = try await drainctl(["shutdown", "--grace", "auto", "--max-grace", "7"], in: sandbox)
         #expect(shutdown.code == 0 || shutdown.code == 1, "stderr: \(shutdown.err)")
-        #expect(shutdown.err.contains("grace auto: "), "stderr: \(shutdown.err)")
-        let chosen = try #require(
-            shutdown.err.split(separator: "\n").first { $0.contains("grace auto: ") }?
-                .split(separator: " ").dropFirst(3).first.flatMap { Int($0.dropLast()) })
-        #expect(chosen >= 1 && chosen <= 7, "stderr: \(shutdown.err)")
-        #expect(shutdown.out.contains("grace \(chosen)s"), "stdout: \(shutdown.out)")
+        // The process planned it as its drain began, and says so in its events.
+        let line = try #require(
+            shutdown.err.split(separator: "\n").first { $0.contains("grace auto: ") }, "stderr: \(shutdown.err)")
+        #expect(line.contains("(grace planned: "), "\(line)")
+        #expect(shutdown.out.contains("grace planned, at most 7s"), "stdout: \(shutdown.out)")
+        #expect(shutdown.out.contains("grace planned: "), "stdout: \(shutdown.out)")
+        let report = try #require(
+            shutdown.out.split(separator: "\n").last { $0.contains(" stopped ") }, "stdout: \(shutdown.out)")
+        #expect(report.contains("clean") || report.contains("forced"))
         _ = try await demo.wait()
     }
 
-    @Test("--grace auto on a process already draining says why it cannot, and --max-grace is checked")
-    func autoRefused() async throws {
+    @Test("--grace auto on a process already draining plans from now within the cap, and --max-grace is checked")
+    func autoWhileDraining() async throws {
         let sandbox = try Sandbox()
+        // Scale 30: exports run for many minutes, so the planner wants more than any small cap.
         let demo = try await startDemo(["--rate", "20", "--duration-scale", "30"], in: sandbox)
-        let first = try await drainctl(["shutdown", "--grace", "60", "--no-wait"], in: sandbox)
+        try await eventually("jobs in flight") {
+            let s = try await drainctl(["status", "--json"], in: sandbox)
+            return s.out.contains("\"in_flight_jobs\":") && !s.out.contains("\"in_flight_jobs\":0,")
+        }
+        let first = try await drainctl(["shutdown", "--grace", "600", "--no-wait"], in: sandbox)
         #expect(first.code == 0, "stderr: \(first.err)")
-        let auto = try await drainctl(["shutdown", "--grace", "auto", "--no-wait"], in: sandbox)
-        #expect(auto.code == 4)
-        #expect(auto.err.contains("--grace auto needs the planner"))
+        let auto = try await drainctl(["shutdown", "--grace", "auto", "--max-grace", "5", "--no-wait"], in: sandbox)
+        #expect(auto.code == 0, "stderr: \(auto.err)")
+        #expect(auto.err.contains("the cap (the planner's"), "stderr: \(auto.err)")
+        let json = try await drainctl(["status", "--json"], in: sandbox)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let left = try #require(object["seconds_left"] as? Double, "\(json.out)")
+        #expect(left <= 5, "the deadline stayed past the cap: \(left)s left")
         let bad = try await drainctl(["shutdown", "--grace", "auto", "--max-grace", "0"], in: sandbox)
         #expect(bad.code == 64)
         #expect(bad.err.contains("--max-grace"))
         let force = try await drainctl(["shutdown", "--grace", "0", "--no-wait"], in: sandbox)
         #expect(force.code == 0)
+        _ = try await demo.wait()
+    }
+
+    /// A process built before planned graces answers `"grace":"auto"` with `bad_request` (its reply, byte
+    /// for byte) and drains nothing: drainctl reads the plan from its status and sends that grace instead.
+    @Test("a process too old to plan its own grace: drainctl plans from its status and says so")
+    func olderProcess() async throws {
+        let sandbox = try Sandbox()
+        let demo = try await startDemo(["--rate", "20", "--duration-scale", "0.005"], in: sandbox)
+        try await eventually("jobs have finished") {
+            let s = try await drainctl(["status", "--json"], in: sandbox)
+            return s.out.contains("\"completed\":") && !s.out.contains("\"completed\":0,")
+        }
+        // A real running snapshot, with its plan, for the old server to answer with.
+        let snapshot = try await drainctl(["status", "--json"], in: sandbox).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.utf8)) as? [String: Any])
+        let plan = try #require(object["plan"] as? [String: Any])
+        let suggested = try #require(plan["suggested_grace_seconds"] as? Double)
+        let path = "\(sandbox.runDir)/old.\(getpid()).sock"
+        let server = try FakeServer(
+            path: path,
+            replies: [
+                #"{"error":{"code":"bad_request","message":"field 'grace' has the wrong type"},"id":1,"ok":false,"type":"error","v":1}"#
+                    + "\n",
+                #"{"v":1,"id":2,"type":"result","ok":true,"snapshot":"# + snapshot + "}\n",
+                #"{"v":1,"id":3,"type":"result","ok":true,"snapshot":"# + snapshot + "}\n",
+            ])
+        let shutdown = try await drainctl(
+            ["shutdown", "--socket", path, "--grace", "auto", "--max-grace", "120", "--no-wait"], in: sandbox)
+        #expect(shutdown.code == 0, "stderr: \(shutdown.err)")
+        #expect(shutdown.err.contains("'s status (the planner's"), "stderr: \(shutdown.err)")
+        let requests = server.requests
+        #expect(requests.count == 3, "\(requests)")
+        #expect(requests.first?.contains(#""grace":"auto""#) == true && requests.first?.contains(#""max_grace":120"#) == true)
+        #expect(requests.dropFirst().first?.contains(#""op":"status""#) == true)
+        let sent = max(1, suggested.rounded(.up))
+        #expect(requests.last?.contains(#""grace":\#(Int(min(120, sent))),"#) == true, "\(requests)")
+        // Two processes share the run directory now, so the demo is told by signal, not by `shutdown`.
+        demo.signal(SIGTERM)
         _ = try await demo.wait()
     }
 }
