@@ -36,19 +36,20 @@ struct InFlightIndex {
         let kind = entry.job.kind
         countByKind[kind, default: 1] -= 1
         if countByKind[kind] == 0 { countByKind[kind] = nil }
-        let bucket = Self.bucket(entry.started)
-        startBuckets[kind]?[bucket, default: 1] -= 1
-        if startBuckets[kind]?[bucket] == 0 { startBuckets[kind]?[bucket] = nil }
         // A kind's table stays when its last job leaves, empty with its capacity: dropping it cost an
         // allocation on every job of a pool that runs one at a time (a kind is one entry, and kinds are few).
+        startBuckets[kind, default: [:]].decrement(Self.bucket(entry.started))
         while head < order.count, entries[order[head]] == nil { head += 1 }
         if order.count - head > 2 * entries.count + 64 { compact() }
         return entry
     }
 
     mutating func markFinishing(_ id: JobID) -> Bool {
-        guard entries[id] != nil, entries[id]?.finishing == false else { return false }
-        entries[id]?.finishing = true
+        // Read, then set: `entries[id]?.finishing = true` goes through the optional subscript's `modify`
+        // coroutines, whose frames were allocated on the heap, three per job (the pool's allocation profile).
+        guard var entry = entries[id], !entry.finishing else { return false }
+        entry.finishing = true
+        entries[id] = entry
         return true
     }
 
@@ -73,4 +74,13 @@ struct InFlightIndex {
 
     /// The start second of an offset on the pool's clock: the key of ``buckets(kind:)``.
     static func bucket(_ offset: Duration) -> Int64 { offset.components.seconds }
+}
+
+extension Dictionary where Value == Int {
+    /// One fewer at `key`, removing the key at zero. Through the getter and setter, not an optional
+    /// `modify`: see ``InFlightIndex/markFinishing(_:)``.
+    fileprivate mutating func decrement(_ key: Key) {
+        guard let count = self[key] else { return }
+        if count > 1 { self[key] = count - 1 } else { removeValue(forKey: key) }
+    }
 }

@@ -97,8 +97,21 @@ struct SnapshotPredictions: Sendable {
 
     func compute() -> Result {
         // The listed jobs are predicted one by one; the rest by start second, aged from its middle.
-        var rest = buckets
-        for job in listed { rest[job.kind]?[job.bucket, default: 1] -= 1 }
+        // Counted per kind first, then taken from a copy of each kind's table: an optional-chained
+        // `rest[kind]?[second] -= 1` per listed job cost three heap-allocated coroutine frames each.
+        var listedBySecond: [String: [Int64: Int]] = [:]
+        for job in listed { listedBySecond[job.kind, default: [:]][job.bucket, default: 0] += 1 }
+        var rest: [String: [Int64: Int]] = [:]
+        rest.reserveCapacity(buckets.count)
+        for (kind, seconds) in buckets {
+            guard let taken = listedBySecond[kind] else {
+                rest[kind] = seconds
+                continue
+            }
+            var left = seconds
+            for (second, count) in taken { left[second] = (left[second] ?? count) - count }
+            rest[kind] = left
+        }
         var others: [DrainForecast.Group] = []
         for (kind, seconds) in rest { others += groups(kind: kind, seconds) }
         // Every job in flight is a run known to last at least its age, so far.
