@@ -26,6 +26,13 @@ struct CalibrationReport: Sendable, Codable {
     /// The planner's own answers on those drains before `--planner-cap` (what the oracle's is compared
     /// with: a cap is the operator's, not the planner's).
     var suggestedGraceMedianSeconds: Double?
+    /// The clean planner drains to expect at the graces the planner chose, from drain-demo's true
+    /// distributions: the sum over those drains of P(every job done within the grace). A planner short
+    /// of 90 % of its drains is unlucky when this is short too, and wrong when it is not. Nil when no
+    /// planner drain listed all its jobs.
+    var oracleExpectedClean: Double?
+    /// How many planner drains that sum is over (the ones that listed every job at the plan).
+    var oracleExpectedOver: Int?
     var seconds: Double
 
     private enum CodingKeys: String, CodingKey {
@@ -39,6 +46,8 @@ struct CalibrationReport: Sendable, Codable {
         case plannedGraceMedianSeconds = "planned_grace_median_seconds"
         case oracleGraceMedianSeconds = "oracle_grace_median_seconds"
         case suggestedGraceMedianSeconds = "suggested_grace_median_seconds"
+        case oracleExpectedClean = "oracle_expected_clean"
+        case oracleExpectedOver = "oracle_expected_over"
     }
 
     init(seed: UInt64, drains: [DrainObservation], seconds: Double) {
@@ -65,6 +74,9 @@ struct CalibrationReport: Sendable, Codable {
             }
         }
         suggestedGraceMedianSeconds = Self.median(pairs.map(\.suggested))
+        let chances = planned.filter { !$0.capped }.compactMap { $0.oracleAllDone(by: $0.graceSeconds) }
+        oracleExpectedClean = chances.isEmpty ? nil : chances.reduce(0, +)
+        oracleExpectedOver = chances.isEmpty ? nil : chances.count
         oracleGraceMedianSeconds = Self.median(pairs.map(\.oracle))
         self.seconds = seconds
     }
@@ -114,6 +126,11 @@ struct CalibrationReport: Sendable, Codable {
                     + " (median grace \(f(plannedGraceMedianSeconds, "%.1f"))s, suggested before the cap "
                     + "\(f(suggestedGraceMedianSeconds, "%.1f"))s; the oracle planner's, same drains: "
                     + "\(f(oracleGraceMedianSeconds, "%.1f"))s)")
+            if let oracleExpectedClean, let oracleExpectedOver {
+                lines.append(
+                    "  at those graces the true distributions expect "
+                        + String(format: "%.1f", oracleExpectedClean) + " of \(oracleExpectedOver) clean")
+            }
         }
         return lines.joined(separator: "\n")
     }

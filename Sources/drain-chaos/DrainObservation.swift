@@ -96,17 +96,20 @@ struct DrainObservation: Sendable, Codable {
     var actualRemaining: Double { max(0, drainSeconds - sampledAfterSeconds) }
     var actualMisses: Int { jobs.filter(\.missed).count }
 
+    /// The chance, from drain-demo's true distributions, that every job in flight at the plan is done
+    /// `t` seconds later; nil without the plan's jobs.
+    func oracleAllDone(by t: Double) -> Double? {
+        planJobs?.reduce(1) {
+            $0 * (1 - DemoWorkload.pMiss($1.kind, age: $1.ageSeconds, further: t, scale: durationScale))
+        }
+    }
+
     /// The oracle planner's grace: the time by which every job in flight at the plan has finished with
     /// probability `quantile`, from drain-demo's true distributions; nil without the plan's jobs or
     /// beyond `cap`.
     func oracleGrace(quantile: Double = 0.9, cap: Double) -> Double? {
-        guard let planJobs else { return nil }
-        func allDone(by t: Double) -> Double {
-            planJobs.reduce(1) {
-                $0 * (1 - DemoWorkload.pMiss($1.kind, age: $1.ageSeconds, further: t, scale: durationScale))
-            }
-        }
-        guard allDone(by: cap) >= quantile else { return nil }
+        guard let atCap = oracleAllDone(by: cap), atCap >= quantile else { return nil }
+        func allDone(by t: Double) -> Double { oracleAllDone(by: t) ?? 0 }
         var low = 0.0
         var high = cap
         for _ in 0..<60 where high - low > 0.001 {
