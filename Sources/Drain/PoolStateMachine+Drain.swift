@@ -46,7 +46,8 @@ extension PoolStateMachine {
             if configuration.lameDuck > .zero {
                 phase = .lameDuck
                 lameDuckStartedAt = now.date
-                let then = planned ? "a drain with a planned grace of at most \(format(grace))" : "a \(format(grace)) drain"
+                let then =
+                    planned ? "a drain with a planned grace of at most \(format(grace))" : "a \(format(grace)) drain"
                 record(
                     .phaseChanged, "lame duck for \(format(configuration.lameDuck)) started by \(cause), then \(then)",
                     at: now, cause: cause, into: &action)

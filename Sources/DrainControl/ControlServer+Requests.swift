@@ -86,7 +86,9 @@ extension ControlServer {
             case .auto?:
                 cap = request.maxGrace ?? ControlProtocol.defaultMaxGrace
                 guard let cap, ControlProtocol.isValidMaxGrace(cap) else {
-                    reply(.failure(id: id, .invalidArgument, "max_grace must be a number of seconds above 0, at most 86400"))
+                    reply(
+                        .failure(
+                            id: id, .invalidArgument, "max_grace must be a number of seconds above 0, at most 86400"))
                     return .answered
                 }
             default:

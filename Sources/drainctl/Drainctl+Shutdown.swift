@@ -104,7 +104,8 @@ extension Drainctl {
                 suggested.map { "the planner's \(DurationFormat.duration($0)) for 90 %" }
                 ?? "no 90 % grace within a day"
             let capped = chosen < (suggested ?? .infinity) ? ", capped by --max-grace" : ""
-            printError("grace auto: \(DurationFormat.duration(chosen)) from \(snapshot.name)'s status (\(why)\(capped))")
+            printError(
+                "grace auto: \(DurationFormat.duration(chosen)) from \(snapshot.name)'s status (\(why)\(capped))")
             return chosen
         }
 

@@ -73,7 +73,8 @@ struct PlannedGraceTests {
         fixture.enter(.running)
         _ = try fixture.machine.drain(grace: .seconds(10), cause: .application, at: fixture.now)
         fixture.now = fixture.later(.seconds(8))
-        let (_, action) = try fixture.machine.drain(plannedGraceUpTo: .seconds(20), cause: .application, at: fixture.now)
+        let (_, action) = try fixture.machine.drain(
+            plannedGraceUpTo: .seconds(20), cause: .application, at: fixture.now)
         #expect(action.planGrace)
         _ = fixture.machine.gracePlanned(45, at: fixture.now)
         #expect(fixture.machine.deadline == fixture.now.offset + .seconds(20))

@@ -95,7 +95,9 @@ struct PlannerCLITests {
         #expect(shutdown.err.contains("'s status (the planner's"), "stderr: \(shutdown.err)")
         let requests = server.requests
         #expect(requests.count == 3, "\(requests)")
-        #expect(requests.first?.contains(#""grace":"auto""#) == true && requests.first?.contains(#""max_grace":120"#) == true)
+        #expect(
+            requests.first?.contains(#""grace":"auto""#) == true
+                && requests.first?.contains(#""max_grace":120"#) == true)
         #expect(requests.dropFirst().first?.contains(#""op":"status""#) == true)
         let sent = max(1, suggested.rounded(.up))
         #expect(requests.last?.contains(#""grace":\#(Int(min(120, sent))),"#) == true, "\(requests)")
