@@ -107,12 +107,7 @@ struct PlannedGraceTests {
     func pool() async throws {
         let h = try PoolHarness(concurrency: 12)
         try await h.start()
-        // Ten 4 s runs teach the pool what a `wait` job costs.
-        for _ in 0..<10 { try await h.pool.submit(kind: "wait", payload: Data([1])) }
-        try await eventually("learning jobs started") { h.gates[1].arrivals == 10 }
-        h.clock.advance(by: .seconds(4))
-        h.gates[1].open()
-        try await eventually("learning jobs done") { h.snapshot().completed == 10 }
+        try await h.learnFourSecondWaitJobs()
         for _ in 0..<2 { try await h.pool.submit(kind: "wait", payload: Data([2])) }
         try await eventually("two jobs started") { h.gates[2].arrivals == 2 }
         let looked = try #require(h.snapshot().plan?.suggestedGraceSeconds)

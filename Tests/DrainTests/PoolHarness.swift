@@ -75,6 +75,16 @@ final class PoolHarness: Sendable {
 
     func snapshot() -> PoolSnapshot { pool.snapshot() }
 
+    /// Teaches the pool what a `wait` job costs: ten of them, held at gate 1 while the manual clock moves
+    /// 4 s, then let go; enough runs to outweigh the prior.
+    func learnFourSecondWaitJobs() async throws {
+        for _ in 0..<10 { try await pool.submit(kind: "wait", payload: Data([1])) }
+        try await eventually("learning jobs started") { self.gates[1].arrivals == 10 }
+        clock.advance(by: .seconds(4))
+        gates[1].open()
+        try await eventually("learning jobs done") { self.snapshot().completed == 10 }
+    }
+
     deinit {
         signals.finish()
         for gate in gates { gate.open() }

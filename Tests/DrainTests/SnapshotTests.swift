@@ -34,12 +34,7 @@ struct SnapshotTests {
     func predictions() async throws {
         let h = try PoolHarness(concurrency: 12)
         try await h.start()
-        // Ten jobs that take 4 s teach the pool what a `wait` job costs: enough to outweigh the prior.
-        for _ in 0..<10 { try await h.pool.submit(kind: "wait", payload: Data([1])) }
-        try await eventually("learning jobs started") { h.gates[1].arrivals == 10 }
-        h.clock.advance(by: .seconds(4))
-        h.gates[1].open()
-        try await eventually("learning jobs done") { h.snapshot().completed == 10 }
+        try await h.learnFourSecondWaitJobs()
         try await h.pool.submit(kind: "wait", payload: Data([2]))
         try await h.pool.submit(kind: "wait", payload: Data([2]))
         try await eventually("new jobs started") { h.gates[2].arrivals == 2 }
