@@ -26,12 +26,17 @@ struct PlannerCLITests {
 
         let shutdown = try await drainctl(["shutdown", "--grace", "auto", "--max-grace", "7"], in: sandbox)
         #expect(shutdown.code == 0 || shutdown.code == 1, "stderr: \(shutdown.err)")
-        // The process planned it as its drain began, and says so in its events.
+        // The process was asked to plan it as its drain began (the drain's first event says so). Its
+        // plan is a `deadline_changed` event a moment later, which drainctl quotes, unless these short
+        // jobs all ended first: a drain over before its plan needs none (PlannedGraceTests pin the plan).
         let line = try #require(
             shutdown.err.split(separator: "\n").first { $0.contains("grace auto: ") }, "stderr: \(shutdown.err)")
-        #expect(line.contains("(grace planned: "), "\(line)")
         #expect(shutdown.out.contains("grace planned, at most 7s"), "stdout: \(shutdown.out)")
-        #expect(shutdown.out.contains("grace planned: "), "stdout: \(shutdown.out)")
+        if shutdown.out.contains("grace planned: ") {
+            #expect(line.contains("(grace planned: "), "\(line)")
+        } else {
+            #expect(line.contains("(planned by demo)"), "\(line)")
+        }
         let report = try #require(
             shutdown.out.split(separator: "\n").last { $0.contains(" stopped ") }, "stdout: \(shutdown.out)")
         #expect(report.contains("clean") || report.contains("forced"))
