@@ -19,12 +19,16 @@ final class AcceptedChannels: Sendable {
         var wrapper: Connection?
     }
 
-    private enum State {
-        case open([ObjectIdentifier: Entry])
-        case closed
+    /// A struct, not an enum with the table as its payload: taking the table out of an enum case to
+    /// change it copied all of it under the lock, on every accept and every close. Under a storm of
+    /// refused clients, each kept open for the close linger, that was thousands of entries copied per
+    /// connection while both event loops waited on this lock.
+    private struct State {
+        var connections: [ObjectIdentifier: Entry] = [:]
+        var closed = false
     }
 
-    private let state = Mutex(State.open([:]))
+    private let state = Mutex(State())
 
     /// Keeps `connection` until its channel closes; closes it at once if ``closeAll()`` already ran.
     func add(_ connection: Connection) { add(connection.channel, wrapper: connection) }
@@ -34,39 +38,30 @@ final class AcceptedChannels: Sendable {
     func add(_ channel: any Channel, wrapper connection: Connection? = nil) {
         let id = ObjectIdentifier(channel)
         let admitted = state.withLock { state -> Bool in
-            guard case .open(var connections) = state else { return false }
-            connections[id] = Entry(channel: channel, wrapper: connection)
-            state = .open(connections)
+            guard !state.closed else { return false }
+            state.connections[id] = Entry(channel: channel, wrapper: connection)
             return true
         }
         // NIO runs close callbacks after it has removed the handlers, which finishes the wrapper's writer:
         // releasing the wrapper here, and not before, can never trap.
         channel.closeFuture.whenComplete { _ in
-            self.state.withLock { state in
-                guard case .open(var connections) = state else { return }
-                connections.removeValue(forKey: id)
-                state = .open(connections)
-            }
-            withExtendedLifetime(connection) {}
+            let entry = self.state.withLock { $0.connections.removeValue(forKey: id) }
+            withExtendedLifetime((entry, connection)) {}
         }
         if !admitted { channel.close(promise: nil) }
     }
 
     /// How many accepted connections are still open (0 once closed).
-    var count: Int {
-        state.withLock { state in
-            guard case .open(let connections) = state else { return 0 }
-            return connections.count
-        }
-    }
+    var count: Int { state.withLock { $0.closed ? 0 : $0.connections.count } }
 
     /// Closes every connection accepted so far and, from now on, every one added; returns when all of
     /// those accepted so far have closed.
     func closeAll() async {
         let channels = state.withLock { state -> [any Channel] in
-            guard case .open(let connections) = state else { return [] }
-            state = .closed
-            return connections.values.map(\.channel)
+            guard !state.closed else { return [] }
+            state.closed = true
+            defer { state.connections = [:] }
+            return state.connections.values.map(\.channel)
         }
         // A channel NIO never registered closes as well; an already closed one fails, which is fine.
         for channel in channels { channel.close(promise: nil) }
