@@ -339,7 +339,7 @@ def _operator(path, until):
     sock = probes.unix_connect(path)
     sock.sendall(b'{"op":"hello"}\n')
     _, rest = probes.read_line(sock)
-    state = {"times": [], "ended": "open", "last": None}
+    state = {"times": [], "started": [], "ended": "open", "last": None}
 
     def loop():
         buffer = rest
@@ -355,6 +355,7 @@ def _operator(path, until):
                 if reply.get("snapshot", {}).get("phase") == "stopped":
                     break
                 state["times"].append(time.perf_counter() - started)
+                state["started"].append(time.monotonic())
                 time.sleep(0.05)
             state["ended"] = "stopped asking"
         except (ConnectionError, OSError) as error:
@@ -392,6 +393,7 @@ def storm(env, demo, params):
                                      timeout=60)
             _sleep_until(clients.sent + params.signal_at)
             running.child.watch_exit(60)
+            signalled = time.monotonic()
             running.child.signal(running.stop_signal)
             answers = clients.join(60)
             seen = running.child.exit_seen()
@@ -411,6 +413,12 @@ def storm(env, demo, params):
                 metrics[f"{mode}_status_p99_ms"] = times[min(len(times) - 1, int(0.99 * len(times)))] * 1000
                 metrics[f"{mode}_status_max_ms"] = times[-1] * 1000
             facts[f"{mode}_operator"] = f"{len(times)} status, {seen_by_operator['ended']}"
+            if times:
+                # When the slowest round trip began, against the signal: at the storm's start, during the
+                # drain, or as the process closes its connections.
+                slowest = max(range(len(times)), key=seen_by_operator["times"].__getitem__)
+                facts[f"{mode}_slowest_started_s_after_signal"] = round(
+                    seen_by_operator["started"][slowest] - seen_by_operator["times"][slowest] - signalled, 3)
             # After the last request was answered the process is on its way out, and closing is its right.
             ended_early = seen_by_operator.get("ended_at", 0) < max(answered, default=0)
             if seen_by_operator["ended"] != "stopped asking" and "server_stopping" not in str(
