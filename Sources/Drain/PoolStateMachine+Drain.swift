@@ -21,8 +21,9 @@ extension PoolStateMachine {
     /// Starts the drain (or moves the deadline of one in progress) with a grace the planner chooses once
     /// draining has begun, at most `cap` (see ``WorkerPool/drain(plannedGraceUpTo:cause:)``).
     ///
-    /// Until the plan comes back (``gracePlanned(_:at:)``) the deadline stands at the cap. The action asks
-    /// the runner to plan (``Action/planGrace``) as the drain begins: at once, or when the lame duck ends.
+    /// Until the plan comes back (``gracePlanned(_:at:)``) the deadline stands at the cap (on a drain
+    /// already in progress, where it was). The action asks the runner to plan (``Action/planGrace``) as
+    /// the drain begins: at once, or when the lame duck ends; while draining, at once.
     /// - Throws: ``DrainError`` `invalidArgument` for a negative cap.
     mutating func drain(
         plannedGraceUpTo cap: Duration, cause: DrainCause, at now: Now
@@ -88,15 +89,21 @@ extension PoolStateMachine {
     /// every job in flight now with 90 % probability (nil: none within a day).
     ///
     /// The deadline moves to now plus that time, whole seconds up (so an operator reads a round number and
-    /// the rounding errs long), and never past the plan's cap. Ignored when there is no plan any more: a
-    /// grace given since, a force, or the end of the drain.
+    /// the rounding errs long) and at least a second, and never past the plan's cap. With tracked
+    /// operations in flight, which the forecast does not cover, it takes the cap. Ignored when there is no
+    /// plan any more: a grace given since, or a force.
     mutating func gracePlanned(_ suggested: Double?, at now: Now) -> Action {
         let now = clamp(now)
         var action = Action()
         guard phase == .draining, let plan, let started = drainStarted else { return action }
         self.plan = nil
         let limit = (plan.from ?? started) + plan.cap
-        let wanted = suggested.flatMap { $0.isFinite ? Duration.seconds(max(0, $0).rounded(.up)) : nil }
+        // The forecast covers jobs only: tracked operations (HTTP requests) have none, so while any is in
+        // flight the plan takes the cap rather than cut them at a grace made without them. At least a
+        // second otherwise: a deadline of "now" would race the drain's own clean end.
+        let wanted =
+            operations.isEmpty
+            ? suggested.flatMap { $0.isFinite ? Duration.seconds(max(1, $0.rounded(.up))) : nil } : nil
         let end = wanted.map { min(limit, now.offset + $0) } ?? limit
         grace = end - started
         deadline = end
@@ -109,6 +116,8 @@ extension PoolStateMachine {
                 "grace planned: \(left) drains the jobs in flight with 90 % probability"
             case .some(let wanted):
                 "grace planned: \(left), the cap (the planner's \(format(wanted)) for 90 % is longer)"
+            case nil where !operations.isEmpty:
+                "grace planned: \(left), the cap (\(operations.count) tracked operations in flight, which have no forecast)"
             case nil:
                 "grace planned: \(left), the cap (no grace within a day drains the jobs in flight with 90 % probability)"
             }
@@ -269,6 +278,9 @@ extension PoolStateMachine {
         if phase == .forcing, windowExpired, abandonable || !operations.isEmpty {
             return (.abandon(abandon(at: now, into: &action)), action)
         }
+        // A plan asked for is brought back at once by the runner; stopping first would leave the drain's
+        // log without it (and its requester's reply without the planned deadline).
+        if plan != nil, phase == .draining { return (.wait, action) }
         if inFlight.count == 0, operations.isEmpty || (phase == .forcing && windowExpired) {
             return (.stop, action)
         }

@@ -22,8 +22,10 @@ extension WorkerPool {
     /// The plan is made from the jobs the drain will wait for, as it begins: when the lame duck (if
     /// configured) ends, or at once. So a job that starts between an operator's look at the plan and the
     /// drain is planned for too. The deadline stands at `cap` until the plan is made, a moment later; the
-    /// event log shows the drain's start, then a `deadline_changed` event with the planned grace. While in
-    /// lame duck or draining, the plan is made now and counted from now, like a grace given then.
+    /// event log shows the drain's start, then a `deadline_changed` event with the planned grace. The plan
+    /// is whole seconds, at least one; tracked operations have no forecast, so with any in flight it takes
+    /// the cap. In lame duck, the plan waits for draining to begin; an `extend` meanwhile moves the cap,
+    /// not the plan. While draining, the plan is made now and counted from now, like a grace given then.
     /// - Parameters:
     ///   - cap: The longest grace to take. The planner answers the cap when no grace within a day drains
     ///     the jobs with 90 % probability.

@@ -78,7 +78,9 @@ extension Drainctl {
             case .auto:
                 do {
                     let snapshot = try await client.shutdown(plannedGraceUpTo: maxGrace, reason: reason)
-                    let planned = snapshot.recentEvents.last { $0.kind == .deadlineChanged }?.message
+                    let planned = snapshot.recentEvents.last {
+                        $0.kind == .deadlineChanged && $0.message.hasPrefix("grace planned:")
+                    }?.message
                     let left = snapshot.secondsLeft.map { DurationFormat.duration(max(0, $0).rounded()) } ?? "-"
                     printError("grace auto: \(left) left (\(planned ?? "planned by \(snapshot.name)"))")
                     return snapshot

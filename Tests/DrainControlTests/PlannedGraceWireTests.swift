@@ -33,14 +33,15 @@ struct PlannedGraceWireTests {
                 #expect(replies[3].errorCode == "invalid_argument")
                 let running = try #require(replies[4]["snapshot"] as? [String: Any])
                 #expect(running["phase"] as? String == "running", "a refused request drained")
-                // Nothing in flight: the plan is no grace at all, and the drain ends at once.
+                // Nothing in flight: the plan is its least, a second, and the drain ends at once after it
+                // (never before it: the reply always carries the plan).
                 let planned = try #require(replies[5]["snapshot"] as? [String: Any], "\(replies[5])")
                 #expect(planned["phase"] as? String != "running")
                 // Counted from the drain's start, so the moment the plan took is in it.
-                #expect((planned["grace_seconds"] as? Double ?? 99) < 1, "\(planned)")
+                #expect((planned["grace_seconds"] as? Double ?? 99) < 2, "\(planned)")
                 let events = (planned["recent_events"] as? [[String: Any]]) ?? []
                 #expect(
-                    events.contains { ($0["message"] as? String)?.hasPrefix("grace planned: 0s drains") == true },
+                    events.contains { ($0["message"] as? String)?.hasPrefix("grace planned: 1s drains") == true },
                     "\(events)")
             }
             try await harness.waitForEnd()

@@ -7,10 +7,19 @@ import Testing
 /// clock, and in a pool on a manual clock.
 @Suite("Planned grace")
 struct PlannedGraceTests {
+    /// Running, with one job in flight and one queued, and no tracked operation (which would take the cap).
+    static func running(lameDuck: Duration = .zero) -> Fixture {
+        var fixture = Fixture(lameDuck: lameDuck)
+        fixture.enter(.running)
+        for id in fixture.machine.operations.keys {
+            _ = fixture.machine.operationEnded(id, succeeded: true, cancelled: false, at: fixture.now)
+        }
+        return fixture
+    }
+
     @Test("the cap stands until the plan comes back; the plan sets the deadline from then, whole seconds up")
     func planned() throws {
-        var fixture = Fixture()
-        fixture.enter(.running)
+        var fixture = Self.running()
         let start = fixture.now
         let (phase, begun) = try fixture.machine.drain(plannedGraceUpTo: .seconds(300), cause: .application, at: start)
         #expect(phase == .draining)
@@ -36,8 +45,7 @@ struct PlannedGraceTests {
     @Test("a plan past the cap, or none within a day, takes the cap, counted from the drain's start")
     func capped() throws {
         for suggested in [500.0, nil] {
-            var fixture = Fixture()
-            fixture.enter(.running)
+            var fixture = Self.running()
             let start = fixture.now.offset
             _ = try fixture.machine.drain(plannedGraceUpTo: .seconds(30), cause: .application, at: fixture.now)
             fixture.now = fixture.later(.seconds(1))
@@ -51,8 +59,7 @@ struct PlannedGraceTests {
 
     @Test("with a lame duck, the plan is asked for as draining begins, on the jobs in flight then")
     func lameDuck() throws {
-        var fixture = Fixture(lameDuck: .seconds(5))
-        fixture.enter(.running)
+        var fixture = Self.running(lameDuck: .seconds(5))
         let (phase, action) = try fixture.machine.drain(
             plannedGraceUpTo: .seconds(60), cause: .application, at: fixture.now)
         #expect(phase == .lameDuck)
@@ -69,8 +76,7 @@ struct PlannedGraceTests {
 
     @Test("while draining, a plan counts from now and within a cap from now")
     func whileDraining() throws {
-        var fixture = Fixture()
-        fixture.enter(.running)
+        var fixture = Self.running()
         _ = try fixture.machine.drain(grace: .seconds(10), cause: .application, at: fixture.now)
         fixture.now = fixture.later(.seconds(8))
         let (_, action) = try fixture.machine.drain(
@@ -83,8 +89,7 @@ struct PlannedGraceTests {
 
     @Test("a grace given, a deadline moved or a force before the plan comes back: the plan yields or follows")
     func superseded() throws {
-        var fixture = Fixture()
-        fixture.enter(.running)
+        var fixture = Self.running()
         _ = try fixture.machine.drain(plannedGraceUpTo: .seconds(300), cause: .application, at: fixture.now)
         _ = try fixture.machine.drain(grace: .seconds(7), cause: .application, at: fixture.now)
         #expect(fixture.machine.gracePlanned(100, at: fixture.now).isEmpty, "a plan replaced an explicit grace")
@@ -101,6 +106,36 @@ struct PlannedGraceTests {
         _ = fixture.machine.force(cause: .application, at: fixture.now)
         #expect(fixture.machine.plan == nil)
         #expect(fixture.machine.gracePlanned(1, at: fixture.now).isEmpty, "a plan moved the deadline of a forced drain")
+    }
+
+    @Test("tracked operations have no forecast: with one in flight the plan takes the cap")
+    func operations() throws {
+        var fixture = Fixture()
+        fixture.enter(.running)
+        #expect(!fixture.machine.operations.isEmpty)
+        let start = fixture.now.offset
+        _ = try fixture.machine.drain(plannedGraceUpTo: .seconds(40), cause: .application, at: fixture.now)
+        let action = fixture.machine.gracePlanned(3, at: fixture.now)
+        #expect(fixture.machine.deadline == start + .seconds(40))
+        #expect(action.events.last?.message.contains("1 tracked operations in flight") == true)
+    }
+
+    @Test("with nothing in flight the plan is a second, and the drain stops only once its plan is made")
+    func nothingInFlight() throws {
+        var fixture = Fixture()
+        fixture.load()
+        _ = try fixture.machine.drain(plannedGraceUpTo: .seconds(300), cause: .application, at: fixture.now)
+        guard case .wait = fixture.machine.nextStep(at: fixture.now).0 else {
+            Issue.record("the drain stopped before its plan was made")
+            return
+        }
+        let action = fixture.machine.gracePlanned(0, at: fixture.now)
+        #expect(fixture.machine.deadline == fixture.now.offset + .seconds(1))
+        #expect(action.wake)
+        guard case .stop = fixture.machine.nextStep(at: fixture.now).0 else {
+            Issue.record("the drain did not stop once planned")
+            return
+        }
     }
 
     @Test("a pool plans on the jobs the drain begins with, a job started after the operator's look included")

@@ -417,8 +417,8 @@ def storm(env, demo, params):
                 # When the slowest round trip began, against the signal: at the storm's start, during the
                 # drain, or as the process closes its connections.
                 slowest = max(range(len(times)), key=seen_by_operator["times"].__getitem__)
-                facts[f"{mode}_slowest_started_s_after_signal"] = round(
-                    seen_by_operator["started"][slowest] - seen_by_operator["times"][slowest] - signalled, 3)
+                began = seen_by_operator["started"][slowest] - seen_by_operator["times"][slowest] - signalled
+                facts[f"{mode}_slowest_began"] = f"{began:+.3f} s from the signal"
             # After the last request was answered the process is on its way out, and closing is its right.
             ended_early = seen_by_operator.get("ended_at", 0) < max(answered, default=0)
             if seen_by_operator["ended"] != "stopped asking" and "server_stopping" not in str(
