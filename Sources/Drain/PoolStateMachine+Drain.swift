@@ -246,6 +246,8 @@ extension PoolStateMachine {
 
     private mutating func beginForcing(cause: DrainCause, at now: Now, into action: inout Action) {
         phase = .forcing
+        // A plan still to come is moot once the drain forces (its cap passed first).
+        plan = nil
         timeline?.forcedAt = now.date
         action.cancelJobs += inFlight.entries.values.filter { !$0.finishing }.map(\.job.id).sorted()
         action.cancelOperations += operations.keys.sorted()

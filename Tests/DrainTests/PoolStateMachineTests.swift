@@ -352,6 +352,8 @@ struct RandomRun {
     var operationsFailed = 0
     var stopped = false
     var previousPhase = DrainPhase.running
+    /// The runner was asked for a plan and has not answered yet: other events may come first.
+    var planAsked = false
 
     init(seed: UInt64) {
         rng = SplitMix(seed: seed)
@@ -377,20 +379,34 @@ struct RandomRun {
             accept()
         }
         for ticket in action.refuseWaiters { waiting.removeAll { $0 == ticket } }
-        // The runner's plan: any answer, none within a day included, and the deadline within the cap.
-        if action.planGrace, let plan = machine.plan {
-            let suggested: Double? = rng.next(5) == 0 ? nil : Double(rng.next(40_000)) / 1000
-            absorb(fixture.machine.gracePlanned(suggested, at: fixture.now))
-            if let started = machine.drainStarted, let deadline = machine.deadline {
-                #expect(deadline <= (plan.from ?? started) + plan.cap, "the plan set a deadline past its cap")
-                #expect(machine.plan == nil, "the plan stayed pending once made")
-            }
+        // The runner answers a plan later, at a step of its own, so that forces, extends, other drains,
+        // timers and the dispatcher can come between the request and the answer.
+        if action.planGrace { planAsked = true }
+    }
+
+    /// The runner's plan: any answer, none within a day included, and the deadline within the cap.
+    mutating func answerPlan() {
+        planAsked = false
+        let plan = machine.plan
+        let suggested: Double? = rng.next(5) == 0 ? nil : Double(rng.next(40_000)) / 1000
+        absorb(fixture.machine.gracePlanned(suggested, at: fixture.now))
+        if let plan, let started = machine.drainStarted, let deadline = machine.deadline, machine.phase == .draining {
+            let limit = (plan.from ?? started) + plan.cap
+            #expect(deadline <= limit, "the plan set a deadline past its cap")
+            // In the past only when the cap itself has passed (an answer later than the cap).
+            #expect(deadline >= min(fixture.now.offset, limit), "the plan set a deadline in the past")
         }
+        #expect(machine.plan == nil, "the plan stayed pending once answered")
     }
 
     mutating func step() throws {
         advance()
         let before = machine
+        if planAsked, rng.next(3) == 0 {
+            answerPlan()
+            try check(before: before)
+            return
+        }
         let roll = rng.next(100)
         switch roll {
         case 0..<30:
