@@ -78,45 +78,41 @@ extension ControlServer {
             // The fan-out queues the first snapshot as it adds the subscriber; see SubscriberFanout.add.
             if !fanout.add(session, intervalMs: interval, version: version) { session.endSubscription() }
         case .shutdown:
-            var cap: Double?
-            switch request.grace {
-            case .seconds(let grace)? where !ControlProtocol.isValidGrace(grace):
+            // One decision per grace form: what the audit says, and which drain it asks for.
+            let what: String
+            let drain: () throws -> Void
+            switch (request.grace, request.maxGrace) {
+            case (.seconds(let grace)?, _) where !ControlProtocol.isValidGrace(grace):
                 reply(.failure(id: id, .invalidArgument, "grace must be a number of seconds from 0 to 86400, or auto"))
                 return .answered
-            case .auto?:
-                cap = request.maxGrace ?? ControlProtocol.defaultMaxGrace
-                guard let cap, ControlProtocol.isValidMaxGrace(cap) else {
+            case (.auto?, let cap):
+                let cap = cap ?? ControlProtocol.defaultMaxGrace
+                guard ControlProtocol.isValidMaxGrace(cap) else {
                     reply(
                         .failure(
                             id: id, .invalidArgument, "max_grace must be a number of seconds above 0, at most 86400"))
                     return .answered
                 }
-            default:
+                what = " grace auto, at most \(cap)s"
+                drain = { [pool] in try pool.drain(plannedGraceUpTo: .milliseconds(Int64(cap * 1000)), cause: cause) }
+            case (_, _?):
                 // A cap without a plan would be ignored silently: say so instead.
-                guard request.maxGrace == nil else {
-                    reply(.failure(id: id, .invalidArgument, "max_grace goes with \"grace\":\"auto\""))
-                    return .answered
-                }
+                reply(.failure(id: id, .invalidArgument, "max_grace goes with \"grace\":\"auto\""))
+                return .answered
+            case (.seconds(let grace)?, nil):
+                what = " grace \(grace)s"
+                drain = { [pool] in try pool.drain(grace: .milliseconds(Int64(grace * 1000)), cause: cause) }
+            case (nil, nil):
+                what = " (default grace)"
+                drain = { [pool] in try pool.drain(grace: nil, cause: cause) }
             }
             guard pool.phase < .forcing else {
                 reply(.failure(id: id, .alreadyStopped, "the pool is already \(pool.phase)"))
                 return .answered
             }
-            let what =
-                switch request.grace {
-                case .seconds(let grace)?: " grace \(grace)s"
-                case .auto?: " grace auto, at most \(cap ?? 0)s"
-                case nil: " (default grace)"
-                }
             pool.audit("shutdown" + what, cause: cause)
             do {
-                if let cap {
-                    try pool.drain(plannedGraceUpTo: .milliseconds(Int64(cap * 1000)), cause: cause)
-                } else if case .seconds(let grace)? = request.grace {
-                    try pool.drain(grace: .milliseconds(Int64(grace * 1000)), cause: cause)
-                } else {
-                    try pool.drain(grace: nil, cause: cause)
-                }
+                try drain()
                 replySnapshot()
             } catch let error as DrainError {
                 reply(.failure(id: id, WireErrorCode(error), error.message))

@@ -4,7 +4,7 @@
 /// On the wire it is the `grace` field, a number or the string `"auto"`. A server older than `"auto"`
 /// answers it with `bad_request` ("field 'grace' has the wrong type"), never with a drain on some other
 /// grace, so a client can tell and plan from the server's `status` instead.
-public enum ShutdownGrace: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum ShutdownGrace: Sendable, Hashable, Codable {
     /// This many seconds (``ControlProtocol/graceRange``).
     case seconds(Double)
     /// The planner's: the time that drains every job in flight as the drain begins with 90 % probability,
@@ -19,13 +19,6 @@ public enum ShutdownGrace: Sendable, Hashable, Codable, CustomStringConvertible 
             self = .seconds(seconds)
         } else {
             return nil
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .seconds(let seconds): "\(seconds)s"
-        case .auto: "auto"
         }
     }
 

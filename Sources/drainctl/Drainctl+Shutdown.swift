@@ -82,7 +82,10 @@ extension Drainctl {
                         $0.kind == .deadlineChanged && $0.message.hasPrefix("grace planned:")
                     }?.message
                     let left = snapshot.secondsLeft.map { DurationFormat.duration(max(0, $0).rounded()) } ?? "-"
-                    printError("grace auto: \(left) left (\(planned ?? "planned by \(snapshot.name)"))")
+                    // Named, since `--all` prints one such line per process.
+                    printError(
+                        "grace auto: \(snapshot.name) (pid \(snapshot.pid)): \(left) left (\(planned ?? "planned by it"))"
+                    )
                     return snapshot
                 } catch let error as ControlError where error.serverCode == WireErrorCode.badRequest.rawValue {
                     return try await client.shutdown(grace: try await planFromStatus(client), reason: reason)
