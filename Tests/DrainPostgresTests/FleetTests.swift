@@ -141,7 +141,11 @@ struct FleetTests {
                 + "FROM $s.jobs j, $s.workers w WHERE w.dead_at IS NOT NULL AND j.state = '\(JobState.running)'")
         #expect(afterLease == "t", "a job was rescued before the lease of its worker ran out")
         #expect(rescuer.starts.all.allSatisfy { $0.attempt == 2 })
-        #expect(rescuer.pool.snapshot().recovered == 2, "counted as recovered by the rescuer")
+        // The sweep requeues the jobs and then reports how many it rescued; the claim that started them may
+        // reach the pool first (NOTIFY wakes the claimer at the commit), so the count follows, it does not lead.
+        try await eventually("the rescuer to count the two jobs as recovered") {
+            rescuer.pool.snapshot().recovered == 2
+        }
         #expect(try await fleet.value("SELECT sum(rescues) FROM $s.jobs") == "2")
         #expect(try await fleet.value("SELECT count(*) FROM $s.workers WHERE dead_at IS NOT NULL") == "1")
         rescuer.gate.open()
