@@ -18,16 +18,18 @@ struct PoolCore {
     /// Counts the snapshots taken, under the lock, so that of two built at once the later state wins.
     var snapshotSeq: UInt64 = 0
     /// The gauges last handed to the runner. An event that leaves them as they were sets none: most of a
-    /// job's events change one count or none, and setting all nine gauges on each cost throughput. Two
-    /// runners racing can still leave one a step stale, which the periodic refresh
-    /// (``WorkerPoolConfiguration/gaugeRefreshInterval``) corrects, as before.
+    /// job's events change one count or none, and setting all nine gauges on each cost throughput. Runners
+    /// racing cannot leave an older reading set after a newer one: ``GaugeWriter`` orders them by
+    /// ``gaugeSequence``.
     var lastGauges: PoolMetrics.Gauges?
+    /// Numbers each reading of the gauges, under the lock, in the order of the states they describe.
+    var gaugeSequence: UInt64 = 0
 
     /// An action with its handles, ready to run after the lock.
     struct Execution: Sendable {
         var action: PoolStateMachine.Action
-        /// The gauges to set, when they changed.
-        var gauges: PoolMetrics.Gauges?
+        /// The gauges to set, when they changed, with their reading's number for ``GaugeWriter``.
+        var gauges: (values: PoolMetrics.Gauges, sequence: UInt64)?
         var cancels: [@Sendable () -> Void] = []
         var resume: [CheckedContinuation<Void, any Error>] = []
         var refuse: [CheckedContinuation<Void, any Error>] = []
@@ -35,7 +37,8 @@ struct PoolCore {
 
     mutating func resolve(_ action: PoolStateMachine.Action, at now: Duration) -> Execution {
         let gauges = machine.gauges(at: now)
-        var execution = Execution(action: action, gauges: gauges == lastGauges ? nil : gauges)
+        var execution = Execution(action: action)
+        if gauges != lastGauges { execution.gauges = readGauges(at: now) }
         lastGauges = gauges
         for id in action.cancelJobs {
             if let task = jobTasks[id] { execution.cancels.append { task.cancel() } }
@@ -52,6 +55,12 @@ struct PoolCore {
         execution.resume = action.resumeWaiters.compactMap { waiters.removeValue(forKey: $0) }
         execution.refuse = action.refuseWaiters.compactMap { waiters.removeValue(forKey: $0) }
         return execution
+    }
+
+    /// The gauges now, numbered for ``GaugeWriter``.
+    mutating func readGauges(at now: Duration) -> (values: PoolMetrics.Gauges, sequence: UInt64) {
+        gaugeSequence += 1
+        return (machine.gauges(at: now), gaugeSequence)
     }
 
     /// Keeps a new timer's task, unless the machine has moved on to a newer timer or stopped.

@@ -206,7 +206,8 @@ extension WorkerPool {
         var next = clock.now
         while !Task.isCancelled {
             let now = clock.now
-            metrics.set(state.withLock { $0.machine.gauges(at: now) })
+            let gauges = state.withLock { $0.readGauges(at: now) }
+            gaugeWriter.set(gauges.values, sequence: gauges.sequence)
             next += interval
             do {
                 try await clock.sleep(until: next)

@@ -42,7 +42,7 @@ extension WorkerPool {
         }
         if let tick = action.armTick { armTick(tick) }
         count(action.metrics)
-        if let gauges = execution.gauges { metrics.set(gauges) }
+        if let gauges = execution.gauges { gaugeWriter.set(gauges.values, sequence: gauges.sequence) }
         // Before the events: whoever is told of a phase change and asks for `status` finds it there.
         let published = action.publishSnapshot ? publishSnapshot() : nil
         if !action.events.isEmpty || action.finishSubscriptions {

@@ -18,6 +18,8 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
     let journal: any JobJournal
     let logger: Logger
     let metrics: PoolMetrics
+    /// Sets ``metrics``' gauges in the order they were read.
+    let gaugeWriter: GaugeWriter
     let clock: DrainClock
     let signals: AsyncStream<DrainSignal>?
     let state: Mutex<PoolCore>
@@ -60,6 +62,7 @@ public final class WorkerPool: Service, Sendable, CustomStringConvertible {
         logger[metadataKey: "drain.pool"] = "\(configuration.name)"
         self.logger = logger
         self.metrics = PoolMetrics(name: configuration.name, factory: metrics)
+        self.gaugeWriter = GaugeWriter(metrics: self.metrics)
         self.hub = EventHub(bufferSize: configuration.subscriberBuffer)
         self.appends = GroupCommit { jobs in try await journal.append(jobs) }
         self.settles = GroupCommit { outcomes in

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// The client's line framing over a real socket pair: what the server writes, split anywhere.
-@Suite("line reader", .timeLimit(.minutes(1)))
+@Suite("line reader", .timeLimit(.minutes(5)))
 struct LineReaderTests {
     /// A connected pair of Unix stream sockets; the reader gets the first, the test writes to the second.
     static func pair() throws -> (reader: Int32, writer: Int32) {

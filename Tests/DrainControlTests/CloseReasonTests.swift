@@ -12,7 +12,7 @@ import Testing
 ///
 /// Not among the ``TimingSensitive`` suites: every expectation here is a reason or an end of file, and
 /// every wait a condition, so these may run beside the 1,000-client storm.
-@Suite("connections closed on purpose", .timeLimit(.minutes(1)))
+@Suite("connections closed on purpose", .timeLimit(.minutes(5)))
 struct CloseReasonTests {
     /// Reads the next line and then the end: the reason, and proof that no reset followed it (a reset
     /// throws from `next()`).

@@ -6,7 +6,7 @@ import Testing
 
 extension TimingSensitive {
     /// Subscriptions: one snapshot per tick shared by all, and gone or stalled subscribers cost nothing.
-    @Suite("subscriber fan-out", .timeLimit(.minutes(2)))
+    @Suite("subscriber fan-out", .timeLimit(.minutes(5)))
     struct FanoutTests {
         @Test("subscribers of one interval get the same snapshot each tick, not one snapshot each")
         func oneSnapshotPerTick() async throws {

@@ -9,7 +9,7 @@ import Testing
 
 /// `history` against a live server whose pool has a real SQLite journal: the drains it keeps, read off the
 /// event loop, answered in request order; and a pool whose journal keeps no history.
-@Suite("the history operation", .timeLimit(.minutes(1)))
+@Suite("the history operation", .timeLimit(.minutes(5)))
 struct HistoryTests {
     /// A clean drain of `name`, stopped `minutesAgo` minutes ago, with `lanes` lanes.
     static func report(_ name: String, minutesAgo: Double, lanes: Int = 1) -> ShutdownReport {

@@ -7,7 +7,7 @@ import Testing
 
 /// `"grace":"auto"` on a live server: a pool that plans its own grace, and every malformed variant
 /// refused with its code, draining nothing.
-@Suite("planned grace on the wire", .timeLimit(.minutes(1)))
+@Suite("planned grace on the wire", .timeLimit(.minutes(5)))
 struct PlannedGraceWireTests {
     @Test("bad grace and max_grace values are refused and drain nothing; auto drains with a planned grace")
     func plannedOnTheWire() async throws {

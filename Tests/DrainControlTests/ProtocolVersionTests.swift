@@ -7,7 +7,7 @@ import Testing
 
 /// Version 2 is negotiated in `hello` and changes subscriptions only: each event once, snapshots without
 /// `recent_events` after the first. A version 1 client on the same server sees what it always saw.
-@Suite("protocol versions", .timeLimit(.minutes(1)))
+@Suite("protocol versions", .timeLimit(.minutes(5)))
 struct ProtocolVersionTests {
     /// Reads lines until `count` snapshots have arrived and, with `afterEvent`, until that many more have
     /// followed the first event line (a loaded machine may deliver the event a few ticks late); at most

@@ -13,7 +13,7 @@ import Testing
 
 /// Run-directory attacks: a directory another user owns is refused, however open its modes, both when
 /// checked and when a server would create its socket there.
-@Suite("run directory", .timeLimit(.minutes(1)), .enabled(if: geteuid() == 0, "chown needs root"))
+@Suite("run directory", .timeLimit(.minutes(5)), .enabled(if: geteuid() == 0, "chown needs root"))
 struct RunDirectoryTests {
     static let nobody: uid_t = 65534
 

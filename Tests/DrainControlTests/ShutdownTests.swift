@@ -11,7 +11,7 @@ import Testing
 extension TimingSensitive {
     /// The server's own shutdown: whatever its clients are doing, every connection is closed and every task
     /// it started has ended when ``ControlServer/run()`` returns.
-    @Suite("control server shutdown", .timeLimit(.minutes(1)))
+    @Suite("control server shutdown", .timeLimit(.minutes(5)))
     struct ShutdownTests {
         /// Clients connecting in a loop while the server stops, so some connections are accepted by the
         /// kernel or by NIO just as the listener closes. Before ``AcceptedChannels`` owned them, such a

@@ -11,7 +11,7 @@ import Testing
 /// A suite of its own, serialized within, beside the other terminal suites: a test waits on its pane
 /// without holding a thread (tmux runs as a child whose exit is awaited), so the suites need not take
 /// turns, and one chain of every terminal test made the slowest minute of the whole run.
-@Suite("top's fleet view in a real terminal", .serialized, .timeLimit(.minutes(2)))
+@Suite("top's fleet view in a real terminal", .serialized, .timeLimit(.minutes(5)))
 struct FleetTerminalTests {
     static let ids = (1...3).map { "00000000-0000-0000-0000-00000000000\($0)" }
 
@@ -104,7 +104,7 @@ struct FleetTerminalTests {
         }
         defer { for demo in demos.values { demo.signal(SIGKILL) } }
         // top refuses a schema no worker has created yet (exit 2): start it once the three have registered.
-        try await eventuallyValue(timeout: .seconds(30), "three workers registered") {
+        try await eventuallyValue("three workers registered") {
             (try? await server.psql("SELECT count(*) FROM \"\(schema)\".workers"))?.trimmingCharacters(
                 in: .whitespacesAndNewlines)
                 == "3" ? true : nil

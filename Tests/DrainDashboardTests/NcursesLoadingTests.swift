@@ -6,7 +6,7 @@ import Testing
 
 /// ncursesw is opened with dlopen when a screen starts: the built drainctl does not link it, so the
 /// commands that draw nothing never map it, and a machine without it gets a message naming the package.
-@Suite("ncurses loaded on demand", .timeLimit(.minutes(1)))
+@Suite("ncurses loaded on demand", .timeLimit(.minutes(5)))
 struct NcursesLoadingTests {
     @Test("the built drainctl does not link ncursesw or libtinfo: ldd lists libc and neither")
     func notLinked() async throws {

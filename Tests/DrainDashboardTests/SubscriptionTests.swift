@@ -7,7 +7,7 @@ import Testing
 @testable import DrainDashboard
 
 /// One subscription against a scripted server: what it asks for, and what reaches the screen's inbox.
-@Suite("Subscription", .timeLimit(.minutes(1)))
+@Suite("Subscription", .timeLimit(.minutes(5)))
 struct SubscriptionTests {
     /// Everything `inbox` received until `done` says enough.
     static func collect(_ inbox: Inbox, until done: ([FeedUpdate]) -> Bool) async throws -> [FeedUpdate] {

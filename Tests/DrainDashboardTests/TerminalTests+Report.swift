@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `top`'s end banner links the drain to its timeline in the journal's history.
-@Suite("top links to the drain's timeline", .serialized, .timeLimit(.minutes(1)))
+@Suite("top links to the drain's timeline", .serialized, .timeLimit(.minutes(5)))
 struct TerminalReportLinkTests {
     @Test("the end banner names the drain's ID, and drainctl report ID draws that drain from the demo's journal")
     func bannerNamesTheDrain() async throws {

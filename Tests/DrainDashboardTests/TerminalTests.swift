@@ -11,7 +11,7 @@ import Testing
 /// `drainctl top` and `drainctl demo` in a real terminal: a private tmux server per test, the real
 /// binaries, a live `drain-demo`. Serialized: each test runs three processes on a small machine, and
 /// timing assertions (a countdown that moves) need the CPU.
-@Suite("top in a real terminal", .serialized, .timeLimit(.minutes(1)))
+@Suite("top in a real terminal", .serialized, .timeLimit(.minutes(5)))
 struct TerminalTests {
     /// The seconds left shown on the deadline row, if it shows any.
     static func secondsLeft(_ screen: String) -> Double? {
@@ -47,14 +47,17 @@ struct TerminalTests {
             screen.contains("RUNNING") && screen.firstMatch(of: /In flight +[0-9]+\/8/) != nil ? screen : nil
         }
         #expect(running.contains("pid \(demo.pid)"))
-        #expect(await tmux.display("#{pane_title}").contains("demo RUNNING"))
+        // The title is written after the screen's flush, in a write of its own.
+        try await eventually("the pane's title") { await tmux.display("#{pane_title}").contains("demo RUNNING") }
 
         let shutdown = try await runDrainctl(["shutdown", "--grace", "6", "--no-wait"], in: sandbox)
         #expect(shutdown.code == 0, "\(shutdown.output)")
         let first = try await tmux.waitUntil("a countdown while DRAINING") { screen in
             screen.contains("DRAINING") ? Self.secondsLeft(screen) : nil
         }
-        #expect(await tmux.display("#{pane_title}").contains("DRAINING"))
+        try await eventually("the pane's title while draining") {
+            await tmux.display("#{pane_title}").contains("DRAINING")
+        }
         // The countdown moves on its own: wait for a lower figure rather than sleep and compare.
         let later = try await tmux.waitUntil("a later countdown") { screen in
             Self.secondsLeft(screen).flatMap { $0 < first ? $0 : nil }

@@ -9,7 +9,7 @@ import Testing
 #endif
 
 /// `drainctl ls --postgres` and `status --postgres` against a private PostgreSQL with the journal's tables.
-@Suite("drainctl on the fleet's journal", .timeLimit(.minutes(2)))
+@Suite("drainctl on the fleet's journal", .timeLimit(.minutes(5)))
 struct FleetCommandTests {
     func fleet() async throws -> (LocalPostgres, String) {
         let server = try await LocalPostgres.shared()

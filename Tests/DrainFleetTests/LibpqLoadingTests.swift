@@ -6,7 +6,7 @@ import Testing
 
 /// libpq is opened with dlopen by the fleet commands only: the built drainctl does not link it, and a
 /// machine without it gets a message naming the package instead of a crash.
-@Suite("libpq loaded on demand", .timeLimit(.minutes(1)))
+@Suite("libpq loaded on demand", .timeLimit(.minutes(5)))
 struct LibpqLoadingTests {
     @Test("the built drainctl does not link libpq: ldd lists libc and none of libpq")
     func notLinked() async throws {

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// `drainctl report --postgres`'s refusals: each bad input a clear message and its exit code.
-@Suite("drainctl report on a fleet: bad input", .timeLimit(.minutes(1)))
+@Suite("drainctl report on a fleet: bad input", .timeLimit(.minutes(5)))
 struct ReportCommandTests {
     @Test("bad spans and flag mixes are usage errors (64), each naming what is wrong")
     func usage() async throws {

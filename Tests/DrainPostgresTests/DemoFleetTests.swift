@@ -11,7 +11,7 @@ import Testing
 #endif
 
 /// Real drain-demo processes on one PostgreSQL: the fleet as an operator runs it.
-@Suite("drain-demo fleet", .serialized, .timeLimit(.minutes(2)))
+@Suite("drain-demo fleet", .serialized, .timeLimit(.minutes(5)))
 struct DemoFleetTests {
     /// A job of the demo's that runs for `ms` milliseconds at --duration-scale 1.
     static func demoJob(ms: Int) -> NewJob {

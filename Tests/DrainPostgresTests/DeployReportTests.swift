@@ -10,7 +10,7 @@ import Testing
 #endif
 
 /// `drainctl report --postgres` against real drain-demos on one PostgreSQL: a rolling deploy as it happens.
-@Suite("drainctl report on a fleet", .serialized, .timeLimit(.minutes(2)))
+@Suite("drainctl report on a fleet", .serialized, .timeLimit(.minutes(5)))
 struct DeployReportTests {
     @Test("three drain-demos drain one after another: report lists their drains, draws one, and draws the deploy")
     func rollingDeploy() async throws {

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The fleet's drain history in the shared PostgreSQL journal, against the tests' private server.
-@Suite("Drain history in the PostgreSQL journal", .timeLimit(.minutes(2)))
+@Suite("Drain history in the PostgreSQL journal", .timeLimit(.minutes(5)))
 struct PostgresDrainHistoryTests {
     /// A forced drain's report, stopped `age` seconds ago, that requeued job `requeued`.
     static func report(name: String = "billing", pid: Int32 = 4242, age: Double = 0, requeued: JobID = 7)

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// The journal's statements against a real PostgreSQL, one schema per test.
-@Suite("PostgreSQL journal", .timeLimit(.minutes(2)))
+@Suite("PostgreSQL journal", .timeLimit(.minutes(5)))
 struct PostgresJournalTests {
     // MARK: Claims
 

@@ -12,7 +12,7 @@ import Testing
 
 /// The jobs waiting for rescue: counted by docs/KUBERNETES.md's KEDA query and by every worker, on a real
 /// PostgreSQL, so that an autoscaler never scales a fleet to zero under a dead worker's jobs.
-@Suite("Jobs waiting for rescue", .serialized, .timeLimit(.minutes(2)))
+@Suite("Jobs waiting for rescue", .serialized, .timeLimit(.minutes(5)))
 struct RescueCountTests {
     /// docs/KUBERNETES.md's KEDA query, exactly, on `schema` instead of the default `drain`.
     static func kedaQuery(schema: String) throws -> String {

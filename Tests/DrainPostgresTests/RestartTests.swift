@@ -8,7 +8,7 @@ import Testing
 
 /// PostgreSQL going away and coming back under a running pool: a server of each test's own, so the tests
 /// need not take turns.
-@Suite("PostgreSQL restarts", .timeLimit(.minutes(2)))
+@Suite("PostgreSQL restarts", .timeLimit(.minutes(5)))
 struct RestartTests {
     @Test("the database restarted mid-drain: submit fails typed, in-flight jobs finish, outcomes are written later")
     func restartMidDrain() async throws {

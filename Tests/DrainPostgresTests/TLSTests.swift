@@ -6,7 +6,7 @@ import Testing
 
 /// The journal over TLS against the test server's self-signed certificate, each `sslmode` as libpq means
 /// it: `require` encrypts without checking the certificate, `verify-full` checks it against a root.
-@Suite("PostgreSQL journal over TLS", .timeLimit(.minutes(2)))
+@Suite("PostgreSQL journal over TLS", .timeLimit(.minutes(5)))
 struct TLSTests {
     /// A journal on `options` appended to the fleet's TCP URL; runs one append and returns the error, if any.
     func appendOne(_ fleet: Fleet, options: String) async throws -> (any Error)? {

@@ -3,7 +3,7 @@ import DrainSQLite
 import Foundation
 import Testing
 
-@Suite("Drain history in the SQLite journal", .timeLimit(.minutes(1)))
+@Suite("Drain history in the SQLite journal", .timeLimit(.minutes(5)))
 struct DrainHistoryTests {
     let directory: URL
 

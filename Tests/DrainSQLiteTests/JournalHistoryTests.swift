@@ -3,7 +3,7 @@ import DrainSQLite
 import Foundation
 import Testing
 
-@Suite("Duration history in the journal", .timeLimit(.minutes(1)))
+@Suite("Duration history in the journal", .timeLimit(.minutes(5)))
 struct JournalHistoryTests {
     let directory: URL
 

@@ -2,7 +2,7 @@ import Drain
 import Foundation
 import Testing
 
-@Suite("Duration history across a restart", .timeLimit(.minutes(1)))
+@Suite("Duration history across a restart", .timeLimit(.minutes(5)))
 struct HistoryTests {
     let directory: URL
 

@@ -5,7 +5,7 @@ import Testing
 
 /// The pool runs no foreign code under its lock: cancellation handlers, cancel closures and subscribers
 /// may call back into it without deadlocking, and events still leave in `seq` order.
-@Suite("Lock discipline", .timeLimit(.minutes(1)))
+@Suite("Lock discipline", .timeLimit(.minutes(5)))
 struct LockDisciplineTests {
     @Test("a job's cancellation handler that calls back into the pool does not deadlock a forced drain")
     func reentrantJobCancellation() async throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Drain
 
-@Suite("Phases, signals and deadlines", .timeLimit(.minutes(1)))
+@Suite("Phases, signals and deadlines", .timeLimit(.minutes(5)))
 struct PhaseTests {
     // MARK: - Signals
 

@@ -2,7 +2,7 @@ import Drain
 import Foundation
 import Testing
 
-@Suite("Snapshots", .timeLimit(.minutes(1)))
+@Suite("Snapshots", .timeLimit(.minutes(5)))
 struct SnapshotTests {
     @Test("until the pool has read its journal, a snapshot says so instead of counting nothing queued")
     func loadedFlag() async throws {
@@ -158,7 +158,7 @@ struct SnapshotTests {
     }
 }
 
-@Suite("Group commit", .timeLimit(.minutes(1)))
+@Suite("Group commit", .timeLimit(.minutes(5)))
 struct GroupCommitTests {
     @Test("concurrent submits are all durable, each with its own id")
     func concurrentSubmits() async throws {

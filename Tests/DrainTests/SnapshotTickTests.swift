@@ -6,7 +6,7 @@ import Testing
 
 /// The snapshot the pool publishes once per tick and at once on a phase change or a deadline move, and the
 /// bounded forecast it carries. Time is the manual clock's: nothing here waits for wall time to pass.
-@Suite("Published snapshots", .timeLimit(.minutes(1)))
+@Suite("Published snapshots", .timeLimit(.minutes(5)))
 struct SnapshotTickTests {
     static let tick = Duration.milliseconds(100)
 

@@ -7,12 +7,12 @@ import Testing
 #endif
 
 /// `drain-chaos`: a short seeded run of the real harness, and its verifier fed records that must fail.
-@Suite("drain-chaos harness and verifier", .timeLimit(.minutes(2)))
+@Suite("drain-chaos harness and verifier", .timeLimit(.minutes(5)))
 struct ChaosTests {
     static var chaos: URL { Binaries.directory.appendingPathComponent("drain-chaos") }
 
     /// Runs `drain-chaos` to the end and returns its exit code, stdout and stderr.
-    func chaos(_ arguments: [String], in sandbox: Sandbox, timeout: Duration = .seconds(60)) async throws
+    func chaos(_ arguments: [String], in sandbox: Sandbox, timeout: Duration = defaultWaitTimeout) async throws
         -> (code: Int32, out: String, err: String)
     {
         let child = try Spawned(Self.chaos, arguments, environment: sandbox.environment, in: sandbox)

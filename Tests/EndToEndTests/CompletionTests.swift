@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `drainctl --generate-completion-script`: the scripts the install line puts in place, exercised in bash.
-@Suite("Shell completions", .timeLimit(.minutes(1)))
+@Suite("Shell completions", .timeLimit(.minutes(5)))
 struct CompletionTests {
     /// What bash offers for `line<TAB>`, from the generated script's completion function.
     func bashCompletes(_ words: [String]) async throws -> [String] {

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// drain-demo keeps its drains without being asked (issue 21): no history flag exists, and none is needed.
-@Suite("drain-demo's drain history by default", .timeLimit(.minutes(1)))
+@Suite("drain-demo's drain history by default", .timeLimit(.minutes(5)))
 struct DemoHistoryTests {
     @Test("drain-demo with no journal flag keeps its drain in <run dir>/<name>.journal.sqlite, and its report names it")
     func keptWithoutFlags() async throws {

@@ -11,7 +11,7 @@ import Testing
 #endif
 
 /// `drain-demo` as a real process: signals, forced drains, crashes and restarts on the same journal.
-@Suite("drain-demo lifecycle", .timeLimit(.minutes(2)))
+@Suite("drain-demo lifecycle", .timeLimit(.minutes(5)))
 struct DemoLifecycleTests {
     func status(_ demo: Spawned, in sandbox: Sandbox, name: String = "demo") async throws -> PoolSnapshot {
         try await ControlClient.withConnection(path: "\(sandbox.runDir)/\(name).\(demo.pid).sock") {

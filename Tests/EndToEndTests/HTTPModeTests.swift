@@ -10,7 +10,7 @@ import Testing
 #endif
 
 /// `drain-demo --http`: requests are tracked operations, and a drain closes the listener at once.
-@Suite("drain-demo HTTP mode", .timeLimit(.minutes(2)))
+@Suite("drain-demo HTTP mode", .timeLimit(.minutes(5)))
 struct HTTPModeTests {
     /// Starts drain-demo with an HTTP front on a free port and returns it with that port.
     func startHTTPDemo(_ arguments: [String], in sandbox: Sandbox) async throws -> (Spawned, Int) {

@@ -8,7 +8,7 @@ import Testing
 
 /// A client that sends its requests and then closes its sending side still gets every answer: the way
 /// `echo … | socat` and HAProxy-style scripts use a stats socket.
-@Suite("requests followed by end of input", .timeLimit(.minutes(1)))
+@Suite("requests followed by end of input", .timeLimit(.minutes(5)))
 struct HalfCloseTests {
     static func lines(_ socket: RawSocket) async -> [[String: Any]] {
         var lines: [[String: Any]] = []
@@ -67,7 +67,7 @@ struct HalfCloseTests {
                 let shell = try Spawned(
                     URL(fileURLWithPath: "/bin/sh"), ["-c", "\(feed) | socat -t 10 - UNIX-CONNECT:\(path)"],
                     environment: sandbox.environment, in: sandbox)
-                #expect(try await shell.wait(timeout: .seconds(10)) == 0, "\(feed): \(shell.stderr)")
+                #expect(try await shell.wait() == 0, "\(feed): \(shell.stderr)")
                 #expect(shell.stdout.contains(check), "\(feed) printed: \(shell.stdout)")
                 #expect(shell.stdout.contains("\"ok\":true"), "\(feed) printed: \(shell.stdout)")
             }

@@ -8,7 +8,7 @@ import Testing
 
 /// `drainctl shutdown --all` and `status --all` against several live `drain-demo`s in one run directory.
 /// Serialized: each test runs two busy demos, and several at once starve the rest of the run on 2 cores.
-@Suite("drainctl for every process of a host", .serialized, .timeLimit(.minutes(2)))
+@Suite("drainctl for every process of a host", .serialized, .timeLimit(.minutes(5)))
 struct HostCommandsTests {
     /// A demo with a journal of its own, so several can share the run directory.
     func demo(_ name: String, _ arguments: [String], in sandbox: Sandbox) async throws -> Spawned {

@@ -9,7 +9,7 @@ import Testing
 /// `drainctl report` reading a running process's drain history over its control socket (issue 21): the
 /// same list, timeline, SVG and JSON as from the journal file, and a clear message and exit code for
 /// each way it can fail.
-@Suite("drainctl report against a running process", .timeLimit(.minutes(3)))
+@Suite("drainctl report against a running process", .timeLimit(.minutes(5)))
 struct LiveReportCLITests {
     @Test("a running drain-demo lists the drains its journal keeps and draws one, as the journal file does")
     func readsRunningProcess() async throws {

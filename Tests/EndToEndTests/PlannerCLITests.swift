@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The grace planner from the command line: `status` shows it, `shutdown --grace auto` uses it.
-@Suite("drainctl and the grace planner", .timeLimit(.minutes(2)))
+@Suite("drainctl and the grace planner", .timeLimit(.minutes(5)))
 struct PlannerCLITests {
     @Test("status shows what a drain started now would do, and shutdown --grace auto takes its grace, capped")
     func statusAndAuto() async throws {

@@ -11,7 +11,7 @@ import Testing
 /// command prints JSON lines, and every `"key":value` its `# →` comment shows is in what it printed.
 @Suite(
     "PROTOCOL.md's socat lines",
-    .timeLimit(.minutes(1)),
+    .timeLimit(.minutes(5)),
     .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"), "needs socat (apt install socat)"))
 struct ProtocolSocatTests {
     struct Line {

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// `drainctl report` against the history a real `drain-demo` keeps in its journal (issue 21).
-@Suite("drainctl report and the drain history", .timeLimit(.minutes(2)))
+@Suite("drainctl report and the drain history", .timeLimit(.minutes(5)))
 struct ReportCLITests {
     @Test("a forced drain of drain-demo is remembered, and report --last draws its cut jobs")
     func forcedDrainIsRemembered() async throws {

@@ -10,7 +10,7 @@ import Testing
 /// `drainctl status` starts like a small tool (issue 18, docs/STARTUP.md): its plain forms are answered
 /// before ArgumentParser builds its command tree and without Swift concurrency's worker threads, and give
 /// what ArgumentParser's path gives for the same reply.
-@Suite("drainctl status start-up", .timeLimit(.minutes(1)))
+@Suite("drainctl status start-up", .timeLimit(.minutes(5)))
 struct StatusStartupTests {
     @Test("the plain forms of status ask their question from the main thread alone")
     func oneThread() async throws {

@@ -9,7 +9,7 @@ import Testing
 
 /// `deploy/simulate` plays the kubelet's and systemd's stop sequences against the real drain-demo, after
 /// checking the budget with the formula of docs/KUBERNETES.md and docs/SYSTEMD.md.
-@Suite("Kubernetes and systemd stop sequences", .timeLimit(.minutes(2)))
+@Suite("Kubernetes and systemd stop sequences", .timeLimit(.minutes(5)))
 struct StopSequenceTests {
     static let script = Binaries.packageRoot.appendingPathComponent("deploy/simulate").path
 

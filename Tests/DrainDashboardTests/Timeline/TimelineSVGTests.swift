@@ -9,7 +9,7 @@ import Testing
     import FoundationXML
 #endif
 
-@Suite("The drain timeline as SVG", .timeLimit(.minutes(1)))
+@Suite("The drain timeline as SVG", .timeLimit(.minutes(5)))
 struct TimelineSVGTests {
     /// Counts the elements of a document, and the rectangles filled with the cut red.
     final class Census: NSObject, XMLParserDelegate {

@@ -35,7 +35,7 @@ final class Demo {
     func signal(_ signal: Int32) { child.signal(signal) }
 
     /// Waits for the exit; returns the exit code, or 128 + the signal.
-    func wait(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    func wait(timeout: Duration = defaultWaitTimeout) async throws -> Int32 {
         if let code = await child.wait(upTo: timeout) { return code }
         child.signal(SIGKILL)
         Issue.record("drain-demo \(name) did not exit in time:\n\(output)")

@@ -35,7 +35,7 @@ final class Spawned {
     func signal(_ signal: Int32) { child.signal(signal) }
 
     /// Waits for the exit and returns the exit code (128 + signal when killed by one).
-    func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
+    func wait(timeout: Duration = defaultWaitTimeout) async throws -> Int32 {
         if let code = await child.wait(upTo: timeout) { return code }
         child.signal(SIGTERM)
         Issue.record("process \(name) did not exit in time; stderr:\n\(stderr)")
@@ -44,7 +44,7 @@ final class Spawned {
 }
 
 /// Runs `drainctl` to the end and returns its exit code and output.
-func drainctl(_ arguments: [String], in sandbox: Sandbox, timeout: Duration = .seconds(60)) async throws
+func drainctl(_ arguments: [String], in sandbox: Sandbox, timeout: Duration = defaultWaitTimeout) async throws
     -> (code: Int32, out: String, err: String)
 {
     let child = try Spawned(Binaries.drainctl, arguments, environment: sandbox.environment, in: sandbox)
