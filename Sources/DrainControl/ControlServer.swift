@@ -120,6 +120,12 @@ public final class ControlServer: Service, CustomStringConvertible {
         unlink(binding)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.listenBacklog))
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptThrottle { connections.withLock { $0.count >= maxClients } })
+                }
+            }
             // A client that sends its request and half-closes (`echo … | socat`, `shutdown(SHUT_WR)`) still
             // gets its answers: its end of input must not close our end of output.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
