@@ -201,6 +201,7 @@ let package = Package(
             dependencies: [
                 // The pool runs over the embedded journal in these tests.
                 "Drain", "DrainProtocol", "DrainSQLite", "DrainTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

@@ -8,13 +8,15 @@ import Synchronization
 /// last scrape would show the pool still forcing. Each reading carries the number it was given under the
 /// pool's lock; the writer keeps the newest, and one caller at a time writes, outside every lock (a
 /// metrics backend is foreign code), until nothing newer is waiting. A caller that finds another writing
-/// leaves its reading to that one.
+/// leaves its reading to that one; ``flush()`` waits for it.
 final class GaugeWriter: Sendable {
     private struct State {
         var latest: PoolMetrics.Gauges?
         var latestSequence: UInt64 = 0
-        var writtenSequence: UInt64 = 0
+        /// Handed to the backend, and returned from it.
+        var doneSequence: UInt64 = 0
         var writing = false
+        var flushes: [(through: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let metrics: PoolMetrics
@@ -32,23 +34,50 @@ final class GaugeWriter: Sendable {
                 state.latest = gauges
                 state.latestSequence = sequence
             }
-            guard !state.writing else { return false }
+            guard !state.writing, state.latestSequence > state.doneSequence else { return false }
             state.writing = true
             return true
         }
         guard isWriter else { return }
-        while let next = nextToWrite() { metrics.set(next) }
+        var next = nextToWrite(after: nil)
+        while let (gauges, sequence) = next.reading {
+            for flush in next.done { flush.resume() }
+            metrics.set(gauges)
+            next = nextToWrite(after: sequence)
+        }
+        for flush in next.done { flush.resume() }
     }
 
-    /// The newest reading not yet written; nil (and the writer's turn ends) when there is none.
-    private func nextToWrite() -> PoolMetrics.Gauges? {
-        state.withLock { state in
-            guard state.latestSequence > state.writtenSequence, let latest = state.latest else {
-                state.writing = false
-                return nil
+    /// Returns once every reading set so far is in the backend (or superseded by one that is): the pool's
+    /// last gauges must be there before ``WorkerPool/run()`` returns and an exporter takes its last look.
+    func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                guard state.latestSequence > state.doneSequence else { return true }
+                state.flushes.append((state.latestSequence, continuation))
+                return false
             }
-            state.writtenSequence = state.latestSequence
-            return latest
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Callers of ``flush()`` still waiting (for tests: a flush can be seen waiting without a clock).
+    var waitingFlushes: Int { state.withLock { $0.flushes.count } }
+
+    /// Records `written` as done, and takes the newest reading not yet written; nil (and the writer's turn
+    /// ends) when there is none. Also returns the flushes that `written` completed, to resume after the lock.
+    private func nextToWrite(
+        after written: UInt64?
+    ) -> (reading: (PoolMetrics.Gauges, UInt64)?, done: [CheckedContinuation<Void, Never>]) {
+        state.withLock { state in
+            if let written { state.doneSequence = max(state.doneSequence, written) }
+            let done = state.flushes.filter { $0.through <= state.doneSequence }.map(\.continuation)
+            state.flushes.removeAll { $0.through <= state.doneSequence }
+            guard state.latestSequence > state.doneSequence, let latest = state.latest else {
+                state.writing = false
+                return (nil, done)
+            }
+            return ((latest, state.latestSequence), done)
         }
     }
 }

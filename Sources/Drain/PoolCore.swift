@@ -36,7 +36,7 @@ struct PoolCore {
     }
 
     mutating func resolve(_ action: PoolStateMachine.Action, at now: Duration) -> Execution {
-        let gauges = machine.gauges(at: now)
+        let gauges = machine.gauges(at: max(now, machine.latest))
         var execution = Execution(action: action)
         if gauges != lastGauges { execution.gauges = readGauges(at: now) }
         lastGauges = gauges
@@ -58,9 +58,12 @@ struct PoolCore {
     }
 
     /// The gauges now, numbered for ``GaugeWriter``.
+    ///
+    /// Never as of a time before an event the machine has seen: a runner that read the clock, then waited
+    /// for the lock behind a later event, would otherwise set a newer reading with more seconds left.
     mutating func readGauges(at now: Duration) -> (values: PoolMetrics.Gauges, sequence: UInt64) {
         gaugeSequence += 1
-        return (machine.gauges(at: now), gaugeSequence)
+        return (machine.gauges(at: max(now, machine.latest)), gaugeSequence)
     }
 
     /// Keeps a new timer's task, unless the machine has moved on to a newer timer or stopped.

@@ -60,7 +60,10 @@ struct PoolMetrics: Sendable {
     }
 
     func set(_ gauges: Gauges) {
-        for (phase, meter) in phases { meter.set(phase == gauges.phase ? 1 : 0) }
+        // The others to 0 first, the current phase last: a scrape between two of these sets never shows two
+        // phases at 1 (``GaugeWriter`` makes this the only writer at a time).
+        for (phase, meter) in phases where phase != gauges.phase { meter.set(0) }
+        phases[gauges.phase]?.set(1)
         inFlight.set(gauges.inFlight)
         queued.set(gauges.queued)
         secondsLeft.set(gauges.secondsLeft)

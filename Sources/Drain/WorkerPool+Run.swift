@@ -188,6 +188,9 @@ extension WorkerPool {
             }
         }
         perform(execution)
+        // Another runner may be setting the gauges and have taken this reading over: the stopped pool's
+        // gauges are in the backend before run() returns and an exporter takes its last look.
+        await gaugeWriter.flush()
         logger.notice(
             "drain finished",
             metadata: [
@@ -198,10 +201,8 @@ extension WorkerPool {
         )
     }
 
-    /// Keeps the gauges fresh between transitions (seconds left moves on its own), until cancelled.
-    ///
-    /// Two transitions racing can leave a gauge one step stale; this corrects it within one interval, and a
-    /// scrape is a sample anyway.
+    /// Keeps the gauges fresh between transitions (seconds left moves on its own), until cancelled. Its
+    /// readings are numbered like the transitions' (``GaugeWriter``), so neither overwrites a newer one.
     func refreshGauges(every interval: Duration) async {
         var next = clock.now
         while !Task.isCancelled {

@@ -52,8 +52,12 @@ final class AcceptThrottle: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// A read still waiting is made at once: without this handler nothing else would make it, and the
+    /// listener would stop accepting (NIO's `AcceptBackoffHandler` does the same).
     func handlerRemoved(context: ChannelHandlerContext) {
-        scheduled?.cancel()
+        guard let waiting = scheduled else { return }
+        waiting.cancel()
         scheduled = nil
+        if context.channel.isActive { context.read() }
     }
 }

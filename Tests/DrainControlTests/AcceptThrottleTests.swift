@@ -51,6 +51,23 @@ struct AcceptThrottleTests {
         _ = try channel.finish()
     }
 
+    @Test("a read waiting when the throttle is taken out is made at once, so the listener goes on accepting")
+    func removedWhileWaiting() throws {
+        let reads = SocketReads()
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try channel.pipeline.syncOperations.addHandler(reads)
+        let throttle = AcceptThrottle { true }
+        try channel.pipeline.syncOperations.addHandler(throttle)
+        channel.read()
+        #expect(reads.count == 0)
+        try channel.pipeline.syncOperations.removeHandler(throttle).wait()
+        #expect(reads.count == 1)
+        channel.embeddedEventLoop.advanceTime(by: AcceptThrottle.pause * 2)
+        #expect(reads.count == 1, "and not a second time when the pause would have ended")
+        _ = try channel.finish()
+    }
+
     @Test("a read waiting when the listener closes is dropped, not made on a closed channel")
     func closedWhileWaiting() throws {
         let reads = SocketReads()

@@ -67,8 +67,8 @@ struct MetricsScrapeTests {
         #expect(running.value("drain_seconds_left", pool) == 0)
 
         demo.signal(SIGTERM)
-        // The phase's series are set one after another: a scrape can fall between two of them, so the one
-        // checked below is one where the drain's phase is set.
+        // The phase's series are set one after another, the others to 0 first and the current one last: a
+        // scrape where draining is 1 has every other phase at 0, and that is checked below.
         let first = try await eventuallyValue("draining in the scrape") {
             let metrics = try await scrape(port)
             return metrics.value("drain_phase", ["pool": "shop", "phase": "draining"]) == 1 ? metrics : nil
