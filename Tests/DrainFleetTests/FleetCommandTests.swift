@@ -11,6 +11,9 @@ import Testing
 /// `drainctl ls --postgres` and `status --postgres` against a private PostgreSQL with the journal's tables.
 @Suite("drainctl on the fleet's journal", .timeLimit(.minutes(5)))
 struct FleetCommandTests {
+    /// Three workers: web-1 beating, web-2 draining, web-3 silent for 400 s of its 600 s lease. Leases of ten
+    /// minutes, so that the seconds a loaded machine takes between the insert and drainctl's read never make
+    /// a beating worker lost (silent for half its lease).
     func fleet() async throws -> (LocalPostgres, String) {
         let server = try await LocalPostgres.shared()
         let schema = "cli_\(UUID().uuidString.prefix(8).lowercased())"
@@ -18,12 +21,12 @@ struct FleetCommandTests {
             journalSchema(schema) + """
                 INSERT INTO "\(schema)".workers (id, name, host, pid, lease_ms, phase, in_flight, heartbeat_at, deadline,
                     drained) VALUES
-                ('00000000-0000-0000-0000-000000000001', 'web-1', 'host-a', 101, 5000, 'running', 1,
+                ('00000000-0000-0000-0000-000000000001', 'web-1', 'host-a', 101, 600000, 'running', 1,
                     clock_timestamp(), NULL, NULL),
-                ('00000000-0000-0000-0000-000000000002', 'web-2', 'host-b', 102, 5000, 'draining', 2,
+                ('00000000-0000-0000-0000-000000000002', 'web-2', 'host-b', 102, 600000, 'draining', 2,
                     clock_timestamp(), clock_timestamp() + interval '30 seconds', 3),
-                ('00000000-0000-0000-0000-000000000003', 'web-3', 'host-b', 103, 5000, 'running', 2,
-                    clock_timestamp() - interval '4 seconds', NULL, NULL);
+                ('00000000-0000-0000-0000-000000000003', 'web-3', 'host-b', 103, 600000, 'running', 2,
+                    clock_timestamp() - interval '400 seconds', NULL, NULL);
                 INSERT INTO "\(schema)".jobs (kind, payload, state, worker_id) VALUES
                 ('a', '', 'running', '00000000-0000-0000-0000-000000000003'),
                 ('b', '', 'running', '00000000-0000-0000-0000-000000000003'), ('c', '', 'queued', NULL);
@@ -33,6 +36,8 @@ struct FleetCommandTests {
 
     @Test("ls --postgres lists every worker with its host, a silent one lost with its jobs waiting for rescue")
     func list() async throws {
+        let clock = ContinuousClock()
+        let before = clock.now
         let (server, schema) = try await fleet()
         let text = try await runDrainctl(["ls", "--postgres", server.socketURL(schema: schema)])
         #expect(text.code == 0, "\(text.out)")
@@ -48,7 +53,10 @@ struct FleetCommandTests {
         #expect(web3["state"] as? String == "lost")
         #expect(web3["host"] as? String == "host-b")
         #expect(web3["running"] as? Int == 2)
-        #expect((web3["rescue_in_seconds"] as? Double).map { (0...1.5).contains($0) } == true)
+        // 600 s less the 400 s of silence, less what the insert and the two reads took.
+        let elapsed = Double((clock.now - before).components.seconds) + 1
+        let rescueIn = web3["rescue_in_seconds"] as? Double ?? -1
+        #expect((200 - elapsed...200.1).contains(rescueIn), "\(rescueIn) after \(elapsed) s")
     }
 
     @Test("status --postgres summarises the fleet and names the workers draining or lost")
