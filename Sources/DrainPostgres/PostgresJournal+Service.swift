@@ -7,12 +7,13 @@ extension PostgresJournal {
     public func updates(status: @escaping @Sendable () -> WorkerStatus) -> AsyncStream<JournalUpdate> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: JournalUpdate.self, bufferingPolicy: .bufferingNewest(64))
-        let previous = state.withLock { state -> AsyncStream<JournalUpdate>.Continuation? in
+        let (previous, rescued) = state.withLock { state in
             state.status = status
-            defer { state.continuation = continuation }
-            return state.continuation
+            defer { (state.continuation, state.unreportedRescues) = (continuation, 0) }
+            return (state.continuation, state.unreportedRescues)
         }
         previous?.finish()
+        if rescued > 0 { continuation.yield(JournalUpdate(wake: true, rescued: rescued)) }
         return stream
     }
 
@@ -35,8 +36,13 @@ extension PostgresJournal {
         continuation?.finish()
     }
 
+    /// Tells the pool; with nobody subscribed yet, keeps only what must not be lost: rescued counts (the
+    /// rest is state that the next beat tells again).
     func publish(_ update: JournalUpdate) {
-        let continuation = state.withLock { $0.continuation }
+        let continuation = state.withLock { state in
+            if state.continuation == nil { state.unreportedRescues += update.rescued }
+            return state.continuation
+        }
         continuation?.yield(update)
     }
 

@@ -43,6 +43,11 @@ public final class PostgresJournal: JobJournal, Service, CustomStringConvertible
     struct State {
         var status: (@Sendable () -> WorkerStatus)?
         var continuation: AsyncStream<JournalUpdate>.Continuation?
+        /// Jobs this worker's sweeps rescued before the pool subscribed to ``updates(status:)``, told then.
+        /// Once ``recover()`` has registered the worker, the service's own sweep can rescue before the pool's
+        /// `run()` subscribes (in a race with recover()'s sweep, which then finds nothing), and its count
+        /// would be lost: the jobs would run, but `recovered` and its event would never say so.
+        var unreportedRescues = 0
         /// The pool has stopped: the workers row says so from now on.
         var stopped = false
         var registered = false

@@ -30,6 +30,27 @@ struct RescueCountTests {
 
     // MARK: - The query
 
+    @Test("a rescue the service's sweep made before the pool subscribed is told when it does, once")
+    func rescueBeforeSubscription() async throws {
+        let fleet = try await Fleet()
+        let journal = try fleet.journal()
+        // Once recover() has registered the worker, the service's sweep may rescue before run() subscribes.
+        journal.publish(JournalUpdate(wake: true, rescued: 2))
+        journal.publish(JournalUpdate(queued: 5))
+        let updates = journal.updates { WorkerStatus(phase: .running, inFlight: 0) }
+        journal.publish(JournalUpdate(wake: true, rescued: 1))
+        var iterator = updates.makeAsyncIterator()
+        let first = await iterator.next()
+        // Required: without it the next read below would wait for an update that never comes.
+        try #require(first?.rescued == 2, "the rescue made before the subscription")
+        let second = await iterator.next()
+        #expect(second?.rescued == 1, "then the live ones, the earlier count not told twice")
+        // A second subscriber (the pool started again on this journal) is not told the old rescue again.
+        var again = journal.updates { WorkerStatus(phase: .running, inFlight: 0) }.makeAsyncIterator()
+        journal.publish(JournalUpdate(queued: 1))
+        #expect(await again.next()?.rescued == 0)
+    }
+
     @Test("the KEDA query counts queued jobs and running ones no live worker holds, as the workers count them")
     func kedaQueryCounts() async throws {
         let fleet = try await Fleet()
