@@ -36,10 +36,10 @@ struct PoolCore {
     }
 
     mutating func resolve(_ action: PoolStateMachine.Action, at now: Duration) -> Execution {
-        let gauges = machine.gauges(at: max(now, machine.latest))
         var execution = Execution(action: action)
-        if gauges != lastGauges { execution.gauges = readGauges(at: now) }
-        lastGauges = gauges
+        let reading = readGauges(at: now)
+        if reading.values != lastGauges { execution.gauges = reading }
+        lastGauges = reading.values
         for id in action.cancelJobs {
             if let task = jobTasks[id] { execution.cancels.append { task.cancel() } }
         }

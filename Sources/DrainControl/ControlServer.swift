@@ -123,7 +123,7 @@ public final class ControlServer: Service, CustomStringConvertible {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptThrottle { connections.withLock { $0.count >= maxClients } })
+                        AcceptThrottle { connections.count >= maxClients })
                 }
             }
             // A client that sends its request and half-closes (`echo … | socat`, `shutdown(SHUT_WR)`) still
@@ -301,6 +301,8 @@ final class Connections: Sendable {
     }
 
     var isEmpty: Bool { state.withLock { $0.isEmpty } }
+
+    var count: Int { state.withLock { $0.count } }
 }
 
 /// Logs refused connections at most once a second, with how many since: a storm of a thousand must not

@@ -19,13 +19,22 @@ struct AcceptThrottleTests {
         }
     }
 
+    /// An embedded channel with the read counter nearest the socket, then `throttle`.
+    static func listener(
+        _ throttle: AcceptThrottle, active: Bool = false
+    ) throws -> (EmbeddedChannel, SocketReads) {
+        let reads = SocketReads()
+        let channel = EmbeddedChannel()
+        if active { try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait() }
+        try channel.pipeline.syncOperations.addHandler(reads)
+        try channel.pipeline.syncOperations.addHandler(throttle)
+        return (channel, reads)
+    }
+
     @Test("while full, the listener reads once per pause, and refused clients are still read; then at once")
     func throttled() throws {
         let full = Mutex(false)
-        let reads = SocketReads()
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(reads)
-        try channel.pipeline.syncOperations.addHandler(AcceptThrottle { full.withLock { $0 } })
+        let (channel, reads) = try Self.listener(AcceptThrottle { full.withLock { $0 } })
         let loop = channel.embeddedEventLoop
 
         channel.read()
@@ -53,12 +62,8 @@ struct AcceptThrottleTests {
 
     @Test("a read waiting when the throttle is taken out is made at once, so the listener goes on accepting")
     func removedWhileWaiting() throws {
-        let reads = SocketReads()
-        let channel = EmbeddedChannel()
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        try channel.pipeline.syncOperations.addHandler(reads)
         let throttle = AcceptThrottle { true }
-        try channel.pipeline.syncOperations.addHandler(throttle)
+        let (channel, reads) = try Self.listener(throttle, active: true)
         channel.read()
         #expect(reads.count == 0)
         try channel.pipeline.syncOperations.removeHandler(throttle).wait()
@@ -70,10 +75,7 @@ struct AcceptThrottleTests {
 
     @Test("a read waiting when the listener closes is dropped, not made on a closed channel")
     func closedWhileWaiting() throws {
-        let reads = SocketReads()
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(reads)
-        try channel.pipeline.syncOperations.addHandler(AcceptThrottle { true })
+        let (channel, reads) = try Self.listener(AcceptThrottle { true })
         channel.read()
         _ = try channel.finish()
         channel.embeddedEventLoop.advanceTime(by: AcceptThrottle.pause * 2)
